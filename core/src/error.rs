@@ -1,0 +1,168 @@
+//! The one error type of the core. Each variant's text is the reference's exact message, and
+//! [`PersistError::code`] is the stable code the binding puts on the JS error.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+pub type Result<T, E = PersistError> = std::result::Result<T, E>;
+
+/// A failed system call, described the way Node describes its own fs errors
+/// (`EACCES: permission denied, open '/path'`), so messages read the same as the reference's.
+#[derive(Debug, Clone)]
+pub struct IoFailure {
+    /// Symbolic errno (`ENOENT`, `EACCES`, ...) when the OS gave one.
+    pub code: Option<String>,
+    /// Raw OS error number, negated as Node reports it (`-2` for ENOENT).
+    pub errno: Option<i32>,
+    pub syscall: &'static str,
+    pub path: PathBuf,
+    pub kind: io::ErrorKind,
+    description: String,
+}
+
+impl IoFailure {
+    pub fn new(error: &io::Error, syscall: &'static str, path: &Path) -> Self {
+        let raw = error.raw_os_error();
+        Self {
+            code: raw.and_then(errno_name),
+            errno: raw.map(|n| -n),
+            syscall,
+            path: path.to_path_buf(),
+            kind: error.kind(),
+            description: describe(error, raw),
+        }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.kind == io::ErrorKind::NotFound
+    }
+}
+
+impl fmt::Display for IoFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(code) = &self.code {
+            write!(f, "{code}: ")?;
+        }
+        write!(f, "{}, {} '{}'", self.description, self.syscall, self.path.display())
+    }
+}
+
+#[cfg(unix)]
+fn errno_name(raw: i32) -> Option<String> {
+    let errno = nix::errno::Errno::from_raw(raw);
+    (errno != nix::errno::Errno::UnknownErrno).then(|| format!("{errno:?}"))
+}
+
+#[cfg(not(unix))]
+fn errno_name(_raw: i32) -> Option<String> {
+    None
+}
+
+#[cfg(unix)]
+fn describe(error: &io::Error, raw: Option<i32>) -> String {
+    match raw {
+        Some(raw) => nix::errno::Errno::from_raw(raw).desc().to_lowercase(),
+        None => error.to_string(),
+    }
+}
+
+#[cfg(not(unix))]
+fn describe(error: &io::Error, _raw: Option<i32>) -> String {
+    error.to_string()
+}
+
+/// Why an operation failed: a system call, or a plain message (bad JSON, a task that died).
+#[derive(Debug, Clone)]
+pub enum Cause {
+    Io(IoFailure),
+    Message(String),
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cause::Io(io) => io.fmt(f),
+            Cause::Message(message) => f.write_str(message),
+        }
+    }
+}
+
+impl From<IoFailure> for Cause {
+    fn from(io: IoFailure) -> Self {
+        Cause::Io(io)
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum PersistError {
+    #[error("Entity {entity}:{id} not found")]
+    NotFound { entity: String, id: String },
+    #[error("Failed to read entity {entity}:{id}: {cause}")]
+    Read { entity: String, id: String, cause: Cause },
+    #[error("Failed to check existence of entity {entity}:{id}: {cause}")]
+    Has { entity: String, id: String, cause: Cause },
+    #[error("Failed to write entity {entity}:{id}: {cause}")]
+    Write { entity: String, id: String, cause: Cause },
+    #[error("Entity {entity}:{id} not found for deletion")]
+    NotFoundForDeletion { entity: String, id: String },
+    #[error("Failed to remove entity {entity}:{id}: {cause}")]
+    Remove { entity: String, id: String, cause: Cause },
+    #[error("Failed to remove values for {entity}: {cause}")]
+    RemoveAll { entity: String, cause: Cause },
+    #[error("Failed to read keys for {entity}: {cause}")]
+    Keys { entity: String, cause: Cause },
+    #[error("Failed to read values for {entity}: {cause}")]
+    Values { entity: String, cause: Cause },
+    #[error("Failed to count entities for {entity}: {cause}")]
+    Count { entity: String, cause: Cause },
+    #[error("Failed to initialize {entity}: {cause}")]
+    Init { entity: String, cause: Cause },
+    #[error("Invalid entity id {id:?} for {entity}: {reason}")]
+    InvalidId { entity: String, id: String, reason: String },
+    #[error("Invalid entity name {entity:?}: {reason}")]
+    InvalidName { entity: String, reason: String },
+    #[error("Failed to write entity {entity}:{id}: {reason}")]
+    InvalidEntity { entity: String, id: String, reason: String },
+    /// `writeFileAtomic`'s own failure: the reference rethrows the fs error unchanged.
+    #[error("{0}")]
+    AtomicWrite(IoFailure),
+}
+
+impl PersistError {
+    /// The stable code set on the JS error, for callers that branch on the kind of failure.
+    pub fn code(&self) -> &str {
+        match self {
+            PersistError::NotFound { .. } | PersistError::NotFoundForDeletion { .. } => "ENTITY_NOT_FOUND",
+            PersistError::Read { .. } => "READ_FAILED",
+            PersistError::Has { .. } => "HAS_FAILED",
+            PersistError::Write { .. } => "WRITE_FAILED",
+            PersistError::Remove { .. } => "REMOVE_FAILED",
+            PersistError::RemoveAll { .. } => "REMOVE_ALL_FAILED",
+            PersistError::Keys { .. } => "KEYS_FAILED",
+            PersistError::Values { .. } => "VALUES_FAILED",
+            PersistError::Count { .. } => "COUNT_FAILED",
+            PersistError::Init { .. } => "INIT_FAILED",
+            PersistError::InvalidId { .. } => "INVALID_ENTITY_ID",
+            PersistError::InvalidName { .. } => "INVALID_ENTITY_NAME",
+            PersistError::InvalidEntity { .. } => "INVALID_ENTITY",
+            PersistError::AtomicWrite(io) => io.code.as_deref().unwrap_or("EIO"),
+        }
+    }
+
+    /// The underlying cause, when the failure came from below this layer.
+    pub fn cause(&self) -> Option<&Cause> {
+        match self {
+            PersistError::Read { cause, .. }
+            | PersistError::Has { cause, .. }
+            | PersistError::Write { cause, .. }
+            | PersistError::Remove { cause, .. }
+            | PersistError::RemoveAll { cause, .. }
+            | PersistError::Keys { cause, .. }
+            | PersistError::Values { cause, .. }
+            | PersistError::Count { cause, .. }
+            | PersistError::Init { cause, .. } => Some(cause),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! Per-key write order. A caller takes a [`Turn`] synchronously when it issues an operation;
+//! turns on one key run one at a time, in the order they were taken, whatever order the tasks
+//! are later polled in. Different keys never wait for each other.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use tokio::sync::oneshot;
+
+/// The process-wide queue, keyed by absolute file path, so that two stores (or a store and
+/// `writeFileAtomic`) writing the same file are ordered too.
+pub fn file_queue() -> &'static KeyedQueue {
+    static QUEUE: OnceLock<KeyedQueue> = OnceLock::new();
+    QUEUE.get_or_init(KeyedQueue::default)
+}
+
+#[derive(Default)]
+pub struct KeyedQueue {
+    tails: Mutex<HashMap<PathBuf, Tail>>,
+    /// Never reused, so a finished turn can tell whether the tail is still its own.
+    next_seq: AtomicU64,
+}
+
+struct Tail {
+    seq: u64,
+    done: oneshot::Receiver<()>,
+}
+
+impl KeyedQueue {
+    /// Joins the queue of `key`. Call this when the operation is issued, not when it runs.
+    pub fn enqueue(&'static self, key: &Path) -> Turn {
+        let mut tails = self.tails.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.enqueue_locked(&mut tails, key)
+    }
+
+    /// Joins the queue of every key directly inside `directory` that has operations in flight,
+    /// so that the caller runs after all of them.
+    pub fn enqueue_all_under(&'static self, directory: &Path) -> Vec<Turn> {
+        let mut tails = self.tails.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let busy: Vec<PathBuf> = tails.keys().filter(|key| key.parent() == Some(directory)).cloned().collect();
+        busy.iter().map(|key| self.enqueue_locked(&mut tails, key)).collect()
+    }
+
+    fn enqueue_locked(&'static self, tails: &mut HashMap<PathBuf, Tail>, key: &Path) -> Turn {
+        let (finished, done) = oneshot::channel();
+        let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+        let previous = tails.insert(key.to_path_buf(), Tail { seq, done }).map(|tail| tail.done);
+        Turn { queue: self, key: key.to_path_buf(), seq, previous, finished: Some(finished) }
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.tails.lock().map(|tails| tails.len()).unwrap_or(0)
+    }
+}
+
+/// A place in one key's queue. Dropping it lets the next turn run, so a turn must be held until
+/// its operation has finished (the store's futures always run to completion).
+pub struct Turn {
+    queue: &'static KeyedQueue,
+    key: PathBuf,
+    seq: u64,
+    previous: Option<oneshot::Receiver<()>>,
+    finished: Option<oneshot::Sender<()>>,
+}
+
+impl Turn {
+    /// Waits until every earlier turn on the same key has finished.
+    pub async fn ready(&mut self) {
+        if let Some(previous) = self.previous.take() {
+            // An error only means the earlier turn was dropped: it has finished either way.
+            let _ = previous.await;
+        }
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        self.finished.take();
+        let mut tails = self.queue.tails.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if tails.get(&self.key).is_some_and(|tail| tail.seq == self.seq) {
+            tails.remove(&self.key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn turns_on_one_key_run_in_issue_order() {
+        let queue: &'static KeyedQueue = Box::leak(Box::default());
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let key = Path::new("/k");
+        let mut tasks = Vec::new();
+        for i in 0..200 {
+            let mut turn = queue.enqueue(key);
+            let log = log.clone();
+            tasks.push(async move {
+                turn.ready().await;
+                tokio::task::yield_now().await;
+                log.lock().unwrap().push(i);
+            });
+        }
+        // Spawn in reverse so that polling order is the opposite of issue order.
+        let handles: Vec<_> = tasks.into_iter().rev().map(tokio::spawn).collect();
+        for handle in handles {
+            handle.await.unwrap();
+        }
+        assert_eq!(*log.lock().unwrap(), (0..200).collect::<Vec<_>>());
+        assert_eq!(queue.len(), 0, "a finished queue leaves nothing behind");
+    }
+
+    #[tokio::test]
+    async fn different_keys_do_not_wait() {
+        let queue: &'static KeyedQueue = Box::leak(Box::default());
+        let _held = queue.enqueue(Path::new("/a"));
+        let mut other = queue.enqueue(Path::new("/b"));
+        tokio::time::timeout(std::time::Duration::from_secs(5), other.ready())
+            .await
+            .expect("a turn on another key is ready at once");
+    }
+}

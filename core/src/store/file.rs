@@ -1,0 +1,443 @@
+//! The default store: one `<id>.json` file per entity in `<baseDir>/<entityName>/`.
+//!
+//! Writes are durable atomic replaces ordered per key; listings skip temp files; init creates
+//! the directory, sweeps temp files left by crashed writers and moves documents that do not
+//! parse into `.quarantine/` with their bytes intact. All file I/O runs on blocking threads.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::OnceCell;
+
+use super::{InitReport, Store, StoreFuture};
+use crate::atomic::{sync_directory, write_durable, AtomicOptions};
+use crate::error::{Cause, IoFailure, PersistError, Result};
+use crate::id::{invalid_entity_id, unsafe_component};
+use crate::json::is_valid_json;
+use crate::key_order::sort_keys;
+use crate::order::file_queue;
+use crate::TMP_FILE_PREFIX;
+
+/// Name of the folder inside a store's directory that receives corrupt documents.
+pub const QUARANTINE_DIR: &str = ".quarantine";
+/// Temp files younger than this may belong to a writer in another process and are kept.
+pub const STALE_TEMP_AGE: Duration = Duration::from_secs(120);
+const QUARANTINE_ATTEMPTS: u32 = 5;
+const QUARANTINE_RETRY_DELAY: Duration = Duration::from_secs(1);
+
+#[derive(Clone)]
+pub struct FileStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    entity_name: String,
+    directory: PathBuf,
+    /// `directory` made absolute once, to key the process-wide write queue.
+    queue_directory: PathBuf,
+    name_error: Option<&'static str>,
+    init: OnceCell<()>,
+}
+
+impl FileStore {
+    /// A store for `entity_name` under `base_dir`. The name is checked when the store is first
+    /// used, so that a store which is never touched never fails.
+    pub fn new(entity_name: &str, base_dir: &Path) -> Self {
+        let directory = path_clean::clean(base_dir.join(entity_name));
+        let queue_directory = std::path::absolute(&directory).unwrap_or_else(|_| directory.clone());
+        Self {
+            inner: Arc::new(Inner {
+                entity_name: entity_name.to_string(),
+                directory,
+                queue_directory,
+                name_error: unsafe_component(entity_name),
+                init: OnceCell::new(),
+            }),
+        }
+    }
+
+    pub fn directory(&self) -> &Path {
+        &self.inner.directory
+    }
+
+    /// `<directory>/<id>.json`, without any check: the reference's `_getFilePath`.
+    pub fn file_path(&self, id: &str) -> PathBuf {
+        self.inner.directory.join(format!("{id}.json"))
+    }
+
+    /// Number of entity files (temp files excluded).
+    pub async fn count(&self) -> Result<usize> {
+        let entity = self.checked_name()?;
+        let directory = self.inner.directory.clone();
+        let listed = blocking(move || list_entity_ids(&directory)).await;
+        match listed {
+            Ok(Ok(ids)) => Ok(ids.len()),
+            Ok(Err(io)) => Err(PersistError::Count { entity, cause: io.into() }),
+            Err(cause) => Err(PersistError::Count { entity, cause }),
+        }
+    }
+
+    /// Every document's JSON text, in key order: the fast path of `values()`.
+    pub async fn read_all(&self) -> Result<Vec<String>> {
+        let entity = self.checked_name()?;
+        let directory = self.inner.directory.clone();
+        let name = entity.clone();
+        let read = blocking(move || -> std::result::Result<Vec<String>, Cause> {
+            let mut ids = list_entity_ids(&directory)?;
+            sort_keys(&mut ids);
+            let paths: Vec<PathBuf> = ids.iter().map(|id| directory.join(format!("{id}.json"))).collect();
+            let texts = parallel_map(&paths, |path| std::fs::read(path).map(|bytes| decode_utf8(bytes)));
+            ids.iter()
+                .zip(paths.iter().zip(texts))
+                .map(|(id, (path, text))| match text {
+                    Ok(text) => Ok(text),
+                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                        Err(Cause::Message(format!("Entity {name}:{id} not found")))
+                    }
+                    Err(error) => Err(Cause::Message(
+                        PersistError::Read {
+                            entity: name.clone(),
+                            id: id.clone(),
+                            cause: IoFailure::new(&error, "open", path).into(),
+                        }
+                        .to_string(),
+                    )),
+                })
+                .collect()
+        })
+        .await;
+        match read {
+            Ok(Ok(texts)) => Ok(texts),
+            Ok(Err(cause)) | Err(cause) => Err(PersistError::Values { entity, cause }),
+        }
+    }
+
+    fn checked_name(&self) -> Result<String> {
+        match self.inner.name_error {
+            Some(reason) => Err(PersistError::InvalidName {
+                entity: self.inner.entity_name.clone(),
+                reason: reason.to_string(),
+            }),
+            None => Ok(self.inner.entity_name.clone()),
+        }
+    }
+
+    /// The file of a valid id in a store with a valid name.
+    fn entity_file(&self, id: &str) -> Result<PathBuf> {
+        let entity = self.checked_name()?;
+        if let Some(reason) = invalid_entity_id(id) {
+            return Err(PersistError::InvalidId { entity, id: id.to_string(), reason: reason.to_string() });
+        }
+        Ok(self.file_path(id))
+    }
+
+    fn queue_key(&self, id: &str) -> PathBuf {
+        self.inner.queue_directory.join(format!("{id}.json"))
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for FileStore {
+    fn entity_name(&self) -> &str {
+        &self.inner.entity_name
+    }
+
+    async fn init(&self) -> Result<InitReport> {
+        let entity = self.checked_name()?;
+        let mut report = None;
+        self.inner
+            .init
+            .get_or_try_init(|| async {
+                let directory = self.inner.directory.clone();
+                let name = entity.clone();
+                match blocking(move || recover(&directory, &name)).await {
+                    Ok(Ok(done)) => {
+                        report = Some(done);
+                        Ok(())
+                    }
+                    Ok(Err(cause)) | Err(cause) => Err(PersistError::Init { entity: entity.clone(), cause }),
+                }
+            })
+            .await?;
+        Ok(report.unwrap_or_default())
+    }
+
+    async fn read(&self, id: &str) -> Result<String> {
+        let path = self.entity_file(id)?;
+        let entity = self.inner.entity_name.clone();
+        let id = id.to_string();
+        let read = blocking(move || std::fs::read(&path).map_err(|error| IoFailure::new(&error, "open", &path))).await;
+        match read {
+            Ok(Ok(bytes)) => Ok(decode_utf8(bytes)),
+            Ok(Err(io)) if io.is_not_found() => Err(PersistError::NotFound { entity, id }),
+            Ok(Err(io)) => Err(PersistError::Read { entity, id, cause: io.into() }),
+            Err(cause) => Err(PersistError::Read { entity, id, cause }),
+        }
+    }
+
+    async fn has(&self, id: &str) -> Result<bool> {
+        let path = self.entity_file(id)?;
+        let entity = self.inner.entity_name.clone();
+        let id = id.to_string();
+        let found = blocking(move || match std::fs::metadata(&path) {
+            Ok(_) => Ok(true),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(error) => Err(IoFailure::new(&error, "access", &path)),
+        })
+        .await;
+        match found {
+            Ok(Ok(found)) => Ok(found),
+            Ok(Err(io)) => Err(PersistError::Has { entity, id, cause: io.into() }),
+            Err(cause) => Err(PersistError::Has { entity, id, cause }),
+        }
+    }
+
+    fn write(&self, id: &str, json: Vec<u8>) -> StoreFuture<()> {
+        let path = match self.entity_file(id) {
+            Ok(path) => path,
+            Err(error) => return Box::pin(async move { Err(error) }),
+        };
+        let mut turn = file_queue().enqueue(&self.queue_key(id));
+        let entity = self.inner.entity_name.clone();
+        let id = id.to_string();
+        Box::pin(async move {
+            turn.ready().await;
+            let written = blocking(move || write_durable(&path, &json, &AtomicOptions::default())).await;
+            drop(turn);
+            match written {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(io)) => Err(PersistError::Write { entity, id, cause: io.into() }),
+                Err(cause) => Err(PersistError::Write { entity, id, cause }),
+            }
+        })
+    }
+
+    fn remove(&self, id: &str) -> StoreFuture<()> {
+        let path = match self.entity_file(id) {
+            Ok(path) => path,
+            Err(error) => return Box::pin(async move { Err(error) }),
+        };
+        let mut turn = file_queue().enqueue(&self.queue_key(id));
+        let entity = self.inner.entity_name.clone();
+        let id = id.to_string();
+        Box::pin(async move {
+            turn.ready().await;
+            let removed = blocking(move || {
+                std::fs::remove_file(&path).map_err(|error| IoFailure::new(&error, "unlink", &path))?;
+                sync_directory(crate::atomic::parent_dir(&path))
+            })
+            .await;
+            drop(turn);
+            match removed {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(io)) if io.is_not_found() && io.syscall == "unlink" => {
+                    Err(PersistError::NotFoundForDeletion { entity, id })
+                }
+                Ok(Err(io)) => Err(PersistError::Remove { entity, id, cause: io.into() }),
+                Err(cause) => Err(PersistError::Remove { entity, id, cause }),
+            }
+        })
+    }
+
+    async fn remove_all(&self) -> Result<()> {
+        let entity = self.checked_name()?;
+        // Writes and removals already issued on this store's keys land before the listing.
+        for mut turn in file_queue().enqueue_all_under(&self.inner.queue_directory) {
+            turn.ready().await;
+        }
+        let directory = self.inner.directory.clone();
+        let removed = blocking(move || -> std::result::Result<(), IoFailure> {
+            for id in list_entity_ids(&directory)? {
+                let path = directory.join(format!("{id}.json"));
+                match std::fs::remove_file(&path) {
+                    Ok(()) => {}
+                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(error) => return Err(IoFailure::new(&error, "unlink", &path)),
+                }
+            }
+            sync_directory(&directory)
+        })
+        .await;
+        match removed {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(io)) => Err(PersistError::RemoveAll { entity, cause: io.into() }),
+            Err(cause) => Err(PersistError::RemoveAll { entity, cause }),
+        }
+    }
+
+    async fn keys(&self) -> Result<Vec<String>> {
+        let entity = self.checked_name()?;
+        let directory = self.inner.directory.clone();
+        let listed = blocking(move || {
+            list_entity_ids(&directory).map(|mut ids| {
+                sort_keys(&mut ids);
+                ids
+            })
+        })
+        .await;
+        match listed {
+            Ok(Ok(ids)) => Ok(ids),
+            Ok(Err(io)) => Err(PersistError::Keys { entity, cause: io.into() }),
+            Err(cause) => Err(PersistError::Keys { entity, cause }),
+        }
+    }
+}
+
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> std::result::Result<T, Cause> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| Cause::Message(format!("background file task failed: {error}")))
+}
+
+/// Decodes file bytes as Node's `readFile(path, "utf-8")` does.
+fn decode_utf8(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+}
+
+fn is_temp_name(name: &str) -> bool {
+    name.starts_with(TMP_FILE_PREFIX)
+}
+
+/// Ids of the regular `*.json` files in `directory`, temp files excluded, unsorted.
+fn list_entity_ids(directory: &Path) -> std::result::Result<Vec<String>, IoFailure> {
+    let entries = std::fs::read_dir(directory).map_err(|error| IoFailure::new(&error, "opendir", directory))?;
+    let mut ids = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|error| IoFailure::new(&error, "readdir", directory))?;
+        let file_name = entry.file_name();
+        let Some(name) = file_name.to_str() else { continue };
+        if is_temp_name(name) {
+            continue;
+        }
+        let Some(id) = name.strip_suffix(".json") else { continue };
+        if entry.file_type().is_ok_and(|kind| kind.is_file()) {
+            ids.push(id.to_string());
+        }
+    }
+    Ok(ids)
+}
+
+/// The init scan. Survives a crash at any point: it only creates the directory, removes temp
+/// files no writer can still rename, and renames corrupt documents into quarantine, so a rerun
+/// after a crash continues where this one stopped and never loses a valid document.
+fn recover(directory: &Path, entity: &str) -> std::result::Result<InitReport, Cause> {
+    std::fs::create_dir_all(directory).map_err(|error| IoFailure::new(&error, "mkdir", directory))?;
+    let mut report = InitReport::default();
+    sweep_stale_temp_files(directory, entity, &mut report);
+
+    let mut ids = list_entity_ids(directory)?;
+    sort_keys(&mut ids);
+    let paths: Vec<PathBuf> = ids.iter().map(|id| directory.join(format!("{id}.json"))).collect();
+    let verdicts = parallel_map(&paths, |path| match std::fs::read(path) {
+        Ok(bytes) => Some(is_valid_json(&bytes)),
+        // Removed since the listing: nothing left to validate.
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+        Err(_) => Some(false),
+    });
+    for (path, verdict) in paths.iter().zip(verdicts) {
+        if verdict == Some(false) {
+            quarantine_corrupt(directory, path, entity, &mut report);
+        }
+    }
+    if !report.quarantined.is_empty() || !report.swept.is_empty() {
+        sync_directory(directory)?;
+    }
+    Ok(report)
+}
+
+fn sweep_stale_temp_files(directory: &Path, entity: &str, report: &mut InitReport) {
+    let Ok(entries) = std::fs::read_dir(directory) else { return };
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if !name.to_str().is_some_and(is_temp_name) || !entry.file_type().is_ok_and(|kind| kind.is_file()) {
+            continue;
+        }
+        let path = entry.path();
+        let age = entry
+            .metadata()
+            .and_then(|meta| meta.modified())
+            .map(|modified| now.duration_since(modified).unwrap_or_default());
+        if !age.is_ok_and(|age| age >= STALE_TEMP_AGE) {
+            continue;
+        }
+        let file_path = path.display();
+        report.logs.push(format!(
+            "backtest-kit PersistBase sweeping stale atomic-write tmp file filePath={file_path} entityName={entity}"
+        ));
+        match std::fs::remove_file(&path) {
+            Ok(()) => report.swept.push(path),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(_) => report.logs.push(format!(
+                "backtest-kit PersistBase failed to remove stale tmp file filePath={file_path} entityName={entity}"
+            )),
+        }
+    }
+}
+
+/// Moves a document that does not parse out of the entity namespace, keeping its bytes, with
+/// the reference's log lines. Retried like the reference's unlink: 5 attempts, 1 s apart.
+fn quarantine_corrupt(directory: &Path, path: &Path, entity: &str, report: &mut InitReport) {
+    let file_path = path.display();
+    report
+        .logs
+        .push(format!("backtest-kit PersistBase found invalid document for filePath={file_path} entityName={entity}"));
+    let quarantine = directory.join(QUARANTINE_DIR);
+    for attempt in 1..=QUARANTINE_ATTEMPTS {
+        match move_into_quarantine(path, &quarantine) {
+            Ok(Some(destination)) => {
+                report.quarantined.push((path.to_path_buf(), destination));
+                return;
+            }
+            // Another process moved or removed it first.
+            Ok(None) => return,
+            Err(_) if attempt < QUARANTINE_ATTEMPTS => std::thread::sleep(QUARANTINE_RETRY_DELAY),
+            Err(_) => {}
+        }
+    }
+    report.logs.push(format!(
+        "backtest-kit PersistBase failed to remove invalid document for filePath={file_path} entityName={entity}"
+    ));
+}
+
+fn move_into_quarantine(path: &Path, quarantine: &Path) -> std::io::Result<Option<PathBuf>> {
+    std::fs::create_dir_all(quarantine)?;
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut destination = quarantine.join(format!("{stem}.json"));
+    let mut n = 1;
+    while destination.exists() {
+        destination = quarantine.join(format!("{stem}.{n}.json"));
+        n += 1;
+    }
+    match std::fs::rename(path, &destination) {
+        Ok(()) => {
+            sync_directory(quarantine).map_err(|failure| std::io::Error::new(failure.kind, failure.to_string()))?;
+            Ok(Some(destination))
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// Applies `work` to every item on up to 8 threads, keeping the order of the input.
+fn parallel_map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    const MIN_PER_THREAD: usize = 64;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if threads <= 1 || items.len() < 2 * MIN_PER_THREAD {
+        return items.iter().map(&work).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let work = &work;
+        let handles: Vec<_> =
+            items.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(work).collect::<Vec<R>>())).collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| match handle.join() {
+                Ok(results) => results,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
