@@ -1,1 +1,25 @@
+//! N-API binding of `backtest-persist-core`: converts JS arguments, maps core errors to JS
+//! errors, and nothing more. The storage logic lives in the core crate.
 
+mod entity;
+mod js_error;
+mod persist_base;
+mod promise;
+mod write_file_atomic;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+/// Completes the `PersistBase` class with its async-generator methods (`keys`, `values`,
+/// `filter`, `take`, `[Symbol.asyncIterator]`), which only JS can define, and removes the
+/// private native helpers they call from the exports.
+#[napi(module_exports)]
+pub fn install_iteration(mut exports: Object, env: Env) -> Result<()> {
+    let install: Function<FnArgs<(Unknown, Object)>, Unknown> = env.run_script(include_str!("js/iteration.js"))?;
+    let class: Unknown = exports.get_named_property("PersistBase")?;
+    install.call((class, exports).into())?;
+    for helper in persist_base::PRIVATE_HELPERS {
+        exports.delete_named_property(helper)?;
+    }
+    Ok(())
+}

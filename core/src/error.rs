@@ -118,9 +118,10 @@ pub enum PersistError {
     Count { entity: String, cause: Cause },
     #[error("Failed to initialize {entity}: {cause}")]
     Init { entity: String, cause: Cause },
-    #[error("Invalid entity id {id:?} for {entity}: {reason}")]
+    /// `reason` quotes the offending id when it is one.
+    #[error("Invalid entity id for {entity}: {reason}")]
     InvalidId { entity: String, id: String, reason: String },
-    #[error("Invalid entity name {entity:?}: {reason}")]
+    #[error("Invalid entity name {entity:?}: it {reason}")]
     InvalidName { entity: String, reason: String },
     #[error("Failed to write entity {entity}:{id}: {reason}")]
     InvalidEntity { entity: String, id: String, reason: String },

@@ -78,12 +78,12 @@ impl FileStore {
         }
     }
 
-    /// Every document's JSON text, in key order: the fast path of `values()`.
-    pub async fn read_all(&self) -> Result<Vec<String>> {
+    /// Every entity's id and JSON text, in key order: the fast path of `values()`.
+    pub async fn read_all(&self) -> Result<Vec<(String, String)>> {
         let entity = self.checked_name()?;
         let directory = self.inner.directory.clone();
         let name = entity.clone();
-        let read = blocking(move || -> std::result::Result<Vec<String>, Cause> {
+        let read = blocking(move || -> std::result::Result<Vec<(String, String)>, Cause> {
             let mut ids = list_entity_ids(&directory)?;
             sort_keys(&mut ids);
             let paths: Vec<PathBuf> = ids.iter().map(|id| directory.join(format!("{id}.json"))).collect();
@@ -91,7 +91,7 @@ impl FileStore {
             ids.iter()
                 .zip(paths.iter().zip(texts))
                 .map(|(id, (path, text))| match text {
-                    Ok(text) => Ok(text),
+                    Ok(text) => Ok((id.clone(), text)),
                     Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                         Err(Cause::Message(format!("Entity {name}:{id} not found")))
                     }
@@ -127,7 +127,7 @@ impl FileStore {
     fn entity_file(&self, id: &str) -> Result<PathBuf> {
         let entity = self.checked_name()?;
         if let Some(reason) = invalid_entity_id(id) {
-            return Err(PersistError::InvalidId { entity, id: id.to_string(), reason: reason.to_string() });
+            return Err(PersistError::InvalidId { entity, id: id.to_string(), reason: format!("{id:?} {reason}") });
         }
         Ok(self.file_path(id))
     }

@@ -1,0 +1,157 @@
+/* Types shared by the generated declarations below, as backtest-kit's own types.d.ts names them. */
+
+/** Entity identifier: `7` and `"7"` name the same entity. */
+export type EntityId = string | number;
+
+/** Base interface for persisted entities. */
+export interface IEntity {}
+
+/**
+ * What a persistence backend must provide to be registered as an adapter. The registries call
+ * only these four methods; `keys` is used where present.
+ */
+export interface IPersistBase<Entity extends IEntity | null = IEntity> {
+  /** Prepares the backend once; `initial` is true on the registry's first use of this store. */
+  waitForInit(initial: boolean): Promise<void>;
+  /** Reads an entity; rejects when it does not exist. */
+  readValue(entityId: EntityId): Promise<Entity>;
+  /** Whether an entity exists. */
+  hasValue(entityId: EntityId): Promise<boolean>;
+  /** Writes an entity (upsert). */
+  writeValue(entityId: EntityId, entity: Entity): Promise<void>;
+  /** Entity ids, sorted. */
+  keys?(): AsyncGenerator<EntityId>;
+}
+
+/** A constructor the registries can call as `new Ctor(entityName, baseDir)`. */
+export type TPersistBaseCtor<EntityName extends string = string, Entity extends IEntity | null = IEntity> = new (
+  entityName: EntityName,
+  baseDir: string,
+) => IPersistBase<Entity>;
+
+/** Instance type of `PersistBase`. */
+export type TPersistBase = InstanceType<typeof PersistBase>;
+
+/** The async-generator methods of `PersistBase` (defined in JS, merged into the class type). */
+export interface PersistBase {
+  /** Entity ids, sorted as `a.localeCompare(b, undefined, { numeric: true, sensitivity: "base" })`. */
+  keys(): AsyncGenerator<EntityId>;
+  /** Entities in `keys()` order. */
+  values<T extends IEntity | null = IEntity>(): AsyncGenerator<T>;
+  /** Entities for which `predicate(value)` is truthy. */
+  filter<T extends IEntity | null = IEntity>(predicate: (value: T) => boolean): AsyncGenerator<T>;
+  /** At most `total` entities, filtered by `predicate` when one is given. */
+  take<T extends IEntity | null = IEntity>(total: number, predicate?: (value: T) => boolean): AsyncGenerator<T>;
+  /** Same as `values()`. */
+  [Symbol.asyncIterator](): AsyncGenerator<any>;
+}
+
+/** Encodings `writeFileAtomic` accepts for string data (Node's Buffer encodings). */
+export type WriteFileAtomicEncoding =
+  | "ascii"
+  | "utf8"
+  | "utf-8"
+  | "utf16le"
+  | "utf-16le"
+  | "ucs2"
+  | "ucs-2"
+  | "base64"
+  | "base64url"
+  | "latin1"
+  | "binary"
+  | "hex";
+
+/** Options of `writeFileAtomic`. */
+export interface WriteFileAtomicOptions {
+  /** Encoding of string data (default `"utf8"`). */
+  encoding?: WriteFileAtomicEncoding;
+  /** Permission bits of a new file, before the umask (default `0o666`). */
+  mode?: number;
+  /** Prefix of the temp file written beside the target (default `".tmp-"`). */
+  tmpPrefix?: string;
+}
+
+/**
+ * Which binding artifact the generated loader actually loaded: `'native'` for
+ * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
+ * flavor napi-rs can build is listed, because `NAPI_RS_NATIVE_LIBRARY_PATH`
+ * can point the loader at a WASI artifact this package does not build itself.
+ */
+export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
+
+/**
+ * File-backed persistence of JSON entities, one `<entityId>.json` file per entity in
+ * `<baseDir>/<entityName>/`: a drop-in for backtest-kit's `PersistBase`.
+ *
+ * Writes are atomic and durable (temp file, fsync, rename, directory fsync) and land in call
+ * order per entity. `waitForInit` creates the directory, removes temp files of crashed
+ * writes and moves documents that do not parse into `.quarantine/`.
+ *
+ * Extend it to build a custom backend: `class RedisPersist extends PersistBase { ... }`.
+ *
+ * ```typescript
+ * const persist = new PersistBase("my-entity", "./data");
+ * await persist.waitForInit(true);
+ * await persist.writeValue("key1", { data: "value" });
+ * const value = await persist.readValue<{ data: string }>("key1");
+ * ```
+ */
+export declare class PersistBase {
+  /**
+   * @param entityName - Entity type identifier, the directory name under `baseDir`
+   * @param baseDir - Base directory (default: `<cwd>/logs/data`)
+   */
+  constructor(entityName: string, baseDir?: string | undefined | null)
+  /** Unique entity type identifier. */
+  get entityName(): string
+  /** Base directory for all entities. */
+  get baseDir(): string
+  /** Computed directory path for entity storage: `path.join(baseDir, entityName)`. */
+  get _directory(): string
+  /** Computes the file path of an entity: `path.join(baseDir, entityName, `${entityId}.json`)`. */
+  _getFilePath(entityId: EntityId): string
+  /**
+   * Initializes the store once per instance, however often it is called: creates the
+   * directory, removes temp files older than 120 s left by crashed writes, and moves
+   * documents that do not parse into `.quarantine/`, logging each as the reference does.
+   * A failed run is retried by the next call.
+   *
+   * @param initial - Whether this is the first initialization (informational)
+   */
+  waitForInit(initial?: boolean): Promise<void>
+  /**
+   * Reads an entity: `JSON.parse` of its file.
+   *
+   * Rejects with `Entity <name>:<id> not found` (code `ENTITY_NOT_FOUND`) when it does not
+   * exist, and `Failed to read entity <name>:<id>: <cause>` otherwise.
+   */
+  readValue<T extends IEntity | null = IEntity>(entityId: EntityId): Promise<T>
+  /** Whether the entity's file exists. */
+  hasValue(entityId: EntityId): Promise<boolean>
+  /**
+   * Writes an entity as `JSON.stringify(entity)`, atomically and durably. `null` is a valid
+   * entity. Writes to one entity land in call order.
+   */
+  writeValue<T extends IEntity | null = IEntity>(entityId: EntityId, entity: T): Promise<void>
+  /**
+   * Deletes an entity. Rejects with `Entity <name>:<id> not found for deletion` when it does
+   * not exist.
+   */
+  removeValue(entityId: EntityId): Promise<void>
+  /** Deletes every entity of this store (temp files and quarantine are left alone). */
+  removeAll(): Promise<void>
+  /** Number of stored entities. */
+  getCount(): Promise<number>
+}
+
+/**
+ * Atomically and durably replaces `file` with `data`: writes `<dir>/<tmpPrefix><12 hex>-<name>`,
+ * fsyncs it, renames it over `file` and fsyncs the directory. The file holds either its old
+ * content or the new one, never a mix; once the Promise resolves the new content survives a
+ * power loss. Concurrent calls on one file land in call order.
+ *
+ * @param file - Target path
+ * @param data - Content: a string (encoded with `options.encoding`) or bytes
+ * @param options - `{ encoding = "utf8", mode = 0o666, tmpPrefix = ".tmp-" }` or an encoding
+ */
+export declare function writeFileAtomic(file: string, data: string | Uint8Array, options?: WriteFileAtomicOptions | WriteFileAtomicEncoding): Promise<void>

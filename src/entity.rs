@@ -1,0 +1,74 @@
+//! Entity ids and entity values as they cross from JS: ids coerced exactly as the reference's
+//! template string does, values serialized and parsed by the engine's own `JSON`.
+
+use backtest_persist_core::PersistError;
+use napi::bindgen_prelude::*;
+use napi::JsString;
+
+/// The id as the reference writes it into a file name (`${entityId}`), or an error for
+/// anything that is not a string or a number.
+pub fn entity_id(entity: &str, value: Unknown) -> std::result::Result<String, PersistError> {
+    let invalid = |reason: String, shown: String| PersistError::InvalidId { entity: entity.to_string(), id: shown, reason };
+    let kind = value.get_type().map_err(|error| invalid(error.reason, String::new()))?;
+    match kind {
+        ValueType::String | ValueType::Number => value
+            .coerce_to_string()
+            .and_then(|text| text.into_utf8())
+            .and_then(|text| text.into_owned())
+            .map_err(|error| invalid(error.reason, String::new())),
+        other => Err(invalid(format!("it must be a string or a number, got {}", type_name(other)), String::new())),
+    }
+}
+
+fn type_name(kind: ValueType) -> &'static str {
+    match kind {
+        ValueType::Undefined => "undefined",
+        ValueType::Null => "null",
+        ValueType::Boolean => "boolean",
+        ValueType::Number => "number",
+        ValueType::String => "string",
+        ValueType::Symbol => "symbol",
+        ValueType::Object => "object",
+        ValueType::Function => "function",
+        ValueType::External => "external",
+        ValueType::BigInt => "bigint",
+        _ => "unknown",
+    }
+}
+
+fn json_function<'env>(env: &'env Env, name: &str) -> Result<Function<'env, Unknown<'env>, Unknown<'env>>> {
+    let json: Object = env.get_global()?.get_named_property("JSON")?;
+    json.get_named_property(name)
+}
+
+/// `JSON.stringify(value)` as UTF-8, or the reason it cannot be stored.
+pub fn stringify(env: &Env, value: Unknown) -> std::result::Result<Vec<u8>, String> {
+    let stringify = json_function(env, "stringify").map_err(|error| error.reason)?;
+    let text = stringify.call(value).map_err(|error| exception_message(env, error))?;
+    match text.get_type() {
+        Ok(ValueType::String) => {
+            let text = unsafe { text.cast::<JsString>() }.and_then(|text| text.into_utf8()).map_err(|e| e.reason)?;
+            Ok(text.as_slice().to_vec())
+        }
+        _ => Err(format!(
+            "the value cannot be stored as JSON (JSON.stringify gave no text for a value of type {})",
+            value.get_type().map(type_name).unwrap_or("unknown")
+        )),
+    }
+}
+
+/// `JSON.parse(text)`, or the engine's message for why it failed.
+pub fn parse<'env>(env: &'env Env, text: &str) -> std::result::Result<Unknown<'env>, String> {
+    let parse = json_function(env, "parse").map_err(|error| error.reason)?;
+    let text = env.create_string(text).map_err(|error| error.reason)?;
+    parse.call(text.to_unknown()).map_err(|error| exception_message(env, error))
+}
+
+/// The `message` of a thrown JS error (what the reference's `getErrorMessage` reads).
+pub fn exception_message(env: &Env, error: Error) -> String {
+    let fallback = error.reason.clone();
+    env.create_error(error)
+        .and_then(|object| object.get_named_property::<Unknown>("message"))
+        .and_then(|message| message.coerce_to_string()?.into_utf8()?.into_owned())
+        .unwrap_or(fallback)
+}

@@ -1,0 +1,239 @@
+//! `PersistBase`: the reference's class over the core's [`FileStore`]. Every method returns a
+//! Promise; the file work runs off the JS thread, only `JSON.stringify`/`JSON.parse` run on it.
+
+use std::path::{Path, PathBuf};
+
+use backtest_persist_core::{FileStore, PersistError, Store};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::entity::{entity_id, parse, stringify};
+use crate::promise::{reject, settle, undefined, JsPromise, Rejection};
+
+/// Native helpers called by the JS part of the class (`src/js/iteration.js`), removed from the
+/// exports once it is installed.
+pub const PRIVATE_HELPERS: [&str; 2] = ["__persistBaseKeys", "__persistBaseValues"];
+
+/// File-backed persistence of JSON entities, one `<entityId>.json` file per entity in
+/// `<baseDir>/<entityName>/`: a drop-in for backtest-kit's `PersistBase`.
+///
+/// Writes are atomic and durable (temp file, fsync, rename, directory fsync) and land in call
+/// order per entity. `waitForInit` creates the directory, removes temp files of crashed
+/// writes and moves documents that do not parse into `.quarantine/`.
+///
+/// Extend it to build a custom backend: `class RedisPersist extends PersistBase { ... }`.
+///
+/// ```typescript
+/// const persist = new PersistBase("my-entity", "./data");
+/// await persist.waitForInit(true);
+/// await persist.writeValue("key1", { data: "value" });
+/// const value = await persist.readValue<{ data: string }>("key1");
+/// ```
+#[napi]
+pub struct PersistBase {
+    store: FileStore,
+    entity_name: String,
+    base_dir: String,
+    directory: String,
+}
+
+#[napi]
+impl PersistBase {
+    /// @param entityName - Entity type identifier, the directory name under `baseDir`
+    /// @param baseDir - Base directory (default: `<cwd>/logs/data`)
+    #[napi(constructor)]
+    pub fn new(entity_name: String, base_dir: Option<String>) -> Result<Self> {
+        let base_dir = match base_dir {
+            Some(base_dir) => base_dir,
+            None => std::env::current_dir()
+                .map(|cwd| cwd.join("logs/data"))
+                .map_err(|error| Error::from_reason(format!("Failed to read the current directory: {error}")))?
+                .to_string_lossy()
+                .into_owned(),
+        };
+        let store = FileStore::new(&entity_name, Path::new(&base_dir));
+        let directory = store.directory().to_string_lossy().into_owned();
+        Ok(Self { store, entity_name, base_dir, directory })
+    }
+
+    /// Unique entity type identifier.
+    #[napi(getter)]
+    pub fn entity_name(&self) -> String {
+        self.entity_name.clone()
+    }
+
+    /// Base directory for all entities.
+    #[napi(getter)]
+    pub fn base_dir(&self) -> String {
+        self.base_dir.clone()
+    }
+
+    /// Computed directory path for entity storage: `path.join(baseDir, entityName)`.
+    #[napi(getter, js_name = "_directory")]
+    pub fn directory(&self) -> String {
+        self.directory.clone()
+    }
+
+    /// Computes the file path of an entity: `path.join(baseDir, entityName, `${entityId}.json`)`.
+    #[napi(js_name = "_getFilePath", ts_args_type = "entityId: EntityId")]
+    pub fn get_file_path(&self, entity_id_value: Unknown) -> Result<String> {
+        let id = entity_id(&self.entity_name, entity_id_value).map_err(|error| Error::from_reason(error.to_string()))?;
+        Ok(path_string(self.store.file_path(&id)))
+    }
+
+    /// Initializes the store once per instance, however often it is called: creates the
+    /// directory, removes temp files older than 120 s left by crashed writes, and moves
+    /// documents that do not parse into `.quarantine/`, logging each as the reference does.
+    /// A failed run is retried by the next call.
+    ///
+    /// @param initial - Whether this is the first initialization (informational)
+    #[napi(ts_args_type = "initial?: boolean", ts_return_type = "Promise<void>")]
+    pub fn wait_for_init<'env>(&self, env: &'env Env, initial: Option<Unknown>) -> Result<JsPromise<'env>> {
+        let _ = initial;
+        let store = self.store.clone();
+        settle(
+            env,
+            async move { store.init().await },
+            |env, report| {
+                if !report.logs.is_empty() {
+                    let console: Object = env.get_global()?.get_named_property("console")?;
+                    let log: Function<String, Unknown> = console.get_named_property("error")?;
+                    for line in report.logs {
+                        log.apply(console, line)?;
+                    }
+                }
+                undefined(env)
+            },
+        )
+    }
+
+    /// Reads an entity: `JSON.parse` of its file.
+    ///
+    /// Rejects with `Entity <name>:<id> not found` (code `ENTITY_NOT_FOUND`) when it does not
+    /// exist, and `Failed to read entity <name>:<id>: <cause>` otherwise.
+    #[napi(
+        ts_generic_types = "T extends IEntity | null = IEntity",
+        ts_args_type = "entityId: EntityId",
+        ts_return_type = "Promise<T>"
+    )]
+    pub fn read_value<'env>(&self, env: &'env Env, entity_id_value: Unknown) -> Result<JsPromise<'env>> {
+        let id = match entity_id(&self.entity_name, entity_id_value) {
+            Ok(id) => id,
+            Err(error) => return reject(env, error),
+        };
+        let store = self.store.clone();
+        let entity = self.entity_name.clone();
+        let read_id = id.clone();
+        settle(env, async move { store.read(&read_id).await }, move |env, text| parse_entity(env, &entity, &id, &text))
+    }
+
+    /// Whether the entity's file exists.
+    #[napi(ts_args_type = "entityId: EntityId", ts_return_type = "Promise<boolean>")]
+    pub fn has_value<'env>(&self, env: &'env Env, entity_id_value: Unknown) -> Result<JsPromise<'env>> {
+        let id = match entity_id(&self.entity_name, entity_id_value) {
+            Ok(id) => id,
+            Err(error) => return reject(env, error),
+        };
+        let store = self.store.clone();
+        settle(env, async move { store.has(&id).await }, |env, found| Ok(found.into_unknown(env)?))
+    }
+
+    /// Writes an entity as `JSON.stringify(entity)`, atomically and durably. `null` is a valid
+    /// entity. Writes to one entity land in call order.
+    #[napi(
+        ts_generic_types = "T extends IEntity | null = IEntity",
+        ts_args_type = "entityId: EntityId, entity: T",
+        ts_return_type = "Promise<void>"
+    )]
+    pub fn write_value<'env>(&self, env: &'env Env, entity_id_value: Unknown, entity: Unknown) -> Result<JsPromise<'env>> {
+        let id = match entity_id(&self.entity_name, entity_id_value) {
+            Ok(id) => id,
+            Err(error) => return reject(env, error),
+        };
+        let json = match stringify(env, entity) {
+            Ok(json) => json,
+            Err(reason) => {
+                return reject(env, PersistError::InvalidEntity { entity: self.entity_name.clone(), id, reason })
+            }
+        };
+        // Called now, on the JS thread, so that this write's place in the key's order is fixed.
+        let write = self.store.write(&id, json);
+        settle(env, write, |env, ()| undefined(env))
+    }
+
+    /// Deletes an entity. Rejects with `Entity <name>:<id> not found for deletion` when it does
+    /// not exist.
+    #[napi(ts_args_type = "entityId: EntityId", ts_return_type = "Promise<void>")]
+    pub fn remove_value<'env>(&self, env: &'env Env, entity_id_value: Unknown) -> Result<JsPromise<'env>> {
+        let id = match entity_id(&self.entity_name, entity_id_value) {
+            Ok(id) => id,
+            Err(error) => return reject(env, error),
+        };
+        let remove = self.store.remove(&id);
+        settle(env, remove, |env, ()| undefined(env))
+    }
+
+    /// Deletes every entity of this store (temp files and quarantine are left alone).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn remove_all<'env>(&self, env: &'env Env) -> Result<JsPromise<'env>> {
+        let store = self.store.clone();
+        settle(env, async move { store.remove_all().await }, |env, ()| undefined(env))
+    }
+
+    /// Number of stored entities.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn get_count<'env>(&self, env: &'env Env) -> Result<JsPromise<'env>> {
+        let store = self.store.clone();
+        settle(env, async move { store.count().await }, |env, count| Ok((count as f64).into_unknown(env)?))
+    }
+}
+
+/// The sorted entity ids, for the JS `keys()` generator.
+#[napi(js_name = "__persistBaseKeys", skip_typescript)]
+pub fn persist_base_keys<'env>(env: &'env Env, persist: &PersistBase) -> Result<JsPromise<'env>> {
+    let store = persist.store.clone();
+    settle(env, async move { store.keys().await }, |env, keys| Ok(keys.into_unknown(env)?))
+}
+
+/// Every entity, parsed, in key order: the fast path of the JS `values()` generator.
+#[napi(js_name = "__persistBaseValues", skip_typescript)]
+pub fn persist_base_values<'env>(env: &'env Env, persist: &PersistBase) -> Result<JsPromise<'env>> {
+    let store = persist.store.clone();
+    let entity = persist.entity_name.clone();
+    settle(
+        env,
+        async move { store.read_all().await },
+        move |env, entries| {
+            let mut values = env.create_array(entries.len() as u32)?;
+            for (index, (id, text)) in entries.iter().enumerate() {
+                match parse_entity(env, &entity, id, text) {
+                    Ok(value) => values.set(index as u32, value)?,
+                    Err(Rejection::Persist(error)) => {
+                        return Err(PersistError::Values {
+                            entity: entity.clone(),
+                            cause: backtest_persist_core::Cause::Message(error.to_string()),
+                        }
+                        .into())
+                    }
+                    Err(engine) => return Err(engine),
+                }
+            }
+            Ok(values.to_unknown())
+        },
+    )
+}
+
+fn parse_entity<'env>(env: &'env Env, entity: &str, id: &str, text: &str) -> std::result::Result<Unknown<'env>, Rejection> {
+    parse(env, text).map_err(|message| {
+        PersistError::Read {
+            entity: entity.to_string(),
+            id: id.to_string(),
+            cause: backtest_persist_core::Cause::Message(message),
+        }
+        .into()
+    })
+}
+
+fn path_string(path: PathBuf) -> String {
+    path.to_string_lossy().into_owned()
+}
