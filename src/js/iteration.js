@@ -1,4 +1,3 @@
-
 // The async-generator methods of PersistBase, which only JS can define. Installed once per JS
 // environment by the addon's module init; `native` holds the private helpers they call.
 (function installIteration(PersistBase, native) {

@@ -1,0 +1,22 @@
+// A fresh temp directory per test, removed when the test ends.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+export function tempDir(t, label = "persist") {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${label}-`));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Runs `fn` with console.error captured; returns [result, lines]. */
+export async function captureConsoleError(fn) {
+  const lines = [];
+  const original = console.error;
+  console.error = (...args) => lines.push(args.join(" "));
+  try {
+    return [await fn(), lines];
+  } finally {
+    console.error = original;
+  }
+}
