@@ -8,7 +8,8 @@ use napi::JsString;
 /// The id as the reference writes it into a file name (`${entityId}`), or an error for
 /// anything that is not a string or a number.
 pub fn entity_id(entity: &str, value: Unknown) -> std::result::Result<String, PersistError> {
-    let invalid = |reason: String, shown: String| PersistError::InvalidId { entity: entity.to_string(), id: shown, reason };
+    let invalid =
+        |reason: String, shown: String| PersistError::InvalidId { entity: entity.to_string(), id: shown, reason };
     let kind = value.get_type().map_err(|error| invalid(error.reason, String::new()))?;
     match kind {
         ValueType::String | ValueType::Number => value

@@ -77,7 +77,8 @@ impl PersistBase {
     /// Computes the file path of an entity: `path.join(baseDir, entityName, `${entityId}.json`)`.
     #[napi(js_name = "_getFilePath", ts_args_type = "entityId: EntityId")]
     pub fn get_file_path(&self, entity_id_value: Unknown) -> Result<String> {
-        let id = entity_id(&self.entity_name, entity_id_value).map_err(|error| Error::from_reason(error.to_string()))?;
+        let id =
+            entity_id(&self.entity_name, entity_id_value).map_err(|error| Error::from_reason(error.to_string()))?;
         Ok(path_string(self.store.file_path(&id)))
     }
 
@@ -91,20 +92,16 @@ impl PersistBase {
     pub fn wait_for_init<'env>(&self, env: &'env Env, initial: Option<Unknown>) -> Result<JsPromise<'env>> {
         let _ = initial;
         let store = self.store.clone();
-        settle(
-            env,
-            async move { store.init().await },
-            |env, report| {
-                if !report.logs.is_empty() {
-                    let console: Object = env.get_global()?.get_named_property("console")?;
-                    let log: Function<String, Unknown> = console.get_named_property("error")?;
-                    for line in report.logs {
-                        log.apply(console, line)?;
-                    }
+        settle(env, async move { store.init().await }, |env, report| {
+            if !report.logs.is_empty() {
+                let console: Object = env.get_global()?.get_named_property("console")?;
+                let log: Function<String, Unknown> = console.get_named_property("error")?;
+                for line in report.logs {
+                    log.apply(console, line)?;
                 }
-                undefined(env)
-            },
-        )
+            }
+            undefined(env)
+        })
     }
 
     /// Reads an entity: `JSON.parse` of its file.
@@ -145,7 +142,12 @@ impl PersistBase {
         ts_args_type = "entityId: EntityId, entity: T",
         ts_return_type = "Promise<void>"
     )]
-    pub fn write_value<'env>(&self, env: &'env Env, entity_id_value: Unknown, entity: Unknown) -> Result<JsPromise<'env>> {
+    pub fn write_value<'env>(
+        &self,
+        env: &'env Env,
+        entity_id_value: Unknown,
+        entity: Unknown,
+    ) -> Result<JsPromise<'env>> {
         let id = match entity_id(&self.entity_name, entity_id_value) {
             Ok(id) => id,
             Err(error) => return reject(env, error),
@@ -200,30 +202,31 @@ pub fn persist_base_keys<'env>(env: &'env Env, persist: &PersistBase) -> Result<
 pub fn persist_base_values<'env>(env: &'env Env, persist: &PersistBase) -> Result<JsPromise<'env>> {
     let store = persist.store.clone();
     let entity = persist.entity_name.clone();
-    settle(
-        env,
-        async move { store.read_all().await },
-        move |env, entries| {
-            let mut values = env.create_array(entries.len() as u32)?;
-            for (index, (id, text)) in entries.iter().enumerate() {
-                match parse_entity(env, &entity, id, text) {
-                    Ok(value) => values.set(index as u32, value)?,
-                    Err(Rejection::Persist(error)) => {
-                        return Err(PersistError::Values {
-                            entity: entity.clone(),
-                            cause: backtest_persist_core::Cause::Message(error.to_string()),
-                        }
-                        .into())
+    settle(env, async move { store.read_all().await }, move |env, entries| {
+        let mut values = env.create_array(entries.len() as u32)?;
+        for (index, (id, text)) in entries.iter().enumerate() {
+            match parse_entity(env, &entity, id, text) {
+                Ok(value) => values.set(index as u32, value)?,
+                Err(Rejection::Persist(error)) => {
+                    return Err(PersistError::Values {
+                        entity: entity.clone(),
+                        cause: backtest_persist_core::Cause::Message(error.to_string()),
                     }
-                    Err(engine) => return Err(engine),
+                    .into())
                 }
+                Err(engine) => return Err(engine),
             }
-            Ok(values.to_unknown())
-        },
-    )
+        }
+        Ok(values.to_unknown())
+    })
 }
 
-fn parse_entity<'env>(env: &'env Env, entity: &str, id: &str, text: &str) -> std::result::Result<Unknown<'env>, Rejection> {
+fn parse_entity<'env>(
+    env: &'env Env,
+    entity: &str,
+    id: &str,
+    text: &str,
+) -> std::result::Result<Unknown<'env>, Rejection> {
     parse(env, text).map_err(|message| {
         PersistError::Read {
             entity: entity.to_string(),

@@ -42,7 +42,7 @@ pub fn write_file_atomic<'env>(
             let written = tokio::task::spawn_blocking(move || write_durable(&target, &bytes, &atomic)).await;
             drop(turn);
             match written {
-                Ok(result) => result.map_err(PersistError::AtomicWrite),
+                Ok(result) => result.map_err(|io| PersistError::AtomicWrite(Box::new(io))),
                 Err(error) => Err(PersistError::InvalidEntity {
                     entity: String::new(),
                     id: String::new(),
@@ -68,7 +68,9 @@ fn read_options(options: Option<Unknown>) -> Result<(String, AtomicOptions)> {
             }
             if let Some(mode) = options.get::<Option<f64>>("mode")?.flatten() {
                 if !(0.0..=0o7777 as f64).contains(&mode) || mode.fract() != 0.0 {
-                    return Err(type_error(format!("The \"mode\" option must be an integer between 0 and 0o7777, got {mode}")));
+                    return Err(type_error(format!(
+                        "The \"mode\" option must be an integer between 0 and 0o7777, got {mode}"
+                    )));
                 }
                 atomic.mode = mode as u32;
             }
@@ -116,7 +118,9 @@ fn encode(env: &Env, data: Unknown, encoding: &str) -> Result<Vec<u8>> {
 }
 
 /// Node's `Buffer` and its `from`, to encode exactly as Node does.
-fn buffer_from<'env, Args: JsValuesTupleIntoVec>(env: &'env Env) -> Result<(Object<'env>, Function<'env, Args, Unknown<'env>>)> {
+fn buffer_from<'env, Args: JsValuesTupleIntoVec>(
+    env: &'env Env,
+) -> Result<(Object<'env>, Function<'env, Args, Unknown<'env>>)> {
     let buffer_class: Unknown = env.get_global()?.get_named_property("Buffer")?;
     let buffer_class = unsafe { buffer_class.cast::<Object>() }?;
     let from = buffer_class.get_named_property("from")?;

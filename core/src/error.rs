@@ -44,7 +44,13 @@ impl fmt::Display for IoFailure {
         if let Some(code) = &self.code {
             write!(f, "{code}: ")?;
         }
-        write!(f, "{}, {} '{}'", self.description, self.syscall, self.path.display())
+        write!(
+            f,
+            "{}, {} '{}'",
+            self.description,
+            self.syscall,
+            self.path.display()
+        )
     }
 }
 
@@ -75,7 +81,7 @@ fn describe(error: &io::Error, _raw: Option<i32>) -> String {
 /// Why an operation failed: a system call, or a plain message (bad JSON, a task that died).
 #[derive(Debug, Clone)]
 pub enum Cause {
-    Io(IoFailure),
+    Io(Box<IoFailure>),
     Message(String),
 }
 
@@ -90,7 +96,7 @@ impl fmt::Display for Cause {
 
 impl From<IoFailure> for Cause {
     fn from(io: IoFailure) -> Self {
-        Cause::Io(io)
+        Cause::Io(Box::new(io))
     }
 }
 
@@ -99,15 +105,31 @@ pub enum PersistError {
     #[error("Entity {entity}:{id} not found")]
     NotFound { entity: String, id: String },
     #[error("Failed to read entity {entity}:{id}: {cause}")]
-    Read { entity: String, id: String, cause: Cause },
+    Read {
+        entity: String,
+        id: String,
+        cause: Cause,
+    },
     #[error("Failed to check existence of entity {entity}:{id}: {cause}")]
-    Has { entity: String, id: String, cause: Cause },
+    Has {
+        entity: String,
+        id: String,
+        cause: Cause,
+    },
     #[error("Failed to write entity {entity}:{id}: {cause}")]
-    Write { entity: String, id: String, cause: Cause },
+    Write {
+        entity: String,
+        id: String,
+        cause: Cause,
+    },
     #[error("Entity {entity}:{id} not found for deletion")]
     NotFoundForDeletion { entity: String, id: String },
     #[error("Failed to remove entity {entity}:{id}: {cause}")]
-    Remove { entity: String, id: String, cause: Cause },
+    Remove {
+        entity: String,
+        id: String,
+        cause: Cause,
+    },
     #[error("Failed to remove values for {entity}: {cause}")]
     RemoveAll { entity: String, cause: Cause },
     #[error("Failed to read keys for {entity}: {cause}")]
@@ -120,21 +142,31 @@ pub enum PersistError {
     Init { entity: String, cause: Cause },
     /// `reason` quotes the offending id when it is one.
     #[error("Invalid entity id for {entity}: {reason}")]
-    InvalidId { entity: String, id: String, reason: String },
+    InvalidId {
+        entity: String,
+        id: String,
+        reason: String,
+    },
     #[error("Invalid entity name {entity:?}: it {reason}")]
     InvalidName { entity: String, reason: String },
     #[error("Failed to write entity {entity}:{id}: {reason}")]
-    InvalidEntity { entity: String, id: String, reason: String },
+    InvalidEntity {
+        entity: String,
+        id: String,
+        reason: String,
+    },
     /// `writeFileAtomic`'s own failure: the reference rethrows the fs error unchanged.
     #[error("{0}")]
-    AtomicWrite(IoFailure),
+    AtomicWrite(Box<IoFailure>),
 }
 
 impl PersistError {
     /// The stable code set on the JS error, for callers that branch on the kind of failure.
     pub fn code(&self) -> &str {
         match self {
-            PersistError::NotFound { .. } | PersistError::NotFoundForDeletion { .. } => "ENTITY_NOT_FOUND",
+            PersistError::NotFound { .. } | PersistError::NotFoundForDeletion { .. } => {
+                "ENTITY_NOT_FOUND"
+            }
             PersistError::Read { .. } => "READ_FAILED",
             PersistError::Has { .. } => "HAS_FAILED",
             PersistError::Write { .. } => "WRITE_FAILED",

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// `npm test`: the whole suite. Builds the addon if its sources changed, then runs the core's
+// cargo tests, the TypeScript type test and the node tests.
+"use strict";
+
+const { execFileSync } = require("node:child_process");
+const fs = require("node:fs");
+const path = require("node:path");
+
+const root = path.join(__dirname, "..");
+const run = (command, args) => execFileSync(command, args, { cwd: root, stdio: "inherit" });
+
+run(process.execPath, [path.join(__dirname, "install.js"), "--force"]);
+run("cargo", ["test", "--locked", "-p", "backtest-persist-core"]);
+run(process.execPath, [require.resolve("typescript/bin/tsc", { paths: [root] }), "-p", "__test__/types/tsconfig.json"]);
+const tests = fs
+  .readdirSync(path.join(root, "__test__"))
+  .filter((name) => name.endsWith(".test.mjs"))
+  .map((name) => path.join("__test__", name));
+run(process.execPath, ["--test", "--test-concurrency=1", ...tests]);
