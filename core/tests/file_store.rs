@@ -63,7 +63,7 @@ async fn temp_files_are_never_entities_and_stale_ones_are_swept() {
 
     let store = FileStore::new("signal", base.path());
     let report = store.init().await.unwrap();
-    assert_eq!(report.swept, [stale.clone()]);
+    assert_eq!(report.swept, std::slice::from_ref(&stale));
     assert!(
         !stale.exists() && fresh.exists(),
         "only the stale temp file is swept"
