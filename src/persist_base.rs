@@ -92,7 +92,7 @@ impl PersistBase {
     pub fn wait_for_init<'env>(&self, env: &'env Env, initial: Option<Unknown>) -> Result<JsPromise<'env>> {
         let _ = initial;
         let store = self.store.clone();
-        settle(env, async move { store.init().await }, |env, report| {
+        settle(env, async move { store.init(false).await }, |env, report| {
             if !report.logs.is_empty() {
                 let console: Object = env.get_global()?.get_named_property("console")?;
                 let log: Function<String, Unknown> = console.get_named_property("error")?;

@@ -10,6 +10,7 @@ pub mod id;
 pub mod json;
 pub mod key_order;
 pub mod order;
+pub mod registry;
 pub mod store;
 
 pub use error::{Cause, IoFailure, PersistError, Result};

@@ -28,7 +28,7 @@ fn names_in(dir: &Path) -> Vec<String> {
 async fn write_read_has_remove_round_trip() {
     let base = tempfile::tempdir().unwrap();
     let store = FileStore::new("signal", base.path());
-    store.init().await.unwrap();
+    store.init(false).await.unwrap();
     store.write("BTC", b"{\"a\":1}".to_vec()).await.unwrap();
     assert_eq!(store.read("BTC").await.unwrap(), "{\"a\":1}");
     assert!(store.has("BTC").await.unwrap());
@@ -62,7 +62,7 @@ async fn temp_files_are_never_entities_and_stale_ones_are_swept() {
         .unwrap();
 
     let store = FileStore::new("signal", base.path());
-    let report = store.init().await.unwrap();
+    let report = store.init(false).await.unwrap();
     assert_eq!(report.swept, std::slice::from_ref(&stale));
     assert!(
         !stale.exists() && fresh.exists(),
@@ -86,7 +86,10 @@ async fn corrupt_documents_are_quarantined_with_their_bytes() {
     let torn = b"{\"id\":\"x\",\"pri\xff".to_vec();
     std::fs::write(dir.join("torn.json"), &torn).unwrap();
 
-    let report = FileStore::new("signal", base.path()).init().await.unwrap();
+    let report = FileStore::new("signal", base.path())
+        .init(false)
+        .await
+        .unwrap();
     let quarantined = dir.join(".quarantine/torn.json");
     assert_eq!(
         report.quarantined,
@@ -104,7 +107,10 @@ async fn corrupt_documents_are_quarantined_with_their_bytes() {
 
     // A second corrupt document of the same name does not overwrite the first one.
     std::fs::write(dir.join("torn.json"), "again{").unwrap();
-    FileStore::new("signal", base.path()).init().await.unwrap();
+    FileStore::new("signal", base.path())
+        .init(false)
+        .await
+        .unwrap();
     assert_eq!(std::fs::read(&quarantined).unwrap(), torn);
     assert_eq!(
         std::fs::read(dir.join(".quarantine/torn.1.json")).unwrap(),
@@ -118,9 +124,12 @@ async fn a_failed_init_is_retried_by_the_next_call() {
     let blocker = base.path().join("data");
     std::fs::write(&blocker, "not a directory").unwrap();
     let store = FileStore::new("signal", &blocker);
-    assert!(matches!(store.init().await, Err(PersistError::Init { .. })));
+    assert!(matches!(
+        store.init(false).await,
+        Err(PersistError::Init { .. })
+    ));
     std::fs::remove_file(&blocker).unwrap();
-    store.init().await.unwrap();
+    store.init(false).await.unwrap();
     assert!(blocker.join("signal").is_dir());
 }
 
@@ -134,7 +143,7 @@ async fn unsafe_ids_and_names_touch_nothing() {
     }
     let bad_name = FileStore::new("../escape", base.path());
     assert_eq!(
-        bad_name.init().await.unwrap_err().code(),
+        bad_name.init(false).await.unwrap_err().code(),
         "INVALID_ENTITY_NAME"
     );
     assert!(names_in(base.path()).is_empty());
@@ -144,7 +153,7 @@ async fn unsafe_ids_and_names_touch_nothing() {
 async fn concurrent_writes_to_one_key_end_with_the_last_issued() {
     let base = tempfile::tempdir().unwrap();
     let store = FileStore::new("signal", base.path());
-    store.init().await.unwrap();
+    store.init(false).await.unwrap();
     let writes: Vec<_> = (0..100)
         .map(|i| store.write("BTC", i.to_string().into_bytes()))
         .collect();
@@ -192,7 +201,7 @@ proptest! {
         let base = tempfile::tempdir().unwrap();
         runtime().block_on(async {
             let mut store = FileStore::new("model", base.path());
-            store.init().await.unwrap();
+            store.init(false).await.unwrap();
             let mut model: BTreeMap<String, String> = BTreeMap::new();
             for op in ops {
                 match op {
@@ -224,7 +233,7 @@ proptest! {
                     }
                     Op::Restart => {
                         store = FileStore::new("model", base.path());
-                        store.init().await.unwrap();
+                        store.init(false).await.unwrap();
                     }
                 }
             }

@@ -10,7 +10,9 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::OnceCell;
 
-use super::{InitReport, Store, StoreFuture};
+use std::future::Future;
+
+use super::{InitReport, Store};
 use crate::atomic::{sync_directory, write_durable, AtomicOptions};
 use crate::error::{Cause, IoFailure, PersistError, Result};
 use crate::id::{invalid_entity_id, unsafe_component};
@@ -149,13 +151,12 @@ impl FileStore {
     }
 }
 
-#[async_trait::async_trait]
 impl Store for FileStore {
     fn entity_name(&self) -> &str {
         &self.inner.entity_name
     }
 
-    async fn init(&self) -> Result<InitReport> {
+    async fn init(&self, _initial: bool) -> Result<InitReport> {
         let entity = self.checked_name()?;
         let mut report = None;
         self.inner
@@ -219,15 +220,14 @@ impl Store for FileStore {
         }
     }
 
-    fn write(&self, id: &str, json: Vec<u8>) -> StoreFuture<()> {
-        let path = match self.entity_file(id) {
-            Ok(path) => path,
-            Err(error) => return Box::pin(async move { Err(error) }),
-        };
-        let mut turn = file_queue().enqueue(&self.queue_key(id));
+    fn write(&self, id: &str, json: Vec<u8>) -> impl Future<Output = Result<()>> + 'static + use<> {
+        let checked = self
+            .entity_file(id)
+            .map(|path| (path, file_queue().enqueue(&self.queue_key(id))));
         let entity = self.inner.entity_name.clone();
         let id = id.to_string();
-        Box::pin(async move {
+        async move {
+            let (path, mut turn) = checked?;
             turn.ready().await;
             let written =
                 blocking(move || write_durable(&path, &json, &AtomicOptions::default())).await;
@@ -241,18 +241,17 @@ impl Store for FileStore {
                 }),
                 Err(cause) => Err(PersistError::Write { entity, id, cause }),
             }
-        })
+        }
     }
 
-    fn remove(&self, id: &str) -> StoreFuture<()> {
-        let path = match self.entity_file(id) {
-            Ok(path) => path,
-            Err(error) => return Box::pin(async move { Err(error) }),
-        };
-        let mut turn = file_queue().enqueue(&self.queue_key(id));
+    fn remove(&self, id: &str) -> impl Future<Output = Result<()>> + 'static + use<> {
+        let checked = self
+            .entity_file(id)
+            .map(|path| (path, file_queue().enqueue(&self.queue_key(id))));
         let entity = self.inner.entity_name.clone();
         let id = id.to_string();
-        Box::pin(async move {
+        async move {
+            let (path, mut turn) = checked?;
             turn.ready().await;
             let removed = blocking(move || {
                 std::fs::remove_file(&path)
@@ -273,7 +272,7 @@ impl Store for FileStore {
                 }),
                 Err(cause) => Err(PersistError::Remove { entity, id, cause }),
             }
-        })
+        }
     }
 
     async fn remove_all(&self) -> Result<()> {

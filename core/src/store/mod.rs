@@ -1,16 +1,15 @@
 //! The store abstraction the registries work against, and the default file store.
+//!
+//! The trait uses native `async fn` in traits, so each store's futures keep their own
+//! `Send`-ness: the file store's run on the thread pool, a JS adapter's on the JS thread.
 
 mod file;
 
 use std::future::Future;
-use std::pin::Pin;
 
 pub use file::FileStore;
 
 use crate::error::Result;
-
-/// A future that owns everything it needs, so a caller can hand it to any runtime.
-pub type StoreFuture<T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'static>>;
 
 /// What an init run did, for the caller to report on its own side (the JS console).
 #[derive(Debug, Default, Clone)]
@@ -27,17 +26,17 @@ pub struct InitReport {
 ///
 /// `write` and `remove` fix their place in the key's order when they are called, before the
 /// returned future is first polled: operations on one key take effect in call order.
-#[async_trait::async_trait]
-pub trait Store: Send + Sync {
+pub trait Store {
     fn entity_name(&self) -> &str;
-    /// Prepares the namespace once; a failed run is retried by the next call.
-    async fn init(&self) -> Result<InitReport>;
+    /// Prepares the namespace once; a failed run is retried by the next call. `initial` says
+    /// whether this is the registry's first use of the store (informational).
+    fn init(&self, initial: bool) -> impl Future<Output = Result<InitReport>>;
     /// The document's JSON text.
-    async fn read(&self, id: &str) -> Result<String>;
-    async fn has(&self, id: &str) -> Result<bool>;
-    fn write(&self, id: &str, json: Vec<u8>) -> StoreFuture<()>;
-    fn remove(&self, id: &str) -> StoreFuture<()>;
-    async fn remove_all(&self) -> Result<()>;
+    fn read(&self, id: &str) -> impl Future<Output = Result<String>>;
+    fn has(&self, id: &str) -> impl Future<Output = Result<bool>>;
+    fn write(&self, id: &str, json: Vec<u8>) -> impl Future<Output = Result<()>> + use<Self>;
+    fn remove(&self, id: &str) -> impl Future<Output = Result<()>> + use<Self>;
+    fn remove_all(&self) -> impl Future<Output = Result<()>>;
     /// Entity ids in the reference's collation order.
-    async fn keys(&self) -> Result<Vec<String>>;
+    fn keys(&self) -> impl Future<Output = Result<Vec<String>>>;
 }
