@@ -220,7 +220,7 @@ impl Store for FileStore {
         }
     }
 
-    fn write(&self, id: &str, json: Vec<u8>) -> impl Future<Output = Result<()>> + 'static + use<> {
+    fn write(&self, id: &str, json: Vec<u8>) -> impl Future<Output = Result<()>> + use<> {
         let checked = self
             .entity_file(id)
             .map(|path| (path, file_queue().enqueue(&self.queue_key(id))));
@@ -244,7 +244,7 @@ impl Store for FileStore {
         }
     }
 
-    fn remove(&self, id: &str) -> impl Future<Output = Result<()>> + 'static + use<> {
+    fn remove(&self, id: &str) -> impl Future<Output = Result<()>> + use<> {
         let checked = self
             .entity_file(id)
             .map(|path| (path, file_queue().enqueue(&self.queue_key(id))));
