@@ -21,33 +21,22 @@ pub struct AtomicOptions {
 
 impl Default for AtomicOptions {
     fn default() -> Self {
-        Self {
-            mode: 0o666,
-            tmp_prefix: TMP_FILE_PREFIX.to_string(),
-        }
+        Self { mode: 0o666, tmp_prefix: TMP_FILE_PREFIX.to_string() }
     }
 }
 
 /// Replaces `target` with `bytes`, durably. On failure the temp file is removed and the
 /// target is untouched.
-pub fn write_durable(
-    target: &Path,
-    bytes: &[u8],
-    options: &AtomicOptions,
-) -> Result<(), IoFailure> {
+pub fn write_durable(target: &Path, bytes: &[u8], options: &AtomicOptions) -> Result<(), IoFailure> {
     let dir = parent_dir(target);
     let name = target.file_name().ok_or_else(|| {
-        let error = io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "illegal operation on a directory",
-        );
+        let error = io::Error::new(io::ErrorKind::InvalidInput, "illegal operation on a directory");
         IoFailure::new(&error, "open", target)
     })?;
     let (file, temp) = create_temp_file(dir, &name.to_string_lossy(), options)?;
     let guard = TempFileGuard(Some(temp));
     let temp = guard.path();
-    write_and_sync(file, bytes)
-        .map_err(|(error, syscall)| IoFailure::new(&error, syscall, temp))?;
+    write_and_sync(file, bytes).map_err(|(error, syscall)| IoFailure::new(&error, syscall, temp))?;
     std::fs::rename(temp, target).map_err(|error| IoFailure::new(&error, "rename", temp))?;
     guard.disarm();
     sync_directory(dir)
@@ -59,9 +48,7 @@ pub fn sync_directory(dir: &Path) -> Result<(), IoFailure> {
     #[cfg(unix)]
     {
         let handle = File::open(dir).map_err(|error| IoFailure::new(&error, "open", dir))?;
-        handle
-            .sync_all()
-            .map_err(|error| IoFailure::new(&error, "fsync", dir))?;
+        handle.sync_all().map_err(|error| IoFailure::new(&error, "fsync", dir))?;
     }
     #[cfg(not(unix))]
     let _ = dir;
@@ -76,17 +63,11 @@ pub fn parent_dir(path: &Path) -> &Path {
     }
 }
 
-fn create_temp_file(
-    dir: &Path,
-    name: &str,
-    options: &AtomicOptions,
-) -> Result<(File, PathBuf), IoFailure> {
+fn create_temp_file(dir: &Path, name: &str, options: &AtomicOptions) -> Result<(File, PathBuf), IoFailure> {
     const ATTEMPTS: usize = 8;
     let mut last = None;
     for _ in 0..ATTEMPTS {
-        let random: String = (0..6)
-            .map(|_| format!("{:02x}", fastrand::u8(..)))
-            .collect();
+        let random: String = (0..6).map(|_| format!("{:02x}", fastrand::u8(..))).collect();
         let temp = dir.join(format!("{}{random}-{name}", options.tmp_prefix));
         let mut open = OpenOptions::new();
         open.write(true).create_new(true);
@@ -94,18 +75,11 @@ fn create_temp_file(
         std::os::unix::fs::OpenOptionsExt::mode(&mut open, options.mode);
         match open.open(&temp) {
             Ok(file) => return Ok((file, temp)),
-            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
-                last = Some((error, temp))
-            }
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => last = Some((error, temp)),
             Err(error) => return Err(IoFailure::new(&error, "open", &temp)),
         }
     }
-    let (error, temp) = last.unwrap_or_else(|| {
-        (
-            io::Error::from(io::ErrorKind::AlreadyExists),
-            dir.to_path_buf(),
-        )
-    });
+    let (error, temp) = last.unwrap_or_else(|| (io::Error::from(io::ErrorKind::AlreadyExists), dir.to_path_buf()));
     Err(IoFailure::new(&error, "open", &temp))
 }
 
@@ -142,10 +116,8 @@ mod tests {
     use super::*;
 
     fn names_in(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
+        let mut names: Vec<String> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         names.sort();
         names
     }
@@ -178,40 +150,21 @@ mod tests {
     #[test]
     fn temp_names_follow_the_reference_pattern() {
         let dir = tempfile::tempdir().unwrap();
-        let options = AtomicOptions {
-            tmp_prefix: "custom-".into(),
-            ..AtomicOptions::default()
-        };
+        let options = AtomicOptions { tmp_prefix: "custom-".into(), ..AtomicOptions::default() };
         let (_file, temp) = create_temp_file(dir.path(), "x.json", &options).unwrap();
         let name = temp.file_name().unwrap().to_string_lossy().into_owned();
-        let random = name
-            .strip_prefix("custom-")
-            .unwrap()
-            .strip_suffix("-x.json")
-            .unwrap();
+        let random = name.strip_prefix("custom-").unwrap().strip_suffix("-x.json").unwrap();
         assert_eq!(random.len(), 12);
-        assert!(random
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(random.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
     }
 
     #[test]
     fn a_missing_directory_reports_enoent_on_open() {
         let dir = tempfile::tempdir().unwrap();
-        let error = write_durable(
-            &dir.path().join("no/such.json"),
-            b"1",
-            &AtomicOptions::default(),
-        )
-        .unwrap_err();
+        let error = write_durable(&dir.path().join("no/such.json"), b"1", &AtomicOptions::default()).unwrap_err();
         assert_eq!(error.syscall, "open");
         #[cfg(unix)]
         assert_eq!(error.code.as_deref(), Some("ENOENT"));
-        assert!(
-            error
-                .to_string()
-                .starts_with("ENOENT: no such file or directory, open '"),
-            "{error}"
-        );
+        assert!(error.to_string().starts_with("ENOENT: no such file or directory, open '"), "{error}");
     }
 }

@@ -44,13 +44,7 @@ impl fmt::Display for IoFailure {
         if let Some(code) = &self.code {
             write!(f, "{code}: ")?;
         }
-        write!(
-            f,
-            "{}, {} '{}'",
-            self.description,
-            self.syscall,
-            self.path.display()
-        )
+        write!(f, "{}, {} '{}'", self.description, self.syscall, self.path.display())
     }
 }
 
@@ -105,31 +99,15 @@ pub enum PersistError {
     #[error("Entity {entity}:{id} not found")]
     NotFound { entity: String, id: String },
     #[error("Failed to read entity {entity}:{id}: {cause}")]
-    Read {
-        entity: String,
-        id: String,
-        cause: Cause,
-    },
+    Read { entity: String, id: String, cause: Cause },
     #[error("Failed to check existence of entity {entity}:{id}: {cause}")]
-    Has {
-        entity: String,
-        id: String,
-        cause: Cause,
-    },
+    Has { entity: String, id: String, cause: Cause },
     #[error("Failed to write entity {entity}:{id}: {cause}")]
-    Write {
-        entity: String,
-        id: String,
-        cause: Cause,
-    },
+    Write { entity: String, id: String, cause: Cause },
     #[error("Entity {entity}:{id} not found for deletion")]
     NotFoundForDeletion { entity: String, id: String },
     #[error("Failed to remove entity {entity}:{id}: {cause}")]
-    Remove {
-        entity: String,
-        id: String,
-        cause: Cause,
-    },
+    Remove { entity: String, id: String, cause: Cause },
     #[error("Failed to remove values for {entity}: {cause}")]
     RemoveAll { entity: String, cause: Cause },
     #[error("Failed to read keys for {entity}: {cause}")]
@@ -142,19 +120,19 @@ pub enum PersistError {
     Init { entity: String, cause: Cause },
     /// `reason` quotes the offending id when it is one.
     #[error("Invalid entity id for {entity}: {reason}")]
-    InvalidId {
-        entity: String,
-        id: String,
-        reason: String,
-    },
+    InvalidId { entity: String, id: String, reason: String },
     #[error("Invalid entity name {entity:?}: it {reason}")]
     InvalidName { entity: String, reason: String },
     #[error("Failed to write entity {entity}:{id}: {reason}")]
-    InvalidEntity {
-        entity: String,
-        id: String,
-        reason: String,
-    },
+    InvalidEntity { entity: String, id: String, reason: String },
+    /// A JS adapter's method threw or rejected. `origin` lets the binding hand the caller the
+    /// very value that was thrown.
+    #[error("{message}")]
+    Adapter { registry: String, adapter: String, method: String, message: String, origin: Option<u64> },
+    #[error("{registry}: adapter {adapter} has no method {method}")]
+    AdapterMethodMissing { registry: String, adapter: String, method: String },
+    #[error("{registry}: adapter {adapter} could not be constructed: {message}")]
+    AdapterConstructor { registry: String, adapter: String, message: String, origin: Option<u64> },
     /// `writeFileAtomic`'s own failure: the reference rethrows the fs error unchanged.
     #[error("{0}")]
     AtomicWrite(Box<IoFailure>),
@@ -164,9 +142,7 @@ impl PersistError {
     /// The stable code set on the JS error, for callers that branch on the kind of failure.
     pub fn code(&self) -> &str {
         match self {
-            PersistError::NotFound { .. } | PersistError::NotFoundForDeletion { .. } => {
-                "ENTITY_NOT_FOUND"
-            }
+            PersistError::NotFound { .. } | PersistError::NotFoundForDeletion { .. } => "ENTITY_NOT_FOUND",
             PersistError::Read { .. } => "READ_FAILED",
             PersistError::Has { .. } => "HAS_FAILED",
             PersistError::Write { .. } => "WRITE_FAILED",
@@ -179,6 +155,9 @@ impl PersistError {
             PersistError::InvalidId { .. } => "INVALID_ENTITY_ID",
             PersistError::InvalidName { .. } => "INVALID_ENTITY_NAME",
             PersistError::InvalidEntity { .. } => "INVALID_ENTITY",
+            PersistError::Adapter { .. } => "ADAPTER_FAILED",
+            PersistError::AdapterMethodMissing { .. } => "ADAPTER_METHOD_MISSING",
+            PersistError::AdapterConstructor { .. } => "ADAPTER_CONSTRUCTOR_FAILED",
             PersistError::AtomicWrite(io) => io.code.as_deref().unwrap_or("EIO"),
         }
     }

@@ -18,38 +18,17 @@ mod tests {
 
     #[test]
     fn accepts_what_json_parse_accepts() {
-        for ok in [
-            "null",
-            " {\"a\":[1,2.5e10,-0,true,false,null]}\n",
-            "\"\\ud800\"",
-            "1e400",
-            "\"\u{7f}\"",
-        ] {
+        for ok in ["null", " {\"a\":[1,2.5e10,-0,true,false,null]}\n", "\"\\ud800\"", "1e400", "\"\u{7f}\""] {
             assert!(is_valid_json(ok.as_bytes()), "{ok:?}");
         }
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
         assert!(is_valid_json(deep.as_bytes()));
-        assert!(
-            is_valid_json(b"\"\xff\""),
-            "invalid UTF-8 inside a string decodes to U+FFFD"
-        );
+        assert!(is_valid_json(b"\"\xff\""), "invalid UTF-8 inside a string decodes to U+FFFD");
     }
 
     #[test]
     fn rejects_what_json_parse_rejects() {
-        for bad in [
-            "",
-            "{",
-            "{\"a\":1",
-            "01",
-            "[1,]",
-            "'a'",
-            "\"\n\"",
-            "\u{feff}{}",
-            "{} x",
-            "NaN",
-            "\u{a0}1",
-        ] {
+        for bad in ["", "{", "{\"a\":1", "01", "[1,]", "'a'", "\"\n\"", "\u{feff}{}", "{} x", "NaN", "\u{a0}1"] {
             assert!(!is_valid_json(bad.as_bytes()), "{bad:?}");
         }
     }

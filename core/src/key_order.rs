@@ -46,10 +46,7 @@ mod tests {
     #[test]
     fn numbers_sort_by_value() {
         assert_eq!(sorted(&["10", "9", "100", "1"]), ["1", "9", "10", "100"]);
-        assert_eq!(
-            sorted(&["item10", "item2", "item1"]),
-            ["item1", "item2", "item10"]
-        );
+        assert_eq!(sorted(&["item10", "item2", "item1"]), ["item1", "item2", "item10"]);
     }
 
     #[test]

@@ -31,43 +31,23 @@ struct Tail {
 impl KeyedQueue {
     /// Joins the queue of `key`. Call this when the operation is issued, not when it runs.
     pub fn enqueue(&'static self, key: &Path) -> Turn {
-        let mut tails = self
-            .tails
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut tails = self.tails.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         self.enqueue_locked(&mut tails, key)
     }
 
     /// Joins the queue of every key directly inside `directory` that has operations in flight,
     /// so that the caller runs after all of them.
     pub fn enqueue_all_under(&'static self, directory: &Path) -> Vec<Turn> {
-        let mut tails = self
-            .tails
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let busy: Vec<PathBuf> = tails
-            .keys()
-            .filter(|key| key.parent() == Some(directory))
-            .cloned()
-            .collect();
-        busy.iter()
-            .map(|key| self.enqueue_locked(&mut tails, key))
-            .collect()
+        let mut tails = self.tails.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let busy: Vec<PathBuf> = tails.keys().filter(|key| key.parent() == Some(directory)).cloned().collect();
+        busy.iter().map(|key| self.enqueue_locked(&mut tails, key)).collect()
     }
 
     fn enqueue_locked(&'static self, tails: &mut HashMap<PathBuf, Tail>, key: &Path) -> Turn {
         let (finished, done) = oneshot::channel();
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
-        let previous = tails
-            .insert(key.to_path_buf(), Tail { seq, done })
-            .map(|tail| tail.done);
-        Turn {
-            queue: self,
-            key: key.to_path_buf(),
-            seq,
-            previous,
-            finished: Some(finished),
-        }
+        let previous = tails.insert(key.to_path_buf(), Tail { seq, done }).map(|tail| tail.done);
+        Turn { queue: self, key: key.to_path_buf(), seq, previous, finished: Some(finished) }
     }
 
     #[cfg(test)]
@@ -99,15 +79,8 @@ impl Turn {
 impl Drop for Turn {
     fn drop(&mut self) {
         self.finished.take();
-        let mut tails = self
-            .queue
-            .tails
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if tails
-            .get(&self.key)
-            .is_some_and(|tail| tail.seq == self.seq)
-        {
+        let mut tails = self.queue.tails.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if tails.get(&self.key).is_some_and(|tail| tail.seq == self.seq) {
             tails.remove(&self.key);
         }
     }

@@ -67,26 +67,26 @@ pub struct Memo<S> {
 
 impl<S> Default for Memo<S> {
     fn default() -> Self {
-        Self {
-            stores: HashMap::new(),
-        }
+        Self { stores: HashMap::new() }
     }
 }
 
 impl<S: Clone> Memo<S> {
-    /// The store for `key` and whether this is its first use (`initial`), creating it with
-    /// `create` when absent. A failed `create` leaves the memo unchanged.
-    pub fn get_or_create<E>(
-        &mut self,
-        key: &str,
-        create: impl FnOnce() -> Result<S, E>,
-    ) -> Result<(S, bool), E> {
-        if let Some(store) = self.stores.get(key) {
-            return Ok((store.clone(), false));
+    pub fn get(&self, key: &str) -> Option<S> {
+        self.stores.get(key).cloned()
+    }
+
+    /// Keeps `store` for `key` unless one is there already. Returns the store in the memo and
+    /// whether this is its first use (`initial`). Creating a store may call user code that
+    /// reaches the memo again, so creation happens outside, between `get` and `insert`.
+    pub fn insert(&mut self, key: &str, store: S) -> (S, bool) {
+        match self.stores.get(key) {
+            Some(existing) => (existing.clone(), false),
+            None => {
+                self.stores.insert(key.to_string(), store.clone());
+                (store, true)
+            }
         }
-        let store = create()?;
-        self.stores.insert(key.to_string(), store.clone());
-        Ok((store, true))
     }
 
     pub fn clear(&mut self) {
@@ -128,53 +128,29 @@ mod tests {
     #[tokio::test]
     async fn read_gives_none_until_written_then_the_value() {
         let base = tempfile::tempdir().unwrap();
-        let store = FileStore::new(
-            "strategy",
-            &base.path().join(RegistryKind::Signal.base_dir()),
-        );
-        assert_eq!(
-            read_through(store.clone(), true, "BTC".into())
-                .await
-                .unwrap(),
-            None
-        );
-        write_through(store.clone(), false, "BTC", b"{\"id\":1}".to_vec())
-            .await
-            .unwrap();
-        assert_eq!(
-            read_through(store, false, "BTC".into())
-                .await
-                .unwrap()
-                .as_deref(),
-            Some("{\"id\":1}")
-        );
-        assert!(base
-            .path()
-            .join("dump/data/signal/strategy/BTC.json")
-            .is_file());
+        let store = FileStore::new("strategy", &base.path().join(RegistryKind::Signal.base_dir()));
+        assert_eq!(read_through(store.clone(), true, "BTC".into()).await.unwrap(), None);
+        write_through(store.clone(), false, "BTC", b"{\"id\":1}".to_vec()).await.unwrap();
+        assert_eq!(read_through(store, false, "BTC".into()).await.unwrap().as_deref(), Some("{\"id\":1}"));
+        assert!(base.path().join("dump/data/signal/strategy/BTC.json").is_file());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn native_registry_futures_can_run_on_the_thread_pool() {
         let base = tempfile::tempdir().unwrap();
         let store = FileStore::new("risk", base.path());
-        let write = tokio::spawn(write_through(
-            store.clone(),
-            true,
-            "positions",
-            b"[]".to_vec(),
-        ));
+        let write = tokio::spawn(write_through(store.clone(), true, "positions", b"[]".to_vec()));
         write.await.unwrap().unwrap();
         let read = tokio::spawn(read_through(store, false, "positions".into()));
         assert_eq!(read.await.unwrap().unwrap().as_deref(), Some("[]"));
     }
 
     #[test]
-    fn memo_reports_first_use_and_keeps_stores() {
+    fn memo_reports_first_use_and_keeps_the_first_store() {
         let mut memo: Memo<u32> = Memo::default();
-        assert_eq!(memo.get_or_create::<()>("a", || Ok(1)), Ok((1, true)));
-        assert_eq!(memo.get_or_create::<()>("a", || Ok(2)), Ok((1, false)));
-        assert_eq!(memo.get_or_create("b", || Err("boom")), Err("boom"));
-        assert_eq!(memo.get_or_create::<()>("b", || Ok(3)), Ok((3, true)));
+        assert_eq!(memo.get("a"), None);
+        assert_eq!(memo.insert("a", 1), (1, true));
+        assert_eq!(memo.insert("a", 2), (1, false));
+        assert_eq!(memo.get("a"), Some(1));
     }
 }

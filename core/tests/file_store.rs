@@ -8,18 +8,12 @@ use backtest_persist_core::{FileStore, PersistError, Store};
 use proptest::prelude::*;
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
 }
 
 fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
     names
 }
@@ -34,14 +28,8 @@ async fn write_read_has_remove_round_trip() {
     assert!(store.has("BTC").await.unwrap());
     assert!(!store.has("ETH").await.unwrap());
     store.remove("BTC").await.unwrap();
-    assert!(matches!(
-        store.read("BTC").await,
-        Err(PersistError::NotFound { .. })
-    ));
-    assert!(matches!(
-        store.remove("BTC").await,
-        Err(PersistError::NotFoundForDeletion { .. })
-    ));
+    assert!(matches!(store.read("BTC").await, Err(PersistError::NotFound { .. })));
+    assert!(matches!(store.remove("BTC").await, Err(PersistError::NotFoundForDeletion { .. })));
 }
 
 #[tokio::test]
@@ -54,27 +42,16 @@ async fn temp_files_are_never_entities_and_stale_ones_are_swept() {
     std::fs::write(&stale, "1").unwrap();
     std::fs::write(&fresh, "2").unwrap();
     let old = SystemTime::now() - Duration::from_secs(600);
-    std::fs::File::options()
-        .write(true)
-        .open(&stale)
-        .unwrap()
-        .set_modified(old)
-        .unwrap();
+    std::fs::File::options().write(true).open(&stale).unwrap().set_modified(old).unwrap();
 
     let store = FileStore::new("signal", base.path());
     let report = store.init(false).await.unwrap();
     assert_eq!(report.swept, std::slice::from_ref(&stale));
-    assert!(
-        !stale.exists() && fresh.exists(),
-        "only the stale temp file is swept"
-    );
+    assert!(!stale.exists() && fresh.exists(), "only the stale temp file is swept");
     assert!(store.keys().await.unwrap().is_empty());
     assert_eq!(store.count().await.unwrap(), 0);
     store.remove_all().await.unwrap();
-    assert!(
-        fresh.exists(),
-        "removeAll leaves a live writer's temp file alone"
-    );
+    assert!(fresh.exists(), "removeAll leaves a live writer's temp file alone");
 }
 
 #[tokio::test]
@@ -86,15 +63,9 @@ async fn corrupt_documents_are_quarantined_with_their_bytes() {
     let torn = b"{\"id\":\"x\",\"pri\xff".to_vec();
     std::fs::write(dir.join("torn.json"), &torn).unwrap();
 
-    let report = FileStore::new("signal", base.path())
-        .init(false)
-        .await
-        .unwrap();
+    let report = FileStore::new("signal", base.path()).init(false).await.unwrap();
     let quarantined = dir.join(".quarantine/torn.json");
-    assert_eq!(
-        report.quarantined,
-        [(dir.join("torn.json"), quarantined.clone())]
-    );
+    assert_eq!(report.quarantined, [(dir.join("torn.json"), quarantined.clone())]);
     assert_eq!(std::fs::read(&quarantined).unwrap(), torn);
     assert_eq!(names_in(&dir), [".quarantine", "good.json"]);
     assert_eq!(
@@ -107,15 +78,9 @@ async fn corrupt_documents_are_quarantined_with_their_bytes() {
 
     // A second corrupt document of the same name does not overwrite the first one.
     std::fs::write(dir.join("torn.json"), "again{").unwrap();
-    FileStore::new("signal", base.path())
-        .init(false)
-        .await
-        .unwrap();
+    FileStore::new("signal", base.path()).init(false).await.unwrap();
     assert_eq!(std::fs::read(&quarantined).unwrap(), torn);
-    assert_eq!(
-        std::fs::read(dir.join(".quarantine/torn.1.json")).unwrap(),
-        b"again{"
-    );
+    assert_eq!(std::fs::read(dir.join(".quarantine/torn.1.json")).unwrap(), b"again{");
 }
 
 #[tokio::test]
@@ -124,10 +89,7 @@ async fn a_failed_init_is_retried_by_the_next_call() {
     let blocker = base.path().join("data");
     std::fs::write(&blocker, "not a directory").unwrap();
     let store = FileStore::new("signal", &blocker);
-    assert!(matches!(
-        store.init(false).await,
-        Err(PersistError::Init { .. })
-    ));
+    assert!(matches!(store.init(false).await, Err(PersistError::Init { .. })));
     std::fs::remove_file(&blocker).unwrap();
     store.init(false).await.unwrap();
     assert!(blocker.join("signal").is_dir());
@@ -142,10 +104,7 @@ async fn unsafe_ids_and_names_touch_nothing() {
         assert_eq!(error.code(), "INVALID_ENTITY_ID", "{id:?}");
     }
     let bad_name = FileStore::new("../escape", base.path());
-    assert_eq!(
-        bad_name.init(false).await.unwrap_err().code(),
-        "INVALID_ENTITY_NAME"
-    );
+    assert_eq!(bad_name.init(false).await.unwrap_err().code(), "INVALID_ENTITY_NAME");
     assert!(names_in(base.path()).is_empty());
 }
 
@@ -154,9 +113,7 @@ async fn concurrent_writes_to_one_key_end_with_the_last_issued() {
     let base = tempfile::tempdir().unwrap();
     let store = FileStore::new("signal", base.path());
     store.init(false).await.unwrap();
-    let writes: Vec<_> = (0..100)
-        .map(|i| store.write("BTC", i.to_string().into_bytes()))
-        .collect();
+    let writes: Vec<_> = (0..100).map(|i| store.write("BTC", i.to_string().into_bytes())).collect();
     let handles: Vec<_> = writes.into_iter().rev().map(tokio::spawn).collect();
     for handle in handles {
         handle.await.unwrap().unwrap();
@@ -176,8 +133,7 @@ enum Op {
 }
 
 fn id() -> impl Strategy<Value = String> {
-    prop::sample::select(vec!["a", "B", "c10", "c9", "7", "é", "x_y", "z-1"])
-        .prop_map(str::to_string)
+    prop::sample::select(vec!["a", "B", "c10", "c9", "7", "é", "x_y", "z-1"]).prop_map(str::to_string)
 }
 
 fn op() -> impl Strategy<Value = Op> {

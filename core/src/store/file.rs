@@ -75,10 +75,7 @@ impl FileStore {
         let listed = blocking(move || list_entity_ids(&directory)).await;
         match listed {
             Ok(Ok(ids)) => Ok(ids.len()),
-            Ok(Err(io)) => Err(PersistError::Count {
-                entity,
-                cause: io.into(),
-            }),
+            Ok(Err(io)) => Err(PersistError::Count { entity, cause: io.into() }),
             Err(cause) => Err(PersistError::Count { entity, cause }),
         }
     }
@@ -88,34 +85,29 @@ impl FileStore {
         let entity = self.checked_name()?;
         let directory = self.inner.directory.clone();
         let name = entity.clone();
-        let read = blocking(
-            move || -> std::result::Result<Vec<(String, String)>, Cause> {
-                let mut ids = list_entity_ids(&directory)?;
-                sort_keys(&mut ids);
-                let paths: Vec<PathBuf> = ids
-                    .iter()
-                    .map(|id| directory.join(format!("{id}.json")))
-                    .collect();
-                let texts = parallel_map(&paths, |path| std::fs::read(path).map(decode_utf8));
-                ids.iter()
-                    .zip(paths.iter().zip(texts))
-                    .map(|(id, (path, text))| match text {
-                        Ok(text) => Ok((id.clone(), text)),
-                        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                            Err(Cause::Message(format!("Entity {name}:{id} not found")))
+        let read = blocking(move || -> std::result::Result<Vec<(String, String)>, Cause> {
+            let mut ids = list_entity_ids(&directory)?;
+            sort_keys(&mut ids);
+            let paths: Vec<PathBuf> = ids.iter().map(|id| directory.join(format!("{id}.json"))).collect();
+            let texts = parallel_map(&paths, |path| std::fs::read(path).map(decode_utf8));
+            ids.iter()
+                .zip(paths.iter().zip(texts))
+                .map(|(id, (path, text))| match text {
+                    Ok(text) => Ok((id.clone(), text)),
+                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                        Err(Cause::Message(format!("Entity {name}:{id} not found")))
+                    }
+                    Err(error) => Err(Cause::Message(
+                        PersistError::Read {
+                            entity: name.clone(),
+                            id: id.clone(),
+                            cause: IoFailure::new(&error, "open", path).into(),
                         }
-                        Err(error) => Err(Cause::Message(
-                            PersistError::Read {
-                                entity: name.clone(),
-                                id: id.clone(),
-                                cause: IoFailure::new(&error, "open", path).into(),
-                            }
-                            .to_string(),
-                        )),
-                    })
-                    .collect()
-            },
-        )
+                        .to_string(),
+                    )),
+                })
+                .collect()
+        })
         .await;
         match read {
             Ok(Ok(texts)) => Ok(texts),
@@ -125,10 +117,9 @@ impl FileStore {
 
     fn checked_name(&self) -> Result<String> {
         match self.inner.name_error {
-            Some(reason) => Err(PersistError::InvalidName {
-                entity: self.inner.entity_name.clone(),
-                reason: reason.to_string(),
-            }),
+            Some(reason) => {
+                Err(PersistError::InvalidName { entity: self.inner.entity_name.clone(), reason: reason.to_string() })
+            }
             None => Ok(self.inner.entity_name.clone()),
         }
     }
@@ -137,11 +128,7 @@ impl FileStore {
     fn entity_file(&self, id: &str) -> Result<PathBuf> {
         let entity = self.checked_name()?;
         if let Some(reason) = invalid_entity_id(id) {
-            return Err(PersistError::InvalidId {
-                entity,
-                id: id.to_string(),
-                reason: format!("{id:?} {reason}"),
-            });
+            return Err(PersistError::InvalidId { entity, id: id.to_string(), reason: format!("{id:?} {reason}") });
         }
         Ok(self.file_path(id))
     }
@@ -169,10 +156,7 @@ impl Store for FileStore {
                         report = Some(done);
                         Ok(())
                     }
-                    Ok(Err(cause)) | Err(cause) => Err(PersistError::Init {
-                        entity: entity.clone(),
-                        cause,
-                    }),
+                    Ok(Err(cause)) | Err(cause) => Err(PersistError::Init { entity: entity.clone(), cause }),
                 }
             })
             .await?;
@@ -183,18 +167,11 @@ impl Store for FileStore {
         let path = self.entity_file(id)?;
         let entity = self.inner.entity_name.clone();
         let id = id.to_string();
-        let read = blocking(move || {
-            std::fs::read(&path).map_err(|error| IoFailure::new(&error, "open", &path))
-        })
-        .await;
+        let read = blocking(move || std::fs::read(&path).map_err(|error| IoFailure::new(&error, "open", &path))).await;
         match read {
             Ok(Ok(bytes)) => Ok(decode_utf8(bytes)),
             Ok(Err(io)) if io.is_not_found() => Err(PersistError::NotFound { entity, id }),
-            Ok(Err(io)) => Err(PersistError::Read {
-                entity,
-                id,
-                cause: io.into(),
-            }),
+            Ok(Err(io)) => Err(PersistError::Read { entity, id, cause: io.into() }),
             Err(cause) => Err(PersistError::Read { entity, id, cause }),
         }
     }
@@ -211,51 +188,37 @@ impl Store for FileStore {
         .await;
         match found {
             Ok(Ok(found)) => Ok(found),
-            Ok(Err(io)) => Err(PersistError::Has {
-                entity,
-                id,
-                cause: io.into(),
-            }),
+            Ok(Err(io)) => Err(PersistError::Has { entity, id, cause: io.into() }),
             Err(cause) => Err(PersistError::Has { entity, id, cause }),
         }
     }
 
     fn write(&self, id: &str, json: Vec<u8>) -> impl Future<Output = Result<()>> + use<> {
-        let checked = self
-            .entity_file(id)
-            .map(|path| (path, file_queue().enqueue(&self.queue_key(id))));
+        let checked = self.entity_file(id).map(|path| (path, file_queue().enqueue(&self.queue_key(id))));
         let entity = self.inner.entity_name.clone();
         let id = id.to_string();
         async move {
             let (path, mut turn) = checked?;
             turn.ready().await;
-            let written =
-                blocking(move || write_durable(&path, &json, &AtomicOptions::default())).await;
+            let written = blocking(move || write_durable(&path, &json, &AtomicOptions::default())).await;
             drop(turn);
             match written {
                 Ok(Ok(())) => Ok(()),
-                Ok(Err(io)) => Err(PersistError::Write {
-                    entity,
-                    id,
-                    cause: io.into(),
-                }),
+                Ok(Err(io)) => Err(PersistError::Write { entity, id, cause: io.into() }),
                 Err(cause) => Err(PersistError::Write { entity, id, cause }),
             }
         }
     }
 
     fn remove(&self, id: &str) -> impl Future<Output = Result<()>> + use<> {
-        let checked = self
-            .entity_file(id)
-            .map(|path| (path, file_queue().enqueue(&self.queue_key(id))));
+        let checked = self.entity_file(id).map(|path| (path, file_queue().enqueue(&self.queue_key(id))));
         let entity = self.inner.entity_name.clone();
         let id = id.to_string();
         async move {
             let (path, mut turn) = checked?;
             turn.ready().await;
             let removed = blocking(move || {
-                std::fs::remove_file(&path)
-                    .map_err(|error| IoFailure::new(&error, "unlink", &path))?;
+                std::fs::remove_file(&path).map_err(|error| IoFailure::new(&error, "unlink", &path))?;
                 sync_directory(crate::atomic::parent_dir(&path))
             })
             .await;
@@ -265,11 +228,7 @@ impl Store for FileStore {
                 Ok(Err(io)) if io.is_not_found() && io.syscall == "unlink" => {
                     Err(PersistError::NotFoundForDeletion { entity, id })
                 }
-                Ok(Err(io)) => Err(PersistError::Remove {
-                    entity,
-                    id,
-                    cause: io.into(),
-                }),
+                Ok(Err(io)) => Err(PersistError::Remove { entity, id, cause: io.into() }),
                 Err(cause) => Err(PersistError::Remove { entity, id, cause }),
             }
         }
@@ -296,10 +255,7 @@ impl Store for FileStore {
         .await;
         match removed {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(io)) => Err(PersistError::RemoveAll {
-                entity,
-                cause: io.into(),
-            }),
+            Ok(Err(io)) => Err(PersistError::RemoveAll { entity, cause: io.into() }),
             Err(cause) => Err(PersistError::RemoveAll { entity, cause }),
         }
     }
@@ -316,18 +272,13 @@ impl Store for FileStore {
         .await;
         match listed {
             Ok(Ok(ids)) => Ok(ids),
-            Ok(Err(io)) => Err(PersistError::Keys {
-                entity,
-                cause: io.into(),
-            }),
+            Ok(Err(io)) => Err(PersistError::Keys { entity, cause: io.into() }),
             Err(cause) => Err(PersistError::Keys { entity, cause }),
         }
     }
 }
 
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> std::result::Result<T, Cause> {
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> std::result::Result<T, Cause> {
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|error| Cause::Message(format!("background file task failed: {error}")))
@@ -335,8 +286,7 @@ async fn blocking<T: Send + 'static>(
 
 /// Decodes file bytes as Node's `readFile(path, "utf-8")` does.
 fn decode_utf8(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes)
-        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+    String::from_utf8(bytes).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
 }
 
 fn is_temp_name(name: &str) -> bool {
@@ -345,8 +295,7 @@ fn is_temp_name(name: &str) -> bool {
 
 /// Ids of the regular `*.json` files in `directory`, temp files excluded, unsorted.
 fn list_entity_ids(directory: &Path) -> std::result::Result<Vec<String>, IoFailure> {
-    let entries = std::fs::read_dir(directory)
-        .map_err(|error| IoFailure::new(&error, "opendir", directory))?;
+    let entries = std::fs::read_dir(directory).map_err(|error| IoFailure::new(&error, "opendir", directory))?;
     let mut ids = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|error| IoFailure::new(&error, "readdir", directory))?;
@@ -371,17 +320,13 @@ fn list_entity_ids(directory: &Path) -> std::result::Result<Vec<String>, IoFailu
 /// files no writer can still rename, and renames corrupt documents into quarantine, so a rerun
 /// after a crash continues where this one stopped and never loses a valid document.
 fn recover(directory: &Path, entity: &str) -> std::result::Result<InitReport, Cause> {
-    std::fs::create_dir_all(directory)
-        .map_err(|error| IoFailure::new(&error, "mkdir", directory))?;
+    std::fs::create_dir_all(directory).map_err(|error| IoFailure::new(&error, "mkdir", directory))?;
     let mut report = InitReport::default();
     sweep_stale_temp_files(directory, entity, &mut report);
 
     let mut ids = list_entity_ids(directory)?;
     sort_keys(&mut ids);
-    let paths: Vec<PathBuf> = ids
-        .iter()
-        .map(|id| directory.join(format!("{id}.json")))
-        .collect();
+    let paths: Vec<PathBuf> = ids.iter().map(|id| directory.join(format!("{id}.json"))).collect();
     let verdicts = parallel_map(&paths, |path| match std::fs::read(path) {
         Ok(bytes) => Some(is_valid_json(&bytes)),
         // Removed since the listing: nothing left to validate.
@@ -406,9 +351,7 @@ fn sweep_stale_temp_files(directory: &Path, entity: &str, report: &mut InitRepor
     let now = SystemTime::now();
     for entry in entries.flatten() {
         let name = entry.file_name();
-        if !name.to_str().is_some_and(is_temp_name)
-            || !entry.file_type().is_ok_and(|kind| kind.is_file())
-        {
+        if !name.to_str().is_some_and(is_temp_name) || !entry.file_type().is_ok_and(|kind| kind.is_file()) {
             continue;
         }
         let path = entry.path();
@@ -460,10 +403,7 @@ fn quarantine_corrupt(directory: &Path, path: &Path, entity: &str, report: &mut 
 
 fn move_into_quarantine(path: &Path, quarantine: &Path) -> std::io::Result<Option<PathBuf>> {
     std::fs::create_dir_all(quarantine)?;
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let mut destination = quarantine.join(format!("{stem}.json"));
     let mut n = 1;
     while destination.exists() {
@@ -472,8 +412,7 @@ fn move_into_quarantine(path: &Path, quarantine: &Path) -> std::io::Result<Optio
     }
     match std::fs::rename(path, &destination) {
         Ok(()) => {
-            sync_directory(quarantine)
-                .map_err(|failure| std::io::Error::new(failure.kind, failure.to_string()))?;
+            sync_directory(quarantine).map_err(|failure| std::io::Error::new(failure.kind, failure.to_string()))?;
             Ok(Some(destination))
         }
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -484,19 +423,15 @@ fn move_into_quarantine(path: &Path, quarantine: &Path) -> std::io::Result<Optio
 /// Applies `work` to every item on up to 8 threads, keeping the order of the input.
 fn parallel_map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
     const MIN_PER_THREAD: usize = 64;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     if threads <= 1 || items.len() < 2 * MIN_PER_THREAD {
         return items.iter().map(&work).collect();
     }
     let chunk = items.len().div_ceil(threads);
     std::thread::scope(|scope| {
         let work = &work;
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(work).collect::<Vec<R>>()))
-            .collect();
+        let handles: Vec<_> =
+            items.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(work).collect::<Vec<R>>())).collect();
         handles
             .into_iter()
             .flat_map(|handle| match handle.join() {
