@@ -71,6 +71,15 @@ export interface WriteFileAtomicOptions {
   tmpPrefix?: string;
 }
 
+/** An open signal as backtest-kit stores it: any JSON object. */
+export type ISignalRow = IEntity & Record<string, any>;
+/** A scheduled signal as backtest-kit stores it: any JSON object. */
+export type IScheduledSignalRow = IEntity & Record<string, any>;
+/** The risk registry's value: the active positions, an array (`[]` when nothing is stored). */
+export type RiskData = any[];
+/** The partial registry's value: levels by signal id, an object (`{}` when nothing is stored). */
+export type PartialData = Record<string, any>;
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -78,6 +87,42 @@ export interface WriteFileAtomicOptions {
  * can point the loader at a WASI artifact this package does not build itself.
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
+
+export declare namespace PersistPartialAdapter {
+  /** Reads through the singleton registry (works detached from the object). */
+  export function readPartialData(symbol: string): Promise<PartialData>
+  /** Registers the adapter class of the singleton registry (see the class method). */
+  export function usePersistPartialAdapter(Ctor: TPersistBaseCtor<string, any>): void
+  /** Writes through the singleton registry (works detached from the object). */
+  export function writePartialData(partialData: PartialData, symbol: string): Promise<void>
+}
+
+export declare namespace PersistRiskAdapter {
+  /** Reads through the singleton registry (works detached from the object). */
+  export function readPositionData(riskName: string): Promise<RiskData>
+  /** Registers the adapter class of the singleton registry (see the class method). */
+  export function usePersistRiskAdapter(Ctor: TPersistBaseCtor<string, any>): void
+  /** Writes through the singleton registry (works detached from the object). */
+  export function writePositionData(riskRow: RiskData, riskName: string): Promise<void>
+}
+
+export declare namespace PersistScheduleAdapter {
+  /** Reads through the singleton registry (works detached from the object). */
+  export function readScheduleData(strategyName: string, symbol: string): Promise<IScheduledSignalRow | null>
+  /** Registers the adapter class of the singleton registry (see the class method). */
+  export function usePersistScheduleAdapter(Ctor: TPersistBaseCtor<string, any>): void
+  /** Writes through the singleton registry (works detached from the object). */
+  export function writeScheduleData(scheduledSignalRow: IScheduledSignalRow | null, strategyName: string, symbol: string): Promise<void>
+}
+
+export declare namespace PersistSignalAdapter {
+  /** Reads through the singleton registry (works detached from the object). */
+  export function readSignalData(strategyName: string, symbol: string): Promise<ISignalRow | null>
+  /** Registers the adapter class of the singleton registry (see the class method). */
+  export function usePersistSignalAdapter(Ctor: TPersistBaseCtor<string, any>): void
+  /** Writes through the singleton registry (works detached from the object). */
+  export function writeSignalData(signalRow: ISignalRow | null, strategyName: string, symbol: string): Promise<void>
+}
 
 /**
  * File-backed persistence of JSON entities, one `<entityId>.json` file per entity in
@@ -142,6 +187,66 @@ export declare class PersistBase {
   removeAll(): Promise<void>
   /** Number of stored entities. */
   getCount(): Promise<number>
+}
+
+/** r" Registry of partial profit/loss levels: `./dump/data/partial/<symbol>/levels.json`. */
+export declare class PersistPartialUtils {
+  constructor()
+  /**
+   * Registers the adapter class used for stores created from now on: this package's
+   * `PersistBase` (the default), a subclass of it, or any class with `waitForInit`,
+   * `readValue`, `hasValue` and `writeValue`.
+   */
+  usePersistPartialAdapter(Ctor: TPersistBaseCtor<string, any>): void
+  /** Reads the stored value, or the registry's default when there is none. */
+  readPartialData(symbol: string): Promise<PartialData>
+  /** Writes the value through the registered adapter. */
+  writePartialData(partialData: PartialData, symbol: string): Promise<void>
+}
+
+/** r" Registry of risk positions: `./dump/data/risk/<riskName>/positions.json`. */
+export declare class PersistRiskUtils {
+  constructor()
+  /**
+   * Registers the adapter class used for stores created from now on: this package's
+   * `PersistBase` (the default), a subclass of it, or any class with `waitForInit`,
+   * `readValue`, `hasValue` and `writeValue`.
+   */
+  usePersistRiskAdapter(Ctor: TPersistBaseCtor<string, any>): void
+  /** Reads the stored value, or the registry's default when there is none. */
+  readPositionData(riskName: string): Promise<RiskData>
+  /** Writes the value through the registered adapter. */
+  writePositionData(riskRow: RiskData, riskName: string): Promise<void>
+}
+
+/** r" Registry of scheduled signals: `./dump/data/schedule/<strategyName>/<symbol>.json`. */
+export declare class PersistScheduleUtils {
+  constructor()
+  /**
+   * Registers the adapter class used for stores created from now on: this package's
+   * `PersistBase` (the default), a subclass of it, or any class with `waitForInit`,
+   * `readValue`, `hasValue` and `writeValue`.
+   */
+  usePersistScheduleAdapter(Ctor: TPersistBaseCtor<string, any>): void
+  /** Reads the stored value, or the registry's default when there is none. */
+  readScheduleData(strategyName: string, symbol: string): Promise<IScheduledSignalRow | null>
+  /** Writes the value through the registered adapter. */
+  writeScheduleData(scheduledSignalRow: IScheduledSignalRow | null, strategyName: string, symbol: string): Promise<void>
+}
+
+/** r" Registry of open signals: `./dump/data/signal/<strategyName>/<symbol>.json`. */
+export declare class PersistSignalUtils {
+  constructor()
+  /**
+   * Registers the adapter class used for stores created from now on: this package's
+   * `PersistBase` (the default), a subclass of it, or any class with `waitForInit`,
+   * `readValue`, `hasValue` and `writeValue`.
+   */
+  usePersistSignalAdapter(Ctor: TPersistBaseCtor<string, any>): void
+  /** Reads the stored value, or the registry's default when there is none. */
+  readSignalData(strategyName: string, symbol: string): Promise<ISignalRow | null>
+  /** Writes the value through the registered adapter. */
+  writeSignalData(signalRow: ISignalRow | null, strategyName: string, symbol: string): Promise<void>
 }
 
 /**

@@ -835,5 +835,13 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.PersistPartialAdapter = nativeBinding.PersistPartialAdapter
+module.exports.PersistRiskAdapter = nativeBinding.PersistRiskAdapter
+module.exports.PersistScheduleAdapter = nativeBinding.PersistScheduleAdapter
+module.exports.PersistSignalAdapter = nativeBinding.PersistSignalAdapter
 module.exports.PersistBase = nativeBinding.PersistBase
+module.exports.PersistPartialUtils = nativeBinding.PersistPartialUtils
+module.exports.PersistRiskUtils = nativeBinding.PersistRiskUtils
+module.exports.PersistScheduleUtils = nativeBinding.PersistScheduleUtils
+module.exports.PersistSignalUtils = nativeBinding.PersistSignalUtils
 module.exports.writeFileAtomic = nativeBinding.writeFileAtomic

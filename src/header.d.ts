@@ -70,3 +70,12 @@ export interface WriteFileAtomicOptions {
   /** Prefix of the temp file written beside the target (default `".tmp-"`). */
   tmpPrefix?: string;
 }
+
+/** An open signal as backtest-kit stores it: any JSON object. */
+export type ISignalRow = IEntity & Record<string, any>;
+/** A scheduled signal as backtest-kit stores it: any JSON object. */
+export type IScheduledSignalRow = IEntity & Record<string, any>;
+/** The risk registry's value: the active positions, an array (`[]` when nothing is stored). */
+export type RiskData = any[];
+/** The partial registry's value: levels by signal id, an object (`{}` when nothing is stored). */
+export type PartialData = Record<string, any>;

@@ -1,10 +1,15 @@
 //! N-API binding of `backtest-persist-core`: converts JS arguments, maps core errors to JS
 //! errors, and nothing more. The storage logic lives in the core crate.
 
+mod deferred;
 mod entity;
+mod env_state;
 mod js_error;
+mod js_store;
+mod local_task;
 mod persist_base;
 mod promise;
+mod registries;
 mod write_file_atomic;
 
 use napi::bindgen_prelude::*;
@@ -21,5 +26,11 @@ pub fn install_iteration(mut exports: Object, env: Env) -> Result<()> {
     for helper in persist_base::PRIVATE_HELPERS {
         exports.delete_named_property(helper)?;
     }
-    Ok(())
+    registries::install(&env, &class)?;
+    env_state::track_environment(&env, release_environment)
+}
+
+fn release_environment() {
+    registries::release();
+    local_task::drop_all();
 }

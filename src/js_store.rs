@@ -1,0 +1,373 @@
+//! A JS adapter as a core [`Store`]: any object with `waitForInit`, `readValue`, `hasValue`
+//! and `writeValue`, including a JS subclass of `PersistBase` (its own methods are native).
+//!
+//! Methods are called on the JS thread from futures driven by [`crate::local_task`]; a result
+//! that is a Promise (or any thenable) is awaited, a plain value is taken as is, a throw or a
+//! rejection becomes the caller's rejection with the very value thrown. Values cross with
+//! `JSON.stringify`/`JSON.parse`, as they would through a file.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use backtest_persist_core::{InitReport, PersistError, Result, Store};
+use napi::bindgen_prelude::*;
+
+use crate::entity::{parse, stringify};
+use crate::env_state::{stash_adapter_error, LocalRef};
+
+/// The methods a registry calls on every adapter.
+pub const REQUIRED_METHODS: [&str; 4] = ["waitForInit", "readValue", "hasValue", "writeValue"];
+
+#[derive(Clone)]
+pub struct JsStore(Rc<Inner>);
+
+struct Inner {
+    env: Env,
+    adapter: LocalRef,
+    adapter_name: String,
+    registry: &'static str,
+    entity_name: String,
+}
+
+/// Converts a method's settled value on the JS thread; `Err` is the reason it is unusable.
+type Convert<T> = fn(&Env, Unknown) -> std::result::Result<T, String>;
+
+impl JsStore {
+    /// `new Ctor(entityName, baseDir)`, checked for the methods a registry calls.
+    pub fn construct(
+        env: &Env,
+        ctor: &Unknown,
+        registry: &'static str,
+        entity_name: &str,
+        base_dir: &str,
+    ) -> Result<Self> {
+        let adapter_name = constructor_name(ctor);
+        let constructed = construct(env, ctor, entity_name, base_dir);
+        let adapter = match constructed {
+            Ok(adapter) => adapter,
+            Err(error) => {
+                let (message, origin) = thrown(env, error);
+                return Err(PersistError::AdapterConstructor {
+                    registry: registry.to_string(),
+                    adapter: adapter_name,
+                    message,
+                    origin,
+                });
+            }
+        };
+        for method in REQUIRED_METHODS {
+            if !has_method(&adapter, method) {
+                return Err(PersistError::AdapterMethodMissing {
+                    registry: registry.to_string(),
+                    adapter: adapter_name,
+                    method: method.to_string(),
+                });
+            }
+        }
+        let adapter = LocalRef::new(env, &adapter).map_err(|error| PersistError::AdapterConstructor {
+            registry: registry.to_string(),
+            adapter: adapter_name.clone(),
+            message: error.reason,
+            origin: None,
+        })?;
+        Ok(Self(Rc::new(Inner { env: *env, adapter, adapter_name, registry, entity_name: entity_name.to_string() })))
+    }
+
+    /// Calls `adapter[method](...args)` now and returns its settled, converted value.
+    fn call<T: 'static>(
+        &self,
+        method: &'static str,
+        args: impl for<'a> FnOnce(&'a Env) -> napi::Result<Vec<Unknown<'a>>>,
+        convert: Convert<T>,
+    ) -> PendingCall<T> {
+        let pending = PendingCall::new();
+        let outcome = self.start(method, args, convert, &pending);
+        if let Err(error) = outcome {
+            pending.settle(Err(error));
+        }
+        pending
+    }
+
+    fn start<T: 'static>(
+        &self,
+        method: &'static str,
+        args: impl for<'a> FnOnce(&'a Env) -> napi::Result<Vec<Unknown<'a>>>,
+        convert: Convert<T>,
+        pending: &PendingCall<T>,
+    ) -> Result<()> {
+        let env = &self.0.env;
+        let engine = |error: Error| self.failure(method, error.reason, None);
+        let adapter = self.0.adapter.get(env).map_err(engine)?;
+        let adapter_object = unsafe { adapter.cast::<Object>() }.map_err(engine)?;
+        let function: Unknown = adapter_object.get_named_property(method).map_err(engine)?;
+        if function.get_type().map_err(engine)? != ValueType::Function {
+            return Err(self.missing(method));
+        }
+        let arguments = args(env).map_err(engine)?;
+        let returned = reflect_apply(env, function, adapter, arguments);
+        let value = match returned {
+            Ok(value) => value,
+            Err(error) => {
+                let (message, origin) = thrown(env, error);
+                return Err(self.failure(method, message, origin));
+            }
+        };
+        match then_of(&value) {
+            Some(then) => self.await_thenable(method, value, then, convert, pending).map_err(engine),
+            None => {
+                pending.settle(convert(env, value).map_err(|reason| self.unusable(method, reason)));
+                Ok(())
+            }
+        }
+    }
+
+    fn await_thenable<T: 'static>(
+        &self,
+        method: &'static str,
+        thenable: Unknown,
+        then: Unknown,
+        convert: Convert<T>,
+        pending: &PendingCall<T>,
+    ) -> napi::Result<()> {
+        let env = &self.0.env;
+        let fulfilled_store = self.clone();
+        let fulfilled_call = pending.clone();
+        let on_fulfilled = env.create_function_from_closure("onFulfilled", move |ctx| {
+            let value: Unknown = ctx.get(0)?;
+            let outcome = convert(ctx.env, value).map_err(|reason| fulfilled_store.unusable(method, reason));
+            fulfilled_call.settle(outcome);
+            Ok(())
+        })?;
+        let rejected_store = self.clone();
+        let rejected_call = pending.clone();
+        let on_rejected = env.create_function_from_closure("onRejected", move |ctx| {
+            let reason: Unknown = ctx.get(0)?;
+            let message = message_of(&reason);
+            let origin = stash_adapter_error(ctx.env, &reason);
+            rejected_call.settle(Err(rejected_store.failure(method, message, origin)));
+            Ok(())
+        })?;
+        let then = unsafe { then.cast::<Function<FnArgs<(Function<Unknown, ()>, Function<Unknown, ()>)>, Unknown>>() }?;
+        then.apply(thenable, (on_fulfilled, on_rejected).into())?;
+        Ok(())
+    }
+
+    fn failure(&self, method: &str, message: String, origin: Option<u64>) -> PersistError {
+        PersistError::Adapter {
+            registry: self.0.registry.to_string(),
+            adapter: self.0.adapter_name.clone(),
+            method: method.to_string(),
+            message,
+            origin,
+        }
+    }
+
+    fn unusable(&self, method: &str, reason: String) -> PersistError {
+        let message = format!(
+            "{}: {}.{} gave a value that cannot be used: {reason}",
+            self.0.registry, self.0.adapter_name, method
+        );
+        self.failure(method, message, None)
+    }
+
+    fn missing(&self, method: &str) -> PersistError {
+        PersistError::AdapterMethodMissing {
+            registry: self.0.registry.to_string(),
+            adapter: self.0.adapter_name.clone(),
+            method: method.to_string(),
+        }
+    }
+}
+
+impl Store for JsStore {
+    fn entity_name(&self) -> &str {
+        &self.0.entity_name
+    }
+
+    async fn init(&self, initial: bool) -> Result<InitReport> {
+        self.call("waitForInit", move |env| Ok(vec![initial.into_unknown(env)?]), ignore).await?;
+        Ok(InitReport::default())
+    }
+
+    async fn read(&self, id: &str) -> Result<String> {
+        self.call("readValue", |env| Ok(vec![env.create_string(id)?.to_unknown()]), to_json).await
+    }
+
+    async fn has(&self, id: &str) -> Result<bool> {
+        self.call("hasValue", |env| Ok(vec![env.create_string(id)?.to_unknown()]), truthy).await
+    }
+
+    fn write(&self, id: &str, json: Vec<u8>) -> impl Future<Output = Result<()>> + use<> {
+        let store = self.clone();
+        let id = id.to_string();
+        async move { store.call("writeValue", |env| entity_arguments(env, &id, &json), ignore).await }
+    }
+
+    fn remove(&self, id: &str) -> impl Future<Output = Result<()>> + use<> {
+        let store = self.clone();
+        let id = id.to_string();
+        async move { store.call("removeValue", |env| Ok(vec![env.create_string(&id)?.to_unknown()]), ignore).await }
+    }
+
+    async fn remove_all(&self) -> Result<()> {
+        self.call("removeAll", |_| Ok(vec![]), ignore).await
+    }
+
+    /// The registries never list keys; a JS adapter's `keys()` is an async generator that
+    /// its own callers iterate in JS.
+    async fn keys(&self) -> Result<Vec<String>> {
+        Err(self.unusable("keys", "a JS adapter's keys are listed in JS, not through a registry".to_string()))
+    }
+}
+
+/// The settled outcome of one JS call, awaited by the task that made it.
+struct PendingCall<T>(Rc<RefCell<CallState<T>>>);
+
+struct CallState<T> {
+    outcome: Option<Result<T>>,
+    waker: Option<Waker>,
+}
+
+impl<T> Clone for PendingCall<T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<T> PendingCall<T> {
+    fn new() -> Self {
+        Self(Rc::new(RefCell::new(CallState { outcome: None, waker: None })))
+    }
+
+    /// Records the first outcome (a thenable may call back more than once) and resumes the
+    /// waiting task.
+    fn settle(&self, outcome: Result<T>) {
+        let waker = {
+            let Ok(mut state) = self.0.try_borrow_mut() else { return };
+            if state.outcome.is_some() {
+                return;
+            }
+            state.outcome = Some(outcome);
+            state.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+impl<T> Future for PendingCall<T> {
+    type Output = Result<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut state = self.0.borrow_mut();
+        match state.outcome.take() {
+            Some(outcome) => Poll::Ready(outcome),
+            None => {
+                state.waker = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// `(id, JSON.parse(json))`: the arguments of `writeValue`.
+fn entity_arguments<'env>(env: &'env Env, id: &str, json: &[u8]) -> napi::Result<Vec<Unknown<'env>>> {
+    let entity = parse(env, &String::from_utf8_lossy(json)).map_err(Error::from_reason)?;
+    Ok(vec![env.create_string(id)?.to_unknown(), entity])
+}
+
+fn ignore(_: &Env, _: Unknown) -> std::result::Result<(), String> {
+    Ok(())
+}
+
+fn truthy(_: &Env, value: Unknown) -> std::result::Result<bool, String> {
+    value.coerce_to_bool().map_err(|error| error.reason)
+}
+
+/// The value as JSON text; `undefined` reads as `null`.
+fn to_json(env: &Env, value: Unknown) -> std::result::Result<String, String> {
+    if value.get_type().map_err(|error| error.reason)? == ValueType::Undefined {
+        return Ok("null".to_string());
+    }
+    let bytes = stringify(env, value)?;
+    String::from_utf8(bytes).map_err(|error| error.to_string())
+}
+
+fn construct<'env>(env: &'env Env, ctor: &Unknown, entity_name: &str, base_dir: &str) -> napi::Result<Unknown<'env>> {
+    let reflect: Object = env.get_global()?.get_named_property("Reflect")?;
+    let construct: Function<FnArgs<(Unknown, Unknown)>, Unknown> = reflect.get_named_property("construct")?;
+    let mut args = env.create_array(2)?;
+    args.set(0, entity_name)?;
+    args.set(1, base_dir)?;
+    construct.call((*ctor, args.to_unknown()).into())
+}
+
+fn reflect_apply<'env>(
+    env: &'env Env,
+    function: Unknown,
+    this: Unknown,
+    arguments: Vec<Unknown>,
+) -> napi::Result<Unknown<'env>> {
+    let reflect: Object = env.get_global()?.get_named_property("Reflect")?;
+    let apply: Function<FnArgs<(Unknown, Unknown, Unknown)>, Unknown> = reflect.get_named_property("apply")?;
+    let mut list = env.create_array(arguments.len() as u32)?;
+    for (index, argument) in arguments.into_iter().enumerate() {
+        list.set(index as u32, argument)?;
+    }
+    apply.call((function, this, list.to_unknown()).into())
+}
+
+/// `value.then` when `value` is a thenable.
+fn then_of<'env>(value: &Unknown<'env>) -> Option<Unknown<'env>> {
+    if !matches!(value.get_type(), Ok(ValueType::Object | ValueType::Function)) {
+        return None;
+    }
+    let object = unsafe { value.cast::<Object>() }.ok()?;
+    let then: Unknown = object.get_named_property("then").ok()?;
+    (then.get_type().ok()? == ValueType::Function).then_some(then)
+}
+
+fn has_method(object: &Unknown, method: &str) -> bool {
+    unsafe { object.cast::<Object>() }
+        .and_then(|object| object.get_named_property::<Unknown>(method))
+        .and_then(|value| value.get_type())
+        .is_ok_and(|kind| kind == ValueType::Function)
+}
+
+/// The value a failed JS call threw: its message, and a token for the value itself.
+fn thrown(env: &Env, error: Error) -> (String, Option<u64>) {
+    let value = JsError::from(error).into_unknown(*env);
+    (message_of(&value), stash_adapter_error(env, &value))
+}
+
+/// `error.message` for an Error, `String(value)` for anything else thrown.
+fn message_of(value: &Unknown) -> String {
+    if value.get_type().is_ok_and(|kind| kind == ValueType::Symbol) {
+        return "a symbol".to_string();
+    }
+    if value.is_error().unwrap_or(false) {
+        let message = unsafe { value.cast::<Object>() }
+            .and_then(|object| object.get_named_property::<Unknown>("message"))
+            .and_then(|message| message.coerce_to_string()?.into_utf8()?.into_owned());
+        if let Ok(message) = message {
+            return message;
+        }
+    }
+    value
+        .coerce_to_string()
+        .and_then(|text| text.into_utf8()?.into_owned())
+        .unwrap_or_else(|_| "a value that cannot be shown as text".to_string())
+}
+
+fn constructor_name(ctor: &Unknown) -> String {
+    unsafe { ctor.cast::<Object>() }
+        .and_then(|object| object.get_named_property::<Unknown>("name"))
+        .and_then(|name| name.coerce_to_string()?.into_utf8()?.into_owned())
+        .ok()
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "(anonymous)".to_string())
+}

@@ -1,0 +1,347 @@
+//! The four adapter registries: `PersistSignalAdapter`, `PersistScheduleAdapter`,
+//! `PersistRiskAdapter`, `PersistPartialAdapter` (each an object whose functions work detached)
+//! and their classes `Persist*Utils`. With this package's `PersistBase` as the factory a call
+//! runs entirely in Rust on the file store; with any other constructor the adapter's methods
+//! are called on the JS thread ([`crate::js_store`]).
+
+use std::cell::RefCell;
+use std::path::Path;
+use std::rc::Rc;
+
+use backtest_persist_core::registry::{read_through, write_through, Memo, RegistryKind};
+use backtest_persist_core::{FileStore, PersistError};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::deferred::LocalDeferred;
+use crate::entity::{entity_id, parse, stringify};
+use crate::env_state::LocalRef;
+use crate::js_store::JsStore;
+use crate::local_task::spawn_local;
+use crate::promise::{reject, settle, Rejection};
+
+/// One registry: the registered factory and the stores it made, by memo key.
+pub struct RegistryState {
+    kind: RegistryKind,
+    factory: Factory,
+    memo: Memo<AnyStore>,
+}
+
+#[derive(Clone)]
+enum Factory {
+    /// This package's `PersistBase`: stores are file stores, with no JS in the path.
+    Native,
+    Js(Rc<LocalRef>),
+}
+
+#[derive(Clone)]
+enum AnyStore {
+    File(FileStore),
+    Js(JsStore),
+}
+
+pub type SharedRegistry = Rc<RefCell<RegistryState>>;
+
+thread_local! {
+    /// This environment's `PersistBase` constructor, to recognise it when it is registered.
+    static PERSIST_BASE: RefCell<Option<LocalRef>> = const { RefCell::new(None) };
+    /// This environment's four singletons, in `RegistryKind::ALL` order.
+    static SINGLETONS: RefCell<Vec<SharedRegistry>> = const { RefCell::new(Vec::new()) };
+}
+
+pub fn new_registry(kind: RegistryKind) -> SharedRegistry {
+    Rc::new(RefCell::new(RegistryState { kind, factory: Factory::Native, memo: Memo::default() }))
+}
+
+/// Sets up this environment's registries; `persist_base` is its `PersistBase` class.
+pub fn install(env: &Env, persist_base: &Unknown) -> Result<()> {
+    let reference = LocalRef::new(env, persist_base)?;
+    PERSIST_BASE.with(|slot| *slot.borrow_mut() = Some(reference));
+    SINGLETONS.with(|singletons| *singletons.borrow_mut() = RegistryKind::ALL.map(new_registry).to_vec());
+    Ok(())
+}
+
+/// Drops every reference to JS values: the environment is being torn down.
+pub fn release() {
+    let _ = PERSIST_BASE.try_with(|slot| slot.borrow_mut().take());
+    let _ = SINGLETONS.try_with(|singletons| std::mem::take(&mut *singletons.borrow_mut()));
+}
+
+fn singleton(kind: RegistryKind) -> Result<SharedRegistry> {
+    let index = RegistryKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
+    SINGLETONS
+        .with(|singletons| singletons.borrow().get(index).cloned())
+        .ok_or_else(|| Error::from_reason("the registries of this environment are gone"))
+}
+
+/// `usePersist*Adapter(Ctor)`: registers the factory for stores created from now on.
+fn use_adapter(env: &Env, registry: &SharedRegistry, ctor: Unknown, method: &str) -> Result<()> {
+    let kind = registry.borrow().kind;
+    if !is_constructor(&ctor)? {
+        return Err(Error::new(
+            Status::InvalidArg,
+            format!("{}.{method}: the adapter must be a class or constructor function", kind.adapter_name()),
+        ));
+    }
+    let is_native = PERSIST_BASE.with(|slot| match slot.borrow().as_ref() {
+        Some(base) => base.get(env).and_then(|base| env.strict_equals(base, ctor)),
+        None => Ok(false),
+    })?;
+    let factory = if is_native { Factory::Native } else { Factory::Js(Rc::new(LocalRef::new(env, &ctor)?)) };
+    registry.borrow_mut().factory = factory;
+    Ok(())
+}
+
+/// A function with a `prototype` object: classes and `function` declarations, not arrows,
+/// methods or async functions.
+fn is_constructor(value: &Unknown) -> Result<bool> {
+    if value.get_type()? != ValueType::Function {
+        return Ok(false);
+    }
+    let prototype: Unknown = unsafe { value.cast::<Object>() }?.get_named_property("prototype")?;
+    Ok(matches!(prototype.get_type()?, ValueType::Object))
+}
+
+/// The store for `key`, created by the registered factory on first use, and whether this is
+/// that first use. Creating a JS adapter runs user code, so no borrow is held meanwhile.
+fn store_for(env: &Env, registry: &SharedRegistry, key: &str) -> std::result::Result<(AnyStore, bool), PersistError> {
+    if let Some(store) = registry.borrow().memo.get(key) {
+        return Ok((store, false));
+    }
+    let (kind, factory) = {
+        let state = registry.borrow();
+        (state.kind, state.factory.clone())
+    };
+    let store = match factory {
+        Factory::Native => AnyStore::File(FileStore::new(key, Path::new(kind.base_dir()))),
+        Factory::Js(ctor) => {
+            let ctor = ctor.get(env).map_err(|error| PersistError::AdapterConstructor {
+                registry: kind.adapter_name().to_string(),
+                adapter: "(unknown)".to_string(),
+                message: error.reason,
+                origin: None,
+            })?;
+            AnyStore::Js(JsStore::construct(env, &ctor, kind.adapter_name(), key, kind.base_dir())?)
+        }
+    };
+    Ok(registry.borrow_mut().memo.insert(key, store))
+}
+
+/// Memo key and entity id of a call: `(strategyName, symbol)` for signals and schedules,
+/// `(riskName, "positions")`, `(symbol, "levels")`.
+fn key_and_id(
+    kind: RegistryKind,
+    key: Unknown,
+    id: Option<Unknown>,
+) -> std::result::Result<(String, String), PersistError> {
+    let key = entity_id(kind.adapter_name(), key)?;
+    let id = match (kind.fixed_entity_id(), id) {
+        (Some(fixed), _) => fixed.to_string(),
+        (None, Some(id)) => entity_id(&key, id)?,
+        (None, None) => {
+            return Err(PersistError::InvalidId {
+                entity: key,
+                id: String::new(),
+                reason: "it must be a string or a number, got undefined".to_string(),
+            })
+        }
+    };
+    Ok((key, id))
+}
+
+fn read<'env>(env: &'env Env, registry: &SharedRegistry, key: Unknown, id: Option<Unknown>) -> Result<Unknown<'env>> {
+    let kind = registry.borrow().kind;
+    let located = key_and_id(kind, key, id).and_then(|(key, id)| Ok((store_for(env, registry, &key)?, id)));
+    let ((store, initial), id) = match located {
+        Ok(located) => located,
+        Err(error) => return Ok(reject(env, error)?.to_unknown()),
+    };
+    let default = kind.default_json();
+    match store {
+        AnyStore::File(store) => {
+            let promise = settle(env, read_through(store, initial, id), move |env, text| {
+                parse_value(env, text.as_deref().unwrap_or(default))
+            })?;
+            Ok(promise.to_unknown())
+        }
+        AnyStore::Js(store) => run_on_js_thread(
+            env,
+            async move {
+                let text = read_through(store, initial, id).await?;
+                Ok(text.unwrap_or_else(|| default.to_string()))
+            },
+            |env, text| parse_value(env, &text),
+        ),
+    }
+}
+
+fn write<'env>(
+    env: &'env Env,
+    registry: &SharedRegistry,
+    value: Unknown,
+    key: Unknown,
+    id: Option<Unknown>,
+) -> Result<Unknown<'env>> {
+    let kind = registry.borrow().kind;
+    let prepared = key_and_id(kind, key, id).and_then(|(key, id)| {
+        let json = stringify(env, value).map_err(|reason| PersistError::InvalidEntity {
+            entity: key.clone(),
+            id: id.clone(),
+            reason,
+        })?;
+        Ok((store_for(env, registry, &key)?, id, json))
+    });
+    let ((store, initial), id, json) = match prepared {
+        Ok(prepared) => prepared,
+        Err(error) => return Ok(reject(env, error)?.to_unknown()),
+    };
+    match store {
+        AnyStore::File(store) => {
+            let promise = settle(env, write_through(store, initial, &id, json), |env, ()| Ok(().into_unknown(env)?))?;
+            Ok(promise.to_unknown())
+        }
+        AnyStore::Js(store) => {
+            run_on_js_thread(env, write_through(store, initial, &id, json), |env, ()| Ok(().into_unknown(env)?))
+        }
+    }
+}
+
+fn parse_value<'env>(env: &'env Env, text: &str) -> std::result::Result<Unknown<'env>, Rejection> {
+    parse(env, text).map_err(|message| Rejection::Engine(Error::from_reason(message)))
+}
+
+/// Runs a JS-thread future and returns a Promise settled with its outcome, in the same turn.
+fn run_on_js_thread<'env, T: 'static>(
+    env: &'env Env,
+    work: impl std::future::Future<Output = std::result::Result<T, PersistError>> + 'static,
+    to_js: impl for<'a> FnOnce(&'a Env, T) -> std::result::Result<Unknown<'a>, Rejection> + 'static,
+) -> Result<Unknown<'env>> {
+    let (deferred, promise) = LocalDeferred::new(env)?;
+    let task_env = *env;
+    spawn_local(async move {
+        let outcome = work.await.map_err(Rejection::from).and_then(|value| to_js(&task_env, value));
+        match outcome {
+            Ok(value) => deferred.resolve(value),
+            Err(rejection) => {
+                let error = match rejection {
+                    Rejection::Persist(error) => crate::js_error::to_napi(&task_env, &error),
+                    Rejection::Engine(error) => error,
+                };
+                deferred.reject(JsError::from(error).into_unknown(task_env));
+            }
+        }
+    });
+    Ok(promise)
+}
+
+macro_rules! registry {
+    (
+        $(#[$class_doc:meta])*
+        class $class:ident, singleton $singleton:literal, kind $kind:expr,
+        functions ($use_fn:ident, $read_fn:ident, $write_fn:ident),
+        use $use_js:literal, read $read_js:literal ($read_ts:literal), write $write_js:literal ($write_ts:literal),
+        value $value_ts:literal
+    ) => {
+        $(#[$class_doc])*
+        #[napi]
+        pub struct $class {
+            registry: SharedRegistry,
+        }
+
+        #[napi]
+        impl $class {
+            #[napi(constructor)]
+            pub fn new() -> Self {
+                Self { registry: new_registry($kind) }
+            }
+
+            /// Registers the adapter class used for stores created from now on: this package's
+            /// `PersistBase` (the default), a subclass of it, or any class with `waitForInit`,
+            /// `readValue`, `hasValue` and `writeValue`.
+            #[napi(js_name = $use_js, ts_args_type = "Ctor: TPersistBaseCtor<string, any>")]
+            pub fn use_adapter(&self, env: &Env, ctor: Unknown) -> Result<()> {
+                use_adapter(env, &self.registry, ctor, $use_js)
+            }
+
+            /// Reads the stored value, or the registry's default when there is none.
+            #[napi(js_name = $read_js, ts_args_type = $read_ts, ts_return_type = $value_ts)]
+            pub fn read<'env>(&self, env: &'env Env, key: Unknown, id: Option<Unknown>) -> Result<Unknown<'env>> {
+                read(env, &self.registry, key, id)
+            }
+
+            /// Writes the value through the registered adapter.
+            #[napi(js_name = $write_js, ts_args_type = $write_ts, ts_return_type = "Promise<void>")]
+            pub fn write<'env>(
+                &self,
+                env: &'env Env,
+                value: Unknown,
+                key: Unknown,
+                id: Option<Unknown>,
+            ) -> Result<Unknown<'env>> {
+                write(env, &self.registry, value, key, id)
+            }
+        }
+
+        /// Registers the adapter class of the singleton registry (see the class method).
+        #[napi(namespace = $singleton, js_name = $use_js, ts_args_type = "Ctor: TPersistBaseCtor<string, any>")]
+        pub fn $use_fn(env: &Env, ctor: Unknown) -> Result<()> {
+            use_adapter(env, &kind_registry($kind)?, ctor, $use_js)
+        }
+
+        /// Reads through the singleton registry (works detached from the object).
+        #[napi(namespace = $singleton, js_name = $read_js, ts_args_type = $read_ts, ts_return_type = $value_ts)]
+        pub fn $read_fn<'env>(env: &'env Env, key: Unknown, id: Option<Unknown>) -> Result<Unknown<'env>> {
+            read(env, &kind_registry($kind)?, key, id)
+        }
+
+        /// Writes through the singleton registry (works detached from the object).
+        #[napi(namespace = $singleton, js_name = $write_js, ts_args_type = $write_ts, ts_return_type = "Promise<void>")]
+        pub fn $write_fn<'env>(env: &'env Env, value: Unknown, key: Unknown, id: Option<Unknown>) -> Result<Unknown<'env>> {
+            write(env, &kind_registry($kind)?, value, key, id)
+        }
+    };
+}
+
+registry! {
+    /// Registry of open signals: `./dump/data/signal/<strategyName>/<symbol>.json`.
+    class PersistSignalUtils, singleton "PersistSignalAdapter", kind RegistryKind::Signal,
+    functions (signal_use, signal_read, signal_write),
+    use "usePersistSignalAdapter",
+    read "readSignalData" ("strategyName: string, symbol: string"),
+    write "writeSignalData" ("signalRow: ISignalRow | null, strategyName: string, symbol: string"),
+    value "Promise<ISignalRow | null>"
+}
+
+registry! {
+    /// Registry of scheduled signals: `./dump/data/schedule/<strategyName>/<symbol>.json`.
+    class PersistScheduleUtils, singleton "PersistScheduleAdapter", kind RegistryKind::Schedule,
+    functions (schedule_use, schedule_read, schedule_write),
+    use "usePersistScheduleAdapter",
+    read "readScheduleData" ("strategyName: string, symbol: string"),
+    write "writeScheduleData" ("scheduledSignalRow: IScheduledSignalRow | null, strategyName: string, symbol: string"),
+    value "Promise<IScheduledSignalRow | null>"
+}
+
+registry! {
+    /// Registry of risk positions: `./dump/data/risk/<riskName>/positions.json`.
+    class PersistRiskUtils, singleton "PersistRiskAdapter", kind RegistryKind::Risk,
+    functions (risk_use, risk_read, risk_write),
+    use "usePersistRiskAdapter",
+    read "readPositionData" ("riskName: string"),
+    write "writePositionData" ("riskRow: RiskData, riskName: string"),
+    value "Promise<RiskData>"
+}
+
+registry! {
+    /// Registry of partial profit/loss levels: `./dump/data/partial/<symbol>/levels.json`.
+    class PersistPartialUtils, singleton "PersistPartialAdapter", kind RegistryKind::Partial,
+    functions (partial_use, partial_read, partial_write),
+    use "usePersistPartialAdapter",
+    read "readPartialData" ("symbol: string"),
+    write "writePartialData" ("partialData: PartialData, symbol: string"),
+    value "Promise<PartialData>"
+}
+
+fn kind_registry(kind: RegistryKind) -> Result<SharedRegistry> {
+    singleton(kind)
+}
