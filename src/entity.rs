@@ -73,3 +73,20 @@ pub fn exception_message(env: &Env, error: Error) -> String {
         .and_then(|message| message.coerce_to_string()?.into_utf8()?.into_owned())
         .unwrap_or(fallback)
 }
+
+/// `Reflect.apply(function, this, arguments)`: a call whose throw comes back as `Err` with the
+/// exception cleared, so that it can become a rejection instead of escaping to the caller.
+pub fn reflect_apply<'env>(
+    env: &'env Env,
+    function: Unknown,
+    this: Unknown,
+    arguments: Vec<Unknown>,
+) -> napi::Result<Unknown<'env>> {
+    let reflect: Object = env.get_global()?.get_named_property("Reflect")?;
+    let apply: Function<FnArgs<(Unknown, Unknown, Unknown)>, Unknown> = reflect.get_named_property("apply")?;
+    let mut list = env.create_array(arguments.len() as u32)?;
+    for (index, argument) in arguments.into_iter().enumerate() {
+        list.set(index as u32, argument)?;
+    }
+    apply.call((function, this, list.to_unknown()).into())
+}

@@ -15,7 +15,7 @@ use std::task::{Context, Poll, Waker};
 use backtest_persist_core::{InitReport, PersistError, Result, Store};
 use napi::bindgen_prelude::*;
 
-use crate::entity::{parse, stringify};
+use crate::entity::{parse, reflect_apply, stringify};
 use crate::env_state::{stash_adapter_error, LocalRef};
 
 /// The methods a registry calls on every adapter.
@@ -135,7 +135,7 @@ impl JsStore {
         let env = &self.0.env;
         let fulfilled_store = self.clone();
         let fulfilled_call = pending.clone();
-        let on_fulfilled = env.create_function_from_closure("onFulfilled", move |ctx| {
+        let on_fulfilled = env.create_function_from_closure::<Unknown, (), _>("onFulfilled", move |ctx| {
             let value: Unknown = ctx.get(0)?;
             let outcome = convert(ctx.env, value).map_err(|reason| fulfilled_store.unusable(method, reason));
             fulfilled_call.settle(outcome);
@@ -143,15 +143,14 @@ impl JsStore {
         })?;
         let rejected_store = self.clone();
         let rejected_call = pending.clone();
-        let on_rejected = env.create_function_from_closure("onRejected", move |ctx| {
+        let on_rejected = env.create_function_from_closure::<Unknown, (), _>("onRejected", move |ctx| {
             let reason: Unknown = ctx.get(0)?;
             let message = message_of(&reason);
             let origin = stash_adapter_error(ctx.env, &reason);
             rejected_call.settle(Err(rejected_store.failure(method, message, origin)));
             Ok(())
         })?;
-        let then = unsafe { then.cast::<Function<FnArgs<(Function<Unknown, ()>, Function<Unknown, ()>)>, Unknown>>() }?;
-        then.apply(thenable, (on_fulfilled, on_rejected).into())?;
+        reflect_apply(env, then, thenable, vec![on_fulfilled.to_unknown(), on_rejected.to_unknown()])?;
         Ok(())
     }
 
@@ -304,21 +303,6 @@ fn construct<'env>(env: &'env Env, ctor: &Unknown, entity_name: &str, base_dir: 
     args.set(0, entity_name)?;
     args.set(1, base_dir)?;
     construct.call((*ctor, args.to_unknown()).into())
-}
-
-fn reflect_apply<'env>(
-    env: &'env Env,
-    function: Unknown,
-    this: Unknown,
-    arguments: Vec<Unknown>,
-) -> napi::Result<Unknown<'env>> {
-    let reflect: Object = env.get_global()?.get_named_property("Reflect")?;
-    let apply: Function<FnArgs<(Unknown, Unknown, Unknown)>, Unknown> = reflect.get_named_property("apply")?;
-    let mut list = env.create_array(arguments.len() as u32)?;
-    for (index, argument) in arguments.into_iter().enumerate() {
-        list.set(index as u32, argument)?;
-    }
-    apply.call((function, this, list.to_unknown()).into())
 }
 
 /// `value.then` when `value` is a thenable.

@@ -7,7 +7,7 @@ use backtest_persist_core::{FileStore, PersistError, Store};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::entity::{entity_id, parse, stringify};
+use crate::entity::{entity_id, parse, reflect_apply, stringify};
 use crate::promise::{reject, settle, undefined, JsPromise, Rejection};
 
 /// Native helpers called by the JS part of the class (`src/js/iteration.js`), removed from the
@@ -94,10 +94,10 @@ impl PersistBase {
         let store = self.store.clone();
         settle(env, async move { store.init(false).await }, |env, report| {
             if !report.logs.is_empty() {
-                let console: Object = env.get_global()?.get_named_property("console")?;
-                let log: Function<String, Unknown> = console.get_named_property("error")?;
+                let console: Unknown = env.get_global()?.get_named_property("console")?;
+                let log: Unknown = unsafe { console.cast::<Object>() }?.get_named_property("error")?;
                 for line in report.logs {
-                    log.apply(console, line)?;
+                    reflect_apply(env, log, console, vec![env.create_string(&line)?.to_unknown()])?;
                 }
             }
             undefined(env)

@@ -48,6 +48,11 @@ pub fn reject<'env>(env: &'env Env, error: PersistError) -> Result<JsPromise<'en
     settle(env, async move { Err::<(), _>(error) }, |env, ()| undefined(env))
 }
 
+/// A Promise already rejected with an engine error (bad arguments the engine itself refused).
+pub fn reject_with<'env>(env: &'env Env, error: Error) -> Result<JsPromise<'env>> {
+    env.spawn_future_with_callback(async { Ok(()) }, move |_, ()| Err::<Unknown, _>(error))
+}
+
 pub fn undefined(env: &Env) -> std::result::Result<Unknown<'_>, Rejection> {
     Ok(().into_unknown(env)?)
 }

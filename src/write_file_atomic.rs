@@ -10,7 +10,7 @@ use napi::bindgen_prelude::*;
 use napi::JsString;
 use napi_derive::napi;
 
-use crate::promise::{settle, undefined, JsPromise};
+use crate::promise::{reject_with, settle, undefined, JsPromise};
 
 /// Atomically and durably replaces `file` with `data`: writes `<dir>/<tmpPrefix><12 hex>-<name>`,
 /// fsyncs it, renames it over `file` and fsyncs the directory. The file holds either its old
@@ -30,8 +30,12 @@ pub fn write_file_atomic<'env>(
     data: Unknown,
     options: Option<Unknown>,
 ) -> Result<JsPromise<'env>> {
-    let (encoding, atomic) = read_options(options)?;
-    let bytes = encode(env, data, &encoding)?;
+    // Bad arguments reject, as they do in the reference's async function.
+    let prepared = read_options(options).and_then(|(encoding, atomic)| Ok((encode(env, data, &encoding)?, atomic)));
+    let (bytes, atomic) = match prepared {
+        Ok(prepared) => prepared,
+        Err(error) => return reject_with(env, error),
+    };
     let target = PathBuf::from(file);
     let queue_key = std::path::absolute(&target).unwrap_or_else(|_| target.clone());
     let mut turn = file_queue().enqueue(&queue_key);
@@ -97,18 +101,18 @@ fn encode(env: &Env, data: Unknown, encoding: &str) -> Result<Vec<u8>> {
         }
         ValueType::String => {
             // Every other encoding is Node's own: ask Buffer.from for the exact bytes.
-            let (buffer_class, from) = buffer_from::<FnArgs<(Unknown, String)>>(env)?;
-            let buffer = from.apply(buffer_class, (data, encoding.to_string()).into())?;
+            let from = buffer_from::<FnArgs<(Unknown, Unknown)>>(env)?;
+            let buffer = from.call((data, env.create_string(encoding)?.to_unknown()).into())?;
             Ok(Uint8Array::from_unknown(buffer)?.to_vec())
         }
         ValueType::Object if data.is_typedarray()? || data.is_dataview()? => {
             // Any view writes its underlying bytes, as Node's writeFile does.
             let view = Object::from_unknown(data)?;
-            let (buffer_class, from) = buffer_from::<FnArgs<(Unknown, Unknown, Unknown)>>(env)?;
+            let from = buffer_from::<FnArgs<(Unknown, Unknown, Unknown)>>(env)?;
             let buffer: Unknown = view.get_named_property("buffer")?;
             let offset: Unknown = view.get_named_property("byteOffset")?;
             let length: Unknown = view.get_named_property("byteLength")?;
-            let bytes = from.apply(buffer_class, (buffer, offset, length).into())?;
+            let bytes = from.call((buffer, offset, length).into())?;
             Ok(Uint8Array::from_unknown(bytes)?.to_vec())
         }
         other => Err(type_error(format!(
@@ -117,14 +121,10 @@ fn encode(env: &Env, data: Unknown, encoding: &str) -> Result<Vec<u8>> {
     }
 }
 
-/// Node's `Buffer` and its `from`, to encode exactly as Node does.
-fn buffer_from<'env, Args: JsValuesTupleIntoVec>(
-    env: &'env Env,
-) -> Result<(Object<'env>, Function<'env, Args, Unknown<'env>>)> {
+/// Node's `Buffer.from` (which does not use `this`), to encode exactly as Node does.
+fn buffer_from<'env, Args: JsValuesTupleIntoVec>(env: &'env Env) -> Result<Function<'env, Args, Unknown<'env>>> {
     let buffer_class: Unknown = env.get_global()?.get_named_property("Buffer")?;
-    let buffer_class = unsafe { buffer_class.cast::<Object>() }?;
-    let from = buffer_class.get_named_property("from")?;
-    Ok((buffer_class, from))
+    unsafe { buffer_class.cast::<Object>() }?.get_named_property("from")
 }
 
 fn type_error(message: String) -> Error {
