@@ -108,7 +108,6 @@ test("a directory without write permission: a clear error and the old value inta
     new PersistBase("signal", ${JSON.stringify(baseDir)}).writeValue("BTCUSDT", { id: "new" })
       .then(() => console.log(JSON.stringify({ ok: true })), (e) => console.log(JSON.stringify({ message: e.message, code: e.code, cause: e.cause && e.cause.code })));
   `;
-  fs.chmodSync(path.dirname(baseDir), 0o755);
   const output = execFileSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", script], {
     encoding: "utf8",
   });
