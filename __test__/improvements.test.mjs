@@ -6,13 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { PersistBase } from "../index.js";
-import { captureConsoleError, tempDir } from "./helpers/tmp.mjs";
-
-const collect = async (iterable) => {
-  const items = [];
-  for await (const item of iterable) items.push(item);
-  return items;
-};
+import { captureConsoleError, collect, tempDir } from "./helpers/tmp.mjs";
 
 function ageFile(file, seconds) {
   const when = new Date(Date.now() - seconds * 1000);

@@ -6,13 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { PersistBase as Reference } from "backtest-kit";
 import { PersistBase } from "../index.js";
-import { tempDir } from "./helpers/tmp.mjs";
-
-const collect = async (iterable) => {
-  const items = [];
-  for await (const item of iterable) items.push(item);
-  return items;
-};
+import { collect, tempDir } from "./helpers/tmp.mjs";
 
 const entities = {
   BTCUSDT: { id: "sig-1", position: "long", priceOpen: 97_250.5, at: new Date(Date.UTC(2026, 10, 22)), gone: undefined },

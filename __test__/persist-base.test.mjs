@@ -4,13 +4,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { PersistBase } from "../index.js";
-import { captureConsoleError, tempDir } from "./helpers/tmp.mjs";
-
-const collect = async (iterable) => {
-  const items = [];
-  for await (const item of iterable) items.push(item);
-  return items;
-};
+import { captureConsoleError, collect, tempDir } from "./helpers/tmp.mjs";
 
 async function store(t, name = "signal") {
   const baseDir = tempDir(t);

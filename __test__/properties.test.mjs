@@ -7,13 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
 import { PersistBase } from "../index.js";
-import { captureConsoleError, tempDir } from "./helpers/tmp.mjs";
-
-const collect = async (iterable) => {
-  const items = [];
-  for await (const item of iterable) items.push(item);
-  return items;
-};
+import { captureConsoleError, collect, tempDir } from "./helpers/tmp.mjs";
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
 

@@ -3,25 +3,8 @@
 // the reference's logic (SPEC A), over the same adapter, in the same process, interleaved.
 // Target: median under 100 µs and p99 under 1 ms per read (init + has + read).
 import { PersistSignalUtils } from "../index.js";
+import { MemoryAdapter } from "./memory-adapter.mjs";
 import { latencies, percentile, range, summary } from "./stats.mjs";
-
-/** An adapter whose methods resolve immediately, backed by a Map. */
-class MemoryAdapter {
-  static data = new Map();
-  constructor(entityName) {
-    this.entityName = entityName;
-  }
-  async waitForInit() {}
-  async hasValue(id) {
-    return MemoryAdapter.data.has(`${this.entityName}:${id}`);
-  }
-  async readValue(id) {
-    return MemoryAdapter.data.get(`${this.entityName}:${id}`);
-  }
-  async writeValue(id, value) {
-    MemoryAdapter.data.set(`${this.entityName}:${id}`, value);
-  }
-}
 
 /** The reference's registry logic in plain JS (SPEC A): memo, initial flag, has-then-read. */
 class PlainSignalRegistry {

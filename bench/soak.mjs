@@ -3,24 +3,7 @@
 // flat: no reference, closure or task may outlive its call. Run with --expose-gc (the bench
 // script does).
 import { PersistSignalUtils } from "../index.js";
-
-class MemoryAdapter {
-  static data = new Map();
-  constructor(entityName) {
-    this.entityName = entityName;
-  }
-  async waitForInit() {}
-  async hasValue(id) {
-    if (id === "fail") throw new Error("adapter failure");
-    return MemoryAdapter.data.has(id);
-  }
-  async readValue(id) {
-    return MemoryAdapter.data.get(id);
-  }
-  async writeValue(id, value) {
-    MemoryAdapter.data.set(id, value);
-  }
-}
+import { MemoryAdapter } from "./memory-adapter.mjs";
 
 export async function soak({ calls = 100_000, every = 10_000, log = () => {} } = {}) {
   if (typeof globalThis.gc !== "function") {

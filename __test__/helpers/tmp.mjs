@@ -20,3 +20,10 @@ export async function captureConsoleError(fn) {
     console.error = original;
   }
 }
+
+/** Every item of an async iterable, in order. */
+export async function collect(iterable) {
+  const items = [];
+  for await (const item of iterable) items.push(item);
+  return items;
+}
