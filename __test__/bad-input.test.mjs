@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PersistBase } from "../index.js";
@@ -129,4 +130,29 @@ test("after every bad input the process still works", async (t) => {
 
 function hasSetpriv() {
   return spawnSync("setpriv", ["--version"]).status === 0;
+}
+
+test("a full disk: ENOSPC is reported, the old value stays, no temp file is left", { skip: !canMountTmpfs() && "mounting a tmpfs is refused here (needs root)" }, async (t) => {
+  const mountPoint = fs.mkdtempSync(path.join(os.tmpdir(), "full-"));
+  execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mountPoint]);
+  t.after(() => {
+    execFileSync("umount", [mountPoint]);
+    fs.rmdirSync(mountPoint);
+  });
+  const persist = new PersistBase("signal", mountPoint);
+  await persist.waitForInit(true);
+  await persist.writeValue("BTCUSDT", { id: "old" });
+  const big = { blob: "x".repeat(200 * 1024) };
+  await assert.rejects(persist.writeValue("BTCUSDT", big), (error) => {
+    assert.equal(error.code, "WRITE_FAILED");
+    assert.equal(error.cause.code, "ENOSPC");
+    assert.match(error.message, /^Failed to write entity signal:BTCUSDT: ENOSPC: no space left on device, write '/);
+    return true;
+  });
+  assert.deepEqual(await persist.readValue("BTCUSDT"), { id: "old" });
+  assert.deepEqual(fs.readdirSync(path.join(mountPoint, "signal")), ["BTCUSDT.json"]);
+});
+
+function canMountTmpfs() {
+  return process.platform === "linux" && typeof process.getuid === "function" && process.getuid() === 0 && spawnSync("mount", ["--version"]).status === 0;
 }
