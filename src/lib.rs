@@ -4,6 +4,7 @@
 mod deferred;
 mod entity;
 mod env_state;
+mod file_task;
 mod js_error;
 mod js_store;
 mod local_task;

@@ -115,6 +115,38 @@ impl FileStore {
         }
     }
 
+    /// Reads a document on the calling thread: one short system call, for callers already on
+    /// a worker thread (a hop to another would cost more than the read).
+    pub fn read_now(&self, id: &str) -> Result<String> {
+        let path = self.entity_file(id)?;
+        let entity = self.inner.entity_name.clone();
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(decode_utf8(bytes)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                Err(PersistError::NotFound { entity, id: id.to_string() })
+            }
+            Err(error) => Err(PersistError::Read {
+                entity,
+                id: id.to_string(),
+                cause: IoFailure::new(&error, "open", &path).into(),
+            }),
+        }
+    }
+
+    /// Whether a document exists, checked on the calling thread (see [`FileStore::read_now`]).
+    pub fn has_now(&self, id: &str) -> Result<bool> {
+        let path = self.entity_file(id)?;
+        match std::fs::metadata(&path) {
+            Ok(_) => Ok(true),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(error) => Err(PersistError::Has {
+                entity: self.inner.entity_name.clone(),
+                id: id.to_string(),
+                cause: IoFailure::new(&error, "access", &path).into(),
+            }),
+        }
+    }
+
     fn checked_name(&self) -> Result<String> {
         match self.inner.name_error {
             Some(reason) => {
@@ -164,33 +196,11 @@ impl Store for FileStore {
     }
 
     async fn read(&self, id: &str) -> Result<String> {
-        let path = self.entity_file(id)?;
-        let entity = self.inner.entity_name.clone();
-        let id = id.to_string();
-        let read = blocking(move || std::fs::read(&path).map_err(|error| IoFailure::new(&error, "open", &path))).await;
-        match read {
-            Ok(Ok(bytes)) => Ok(decode_utf8(bytes)),
-            Ok(Err(io)) if io.is_not_found() => Err(PersistError::NotFound { entity, id }),
-            Ok(Err(io)) => Err(PersistError::Read { entity, id, cause: io.into() }),
-            Err(cause) => Err(PersistError::Read { entity, id, cause }),
-        }
+        self.read_now(id)
     }
 
     async fn has(&self, id: &str) -> Result<bool> {
-        let path = self.entity_file(id)?;
-        let entity = self.inner.entity_name.clone();
-        let id = id.to_string();
-        let found = blocking(move || match std::fs::metadata(&path) {
-            Ok(_) => Ok(true),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(error) => Err(IoFailure::new(&error, "access", &path)),
-        })
-        .await;
-        match found {
-            Ok(Ok(found)) => Ok(found),
-            Ok(Err(io)) => Err(PersistError::Has { entity, id, cause: io.into() }),
-            Err(cause) => Err(PersistError::Has { entity, id, cause }),
-        }
+        self.has_now(id)
     }
 
     fn write(&self, id: &str, json: Vec<u8>) -> impl Future<Output = Result<()>> + use<> {
