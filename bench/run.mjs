@@ -1,31 +1,82 @@
-// `npm run bench`: benchmarks, run on demand, never by CI's pass/fail. Each figure is the
-// median and min–max of several runs measured in this process, beside its peer.
-//   --quick   fewer repetitions
-//   --json    print the results as JSON
+// `npm run bench`: this package beside its peers, in the same process run, cases interleaved
+// repetition by repetition. Never part of CI's pass/fail.
+//   --quick   a short run (fewer operations, 3 repetitions) under a minute or so
+//   --json    the same results as JSON
+// Writes bench/results.svg, a bar chart of the ratios to the reference.
 import { execFileSync } from "node:child_process";
+import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { cases } from "./cases.mjs";
 import { measureRegistryLatency } from "./registry-latency.mjs";
-import { range } from "./stats.mjs";
+import { fmt, range, summary } from "./stats.mjs";
+import { ratioChart } from "./chart.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes("--quick");
 const asJson = process.argv.includes("--json");
+const reps = quick ? 3 : 5;
+const size = quick
+  ? { writes: 400, concurrent: 1000, reads: 4000, files: 10_000, calls: 500 }
+  : { writes: 2000, concurrent: 1000, reads: 20_000, files: 10_000, calls: 2000 };
 
-const machine = `${os.cpus()[0]?.model ?? "unknown CPU"}, ${os.cpus().length} cores, node ${process.version}`;
+const plan = [
+  { key: "sequentialWrites", title: "sequential durable writes, over 10 keys", unit: "writes/s", target: 2.5, args: { writes: size.writes } },
+  { key: "concurrentWrites", title: `${size.concurrent} writes issued at once over 100 keys`, unit: "writes/s", target: 10, args: { writes: size.concurrent } },
+  { key: "hotReads", title: "readValue of 10 hot keys", unit: "reads/s", target: 5, args: { reads: size.reads } },
+  { key: "hasValue", title: "hasValue", unit: "calls/s", target: 5, args: { reads: size.reads } },
+  { key: "initScan", title: "waitForInit on 10,000 files, 1% corrupt, 20 temp leftovers", unit: "ms", target: 20, args: { files: size.files } },
+  { key: "listKeys", title: "keys() over 10,000 entities", unit: "ms", target: 10, args: { files: size.files } },
+  { key: "listValues", title: "values() over 10,000 entities", unit: "ms", target: 10, args: { files: size.files } },
+  { key: "registryDefaultStore", title: "registry write+read on the default store (vs plain-JS registry over the reference)", unit: "calls/s", target: 5, args: { calls: size.calls } },
+];
+
+function machine() {
+  const cpus = os.cpus();
+  let fileSystem = "unknown";
+  try {
+    fileSystem = execFileSync("stat", ["-f", "-c", "%T", os.tmpdir()], { encoding: "utf8" }).trim();
+  } catch {
+    // not Linux: leave it unknown
+  }
+  return { cpu: cpus[0]?.model ?? "unknown", cores: cpus.length, fileSystem: `${fileSystem} (${os.tmpdir()})`, node: process.version, platform: `${process.platform} ${os.release()}` };
+}
+
+const samples = Object.fromEntries(plan.map(({ key }) => [key, []]));
+for (let rep = 0; rep < reps; rep += 1) {
+  for (const { key, args } of plan) {
+    samples[key].push(await cases[key](args));
+  }
+}
+
+const results = plan.map(({ key, title, unit, target }) => {
+  const runs = samples[key];
+  const peers = Object.keys(runs[0]).filter((peer) => peer !== "extra" && peer !== "lowerIsBetter");
+  const lowerIsBetter = Boolean(runs[0].lowerIsBetter);
+  const figures = Object.fromEntries(peers.map((peer) => [peer, summary(runs.map((run) => run[peer]))]));
+  const ratios = summary(runs.map((run) => (lowerIsBetter ? run.reference / run.ours : run.ours / run.reference)));
+  return { case: key, title, unit, lowerIsBetter, figures, ratioToReference: ratios, target, met: ratios.median >= target, extra: runs.map((run) => run.extra).filter(Boolean) };
+});
 const latency = await measureRegistryLatency(quick ? { runs: 3, reads: 5_000 } : { runs: 5, reads: 20_000 });
 const soakOutput = execFileSync(process.execPath, ["--expose-gc", path.join(here, "soak.mjs")], { encoding: "utf8" });
-const growth = soakOutput.trim().split("\n").at(-1);
+const report = { date: new Date().toISOString(), machine: machine(), repetitions: reps, quick, results, registryLatency: latency, soak: soakOutput.trim().split("\n").at(-1) };
+
+fs.writeFileSync(path.join(here, "results.svg"), ratioChart(results, report));
 
 if (asJson) {
-  console.log(JSON.stringify({ machine, date: new Date().toISOString(), latency, soak: growth }, null, 2));
+  console.log(JSON.stringify(report, null, 2));
 } else {
-  console.log(`machine: ${machine}\n`);
-  console.log(`${latency.case} (${latency.unit}; median and min–max of the runs' p50 and p99)`);
-  console.log(`  this package  p50 ${range(latency.ours.p50)}   p99 ${range(latency.ours.p99)}`);
-  console.log(`  plain-JS registry (SPEC A logic, same adapter)  p50 ${range(latency.plainJs.p50)}   p99 ${range(latency.plainJs.p99)}`);
-  console.log(`  ratio to plain JS (p50): ${latency.ratioToPlainJs.toFixed(1)}x; targets (p50 < 100 µs, p99 < 1 ms) met: ${latency.targetsMet}\n`);
-  console.log("soak: 100,000 registry calls through a JS adapter");
-  console.log(soakOutput.replace(/^/gm, "  "));
+  const m = report.machine;
+  console.log(`${report.date}  ${m.cpu}, ${m.cores} cores, ${m.fileSystem}, node ${m.node}, ${m.platform}`);
+  console.log(`each figure: median (min–max) of ${reps} repetitions\n`);
+  for (const result of results) {
+    console.log(`${result.title}  [${result.unit}${result.lowerIsBetter ? ", lower is better" : ""}]`);
+    for (const [peer, figure] of Object.entries(result.figures)) console.log(`  ${peer.padEnd(18)} ${range(figure)}`);
+    console.log(`  ratio to reference ${range(result.ratioToReference, 2)}  target ≥ ${result.target}x: ${result.met ? "met" : "NOT met"}`);
+    for (const extra of result.extra.slice(0, 1)) console.log(`  ${JSON.stringify(extra, (k, v) => (typeof v === "number" ? Number(fmt(v, 2)) : v))}`);
+  }
+  console.log(`\n${latency.case}: p50 ${range(latency.ours.p50)} µs, p99 ${range(latency.ours.p99)} µs; plain-JS registry p50 ${range(latency.plainJs.p50)} µs (ratio ${fmt(latency.ratioToPlainJs, 1)}x); targets met: ${latency.targetsMet}`);
+  console.log(`soak, 100,000 JS-adapter calls: ${report.soak}`);
+  console.log(`\nchart: bench/results.svg`);
 }
