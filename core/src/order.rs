@@ -1,13 +1,20 @@
 //! Per-key write order. A caller takes a [`Turn`] synchronously when it issues an operation;
 //! turns on one key run one at a time, in the order they were taken, whatever order the tasks
 //! are later polled in. Different keys never wait for each other.
+//!
+//! Writes queued behind one another on a key are coalesced: a write issued while another write
+//! on that key still waits for its turn joins it, replacing its content. The leader writes the
+//! newest content once, and every joined caller resolves with it: no caller resolves before a
+//! value at least as new as its own is durable.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::sync::oneshot;
+
+use crate::error::Result;
 
 /// The process-wide queue, keyed by absolute file path, so that two stores (or a store and
 /// `writeFileAtomic`) writing the same file are ordered too.
@@ -18,9 +25,32 @@ pub fn file_queue() -> &'static KeyedQueue {
 
 #[derive(Default)]
 pub struct KeyedQueue {
-    tails: Mutex<HashMap<PathBuf, Tail>>,
+    state: Mutex<QueueState>,
     /// Never reused, so a finished turn can tell whether the tail is still its own.
     next_seq: AtomicU64,
+}
+
+#[derive(Default)]
+struct QueueState {
+    tails: HashMap<PathBuf, Tail>,
+    /// Per key, the write that waits for its turn and still accepts newer content.
+    open_batches: HashMap<PathBuf, Arc<WriteBatch>>,
+}
+
+/// One physical write standing for several calls.
+pub struct WriteBatch {
+    inner: Mutex<BatchContent>,
+}
+
+struct BatchContent {
+    json: Vec<u8>,
+    followers: Vec<oneshot::Sender<Result<()>>>,
+}
+
+/// A write call's part: lead a physical write, or wait for the one it joined.
+pub enum WriteSlot {
+    Leader { turn: Turn, batch: Arc<WriteBatch> },
+    Follower(oneshot::Receiver<Result<()>>),
 }
 
 struct Tail {
@@ -30,17 +60,51 @@ struct Tail {
 
 impl KeyedQueue {
     /// Joins the queue of `key`. Call this when the operation is issued, not when it runs.
+    /// Later writes never join a write issued before this call.
     pub fn enqueue(&'static self, key: &Path) -> Turn {
-        let mut tails = self.tails.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        self.enqueue_locked(&mut tails, key)
+        let mut state = self.lock();
+        state.open_batches.remove(key);
+        self.enqueue_locked(&mut state.tails, key)
     }
 
     /// Joins the queue of every key directly inside `directory` that has operations in flight,
     /// so that the caller runs after all of them.
     pub fn enqueue_all_under(&'static self, directory: &Path) -> Vec<Turn> {
-        let mut tails = self.tails.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let busy: Vec<PathBuf> = tails.keys().filter(|key| key.parent() == Some(directory)).cloned().collect();
-        busy.iter().map(|key| self.enqueue_locked(&mut tails, key)).collect()
+        let mut state = self.lock();
+        state.open_batches.retain(|key, _| key.parent() != Some(directory));
+        let busy: Vec<PathBuf> = state.tails.keys().filter(|key| key.parent() == Some(directory)).cloned().collect();
+        busy.iter().map(|key| self.enqueue_locked(&mut state.tails, key)).collect()
+    }
+
+    /// A write of `json` to `key`: joins the write already waiting on that key, or leads a new one.
+    pub fn enqueue_write(&'static self, key: &Path, json: Vec<u8>) -> WriteSlot {
+        let mut state = self.lock();
+        if let Some(batch) = state.open_batches.get(key) {
+            let (sender, receiver) = oneshot::channel();
+            let mut content = batch.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            content.json = json;
+            content.followers.push(sender);
+            return WriteSlot::Follower(receiver);
+        }
+        let batch = Arc::new(WriteBatch { inner: Mutex::new(BatchContent { json, followers: Vec::new() }) });
+        state.open_batches.insert(key.to_path_buf(), batch.clone());
+        let turn = self.enqueue_locked(&mut state.tails, key);
+        WriteSlot::Leader { turn, batch }
+    }
+
+    /// Closes a leader's batch once its turn has come: the newest content, and the callers to
+    /// resolve with the outcome.
+    pub fn seal(&self, key: &Path, batch: &Arc<WriteBatch>) -> (Vec<u8>, Vec<oneshot::Sender<Result<()>>>) {
+        let mut state = self.lock();
+        if state.open_batches.get(key).is_some_and(|open| Arc::ptr_eq(open, batch)) {
+            state.open_batches.remove(key);
+        }
+        let mut content = batch.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        (std::mem::take(&mut content.json), std::mem::take(&mut content.followers))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, QueueState> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn enqueue_locked(&'static self, tails: &mut HashMap<PathBuf, Tail>, key: &Path) -> Turn {
@@ -52,7 +116,7 @@ impl KeyedQueue {
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.tails.lock().map(|tails| tails.len()).unwrap_or(0)
+        self.lock().tails.len()
     }
 }
 
@@ -79,9 +143,9 @@ impl Turn {
 impl Drop for Turn {
     fn drop(&mut self) {
         self.finished.take();
-        let mut tails = self.queue.tails.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if tails.get(&self.key).is_some_and(|tail| tail.seq == self.seq) {
-            tails.remove(&self.key);
+        let mut state = self.queue.lock();
+        if state.tails.get(&self.key).is_some_and(|tail| tail.seq == self.seq) {
+            state.tails.remove(&self.key);
         }
     }
 }

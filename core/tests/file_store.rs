@@ -197,3 +197,23 @@ proptest! {
         })?;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn coalesced_writes_never_cross_a_removal() {
+    let base = tempfile::tempdir().unwrap();
+    let store = FileStore::new("signal", base.path());
+    store.init(false).await.unwrap();
+    for _ in 0..20 {
+        let first = store.write("BTC", b"1".to_vec());
+        let second = store.write("BTC", b"2".to_vec());
+        let removal = store.remove("BTC");
+        let third = store.write("BTC", b"3".to_vec());
+        let (first, second, removal, third) = tokio::join!(first, second, removal, third);
+        first.unwrap();
+        second.unwrap();
+        removal.expect("the removal finds the value written before it");
+        third.unwrap();
+        assert_eq!(store.read("BTC").await.unwrap(), "3");
+        store.remove("BTC").await.unwrap();
+    }
+}

@@ -18,7 +18,7 @@ use crate::error::{Cause, IoFailure, PersistError, Result};
 use crate::id::{invalid_entity_id, unsafe_component};
 use crate::json::is_valid_json;
 use crate::key_order::sort_keys;
-use crate::order::file_queue;
+use crate::order::{file_queue, WriteSlot};
 use crate::TMP_FILE_PREFIX;
 
 /// Name of the folder inside a store's directory that receives corrupt documents.
@@ -204,19 +204,33 @@ impl Store for FileStore {
     }
 
     fn write(&self, id: &str, json: Vec<u8>) -> impl Future<Output = Result<()>> + use<> {
-        let checked = self.entity_file(id).map(|path| (path, file_queue().enqueue(&self.queue_key(id))));
+        let key = self.queue_key(id);
+        let checked = self.entity_file(id).map(|path| (path, file_queue().enqueue_write(&key, json)));
         let entity = self.inner.entity_name.clone();
         let id = id.to_string();
         async move {
-            let (path, mut turn) = checked?;
+            let (path, slot) = checked?;
+            let (mut turn, batch) = match slot {
+                WriteSlot::Follower(done) => {
+                    return done.await.unwrap_or_else(|_| {
+                        Err(PersistError::Write { entity, id, cause: Cause::Message("the write was abandoned".into()) })
+                    })
+                }
+                WriteSlot::Leader { turn, batch } => (turn, batch),
+            };
             turn.ready().await;
+            let (json, followers) = file_queue().seal(&key, &batch);
             let written = blocking(move || write_durable(&path, &json, &AtomicOptions::default())).await;
             drop(turn);
-            match written {
+            let outcome = match written {
                 Ok(Ok(())) => Ok(()),
                 Ok(Err(io)) => Err(PersistError::Write { entity, id, cause: io.into() }),
                 Err(cause) => Err(PersistError::Write { entity, id, cause }),
+            };
+            for follower in followers {
+                let _ = follower.send(outcome.clone());
             }
+            outcome
         }
     }
 
