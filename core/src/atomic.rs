@@ -42,17 +42,91 @@ pub fn write_durable(target: &Path, bytes: &[u8], options: &AtomicOptions) -> Re
     sync_directory(dir)
 }
 
-/// Makes the latest renames and unlinks inside `dir` durable. A no-op where directories
-/// cannot be opened for syncing (Windows, where the rename itself is durable once it returns).
+/// Makes every rename and unlink done inside `dir` before this call durable. Concurrent
+/// callers share fsyncs (group commit): a caller returns once an fsync that started after its
+/// call has completed, so one fsync can cover many renames. A no-op where directories cannot
+/// be opened for syncing (Windows, where the rename itself is durable once it returns).
 pub fn sync_directory(dir: &Path) -> Result<(), IoFailure> {
     #[cfg(unix)]
-    {
-        let handle = File::open(dir).map_err(|error| IoFailure::new(&error, "open", dir))?;
-        handle.sync_all().map_err(|error| IoFailure::new(&error, "fsync", dir))?;
-    }
+    return directory_syncs().sync(dir);
     #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+fn fsync_directory(dir: &Path) -> Result<(), IoFailure> {
+    let handle = File::open(dir).map_err(|error| IoFailure::new(&error, "open", dir))?;
+    handle.sync_all().map_err(|error| IoFailure::new(&error, "fsync", dir))
+}
+
+#[cfg(unix)]
+fn directory_syncs() -> &'static GroupSync {
+    static SYNCS: std::sync::OnceLock<GroupSync> = std::sync::OnceLock::new();
+    SYNCS.get_or_init(GroupSync::default)
+}
+
+/// Group commit of directory fsyncs, per directory.
+#[cfg(unix)]
+#[derive(Default)]
+struct GroupSync {
+    directories: std::sync::Mutex<std::collections::HashMap<PathBuf, DirectorySyncState>>,
+    finished: std::sync::Condvar,
+}
+
+#[cfg(unix)]
+#[derive(Default)]
+struct DirectorySyncState {
+    /// Tickets handed out: each caller's call counts as a request.
+    requested: u64,
+    /// Every ticket up to this one is covered by a completed fsync.
+    covered: u64,
+    running: bool,
+    /// The last failed fsync: the tickets it was to cover, and why.
+    failure: Option<(u64, IoFailure)>,
+}
+
+#[cfg(unix)]
+impl GroupSync {
+    fn sync(&self, dir: &Path) -> Result<(), IoFailure> {
+        let mut directories = self.directories.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let ticket = {
+            let state = directories.entry(dir.to_path_buf()).or_default();
+            state.requested += 1;
+            state.requested
+        };
+        loop {
+            let state = directories.entry(dir.to_path_buf()).or_default();
+            if state.covered >= ticket {
+                return Ok(());
+            }
+            if let Some((upto, failure)) = &state.failure {
+                if *upto >= ticket {
+                    return Err(failure.clone());
+                }
+            }
+            if state.running {
+                directories = self.finished.wait(directories).unwrap_or_else(|poisoned| poisoned.into_inner());
+                continue;
+            }
+            // Lead an fsync covering every ticket handed out so far (ours included).
+            state.running = true;
+            let target = state.requested;
+            drop(directories);
+            let outcome = fsync_directory(dir);
+            directories = self.directories.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let state = directories.entry(dir.to_path_buf()).or_default();
+            state.running = false;
+            match &outcome {
+                Ok(()) => state.covered = state.covered.max(target),
+                Err(failure) => state.failure = Some((target, failure.clone())),
+            }
+            self.finished.notify_all();
+            return outcome;
+        }
+    }
 }
 
 /// The directory a path's file lives in; `.` for a bare file name.
