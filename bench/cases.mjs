@@ -65,10 +65,12 @@ async function silenced(body) {
   }
 }
 
+/** Builds (once) and locates the bare-syscall peer, a crate of its own under bench/. */
 export function syscallLimitBinary() {
-  const binary = path.join(here, "..", "target", "release", process.platform === "win32" ? "syscall-limit.exe" : "syscall-limit");
+  const crate = path.join(here, "syscall-limit");
+  const binary = path.join(crate, "target", "release", process.platform === "win32" ? "syscall-limit.exe" : "syscall-limit");
   if (!fs.existsSync(binary)) {
-    execFileSync("cargo", ["build", "--release", "-p", "syscall-limit"], { cwd: path.join(here, ".."), stdio: "inherit" });
+    execFileSync("cargo", ["build", "--release", "--manifest-path", path.join(crate, "Cargo.toml")], { stdio: "inherit" });
   }
   return binary;
 }
