@@ -285,19 +285,19 @@ macro_rules! registry {
         /// Registers the adapter class of the singleton registry (see the class method).
         #[napi(namespace = $singleton, js_name = $use_js, ts_args_type = "Ctor: TPersistBaseCtor<string, any>")]
         pub fn $use_fn(env: &Env, ctor: Unknown) -> Result<()> {
-            use_adapter(env, &kind_registry($kind)?, ctor, $use_js)
+            use_adapter(env, &singleton($kind)?, ctor, $use_js)
         }
 
         /// Reads through the singleton registry (works detached from the object).
         #[napi(namespace = $singleton, js_name = $read_js, ts_args_type = $read_ts, ts_return_type = $value_ts)]
         pub fn $read_fn<'env>(env: &'env Env, key: Unknown, id: Option<Unknown>) -> Result<Unknown<'env>> {
-            read(env, &kind_registry($kind)?, key, id)
+            read(env, &singleton($kind)?, key, id)
         }
 
         /// Writes through the singleton registry (works detached from the object).
         #[napi(namespace = $singleton, js_name = $write_js, ts_args_type = $write_ts, ts_return_type = "Promise<void>")]
         pub fn $write_fn<'env>(env: &'env Env, value: Unknown, key: Unknown, id: Option<Unknown>) -> Result<Unknown<'env>> {
-            write(env, &kind_registry($kind)?, value, key, id)
+            write(env, &singleton($kind)?, value, key, id)
         }
     };
 }
@@ -340,8 +340,4 @@ registry! {
     read "readPartialData" ("symbol: string"),
     write "writePartialData" ("partialData: PartialData, symbol: string"),
     value "Promise<PartialData>"
-}
-
-fn kind_registry(kind: RegistryKind) -> Result<SharedRegistry> {
-    singleton(kind)
 }
