@@ -73,3 +73,38 @@ test(`${KILLS} SIGKILLs during writes never lose an acknowledged write or tear a
   const quarantined = allFiles(data).filter((file) => file.includes(`${path.sep}.quarantine${path.sep}`));
   assert.deepEqual(quarantined, [], "no document was ever quarantined");
 });
+
+test("a second process's init never sweeps the temp files of a writer in flight", async (t) => {
+  const cwd = tempDir(t, "two");
+  const writerProcess = spawn(process.execPath, [writer, "0"], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+  const exited = new Promise((resolve) => writerProcess.on("close", (code, signal) => resolve({ code, signal })));
+  let stderr = "";
+  writerProcess.stderr.on("data", (chunk) => (stderr += chunk));
+  // Wait until the writer has acknowledged writes on every key.
+  await new Promise((resolve) => {
+    const seen = new Set();
+    createInterface({ input: writerProcess.stdout }).on("line", (line) => {
+      const [event, key] = line.split(" ");
+      if (event === "acked") seen.add(key);
+      if (seen.size === Object.keys(fileOf).length) resolve();
+    });
+  });
+  // Meanwhile another process initializes the same stores again and again.
+  const scanner = `
+    import { PersistBase } from ${JSON.stringify(new URL("../index.js", import.meta.url).href)};
+    for (let n = 0; n < 50; n += 1) {
+      for (const [name, base] of [["direct", "./dump/data/direct"], ["s", "./dump/data/signal/"], ["r", "./dump/data/risk/"], ["BTC", "./dump/data/partial/"]]) {
+        await new PersistBase(name, base).waitForInit(true);
+      }
+    }`;
+  const scan = spawn(process.execPath, ["--input-type=module", "-e", scanner], { cwd, stdio: ["ignore", "inherit", "inherit"] });
+  const scanExit = await new Promise((resolve) => scan.on("close", resolve));
+  assert.equal(scanExit, 0);
+  writerProcess.kill("SIGKILL");
+  const { signal } = await exited;
+  assert.equal(signal, "SIGKILL", `the writer failed while the other process scanned: ${stderr}`);
+  for (const file of allFiles(path.join(cwd, "dump/data"))) {
+    assert.ok(!file.includes(".quarantine"), `${file} was quarantined`);
+    if (!path.basename(file).startsWith(".tmp-")) JSON.parse(fs.readFileSync(file, "utf8"));
+  }
+});
