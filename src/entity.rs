@@ -5,6 +5,8 @@ use backtest_persist_core::PersistError;
 use napi::bindgen_prelude::*;
 use napi::JsString;
 
+use crate::env_state::LocalRef;
+
 /// The id as the reference writes it into a file name (`${entityId}`), or an error for
 /// anything that is not a string or a number.
 pub fn entity_id(entity: &str, value: Unknown) -> std::result::Result<String, PersistError> {
@@ -89,4 +91,45 @@ pub fn reflect_apply<'env>(
         list.set(index as u32, argument)?;
     }
     apply.call((function, this, list.to_unknown()).into())
+}
+
+thread_local! {
+    static GUARDED_CALL: std::cell::RefCell<Option<LocalRef>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Sets up this environment's `guardedCall` helper (`src/js/guarded-call.js`).
+pub fn install_guarded_call(env: &Env) -> Result<()> {
+    let helper: Unknown = env.run_script(include_str!("js/guarded-call.js"))?;
+    let helper = LocalRef::new(env, &helper)?;
+    GUARDED_CALL.with(|slot| *slot.borrow_mut() = Some(helper));
+    Ok(())
+}
+
+pub fn release_guarded_call() {
+    let _ = GUARDED_CALL.try_with(|slot| slot.borrow_mut().take());
+}
+
+/// Calls `target` with `this` (or constructs it, when `this` is `None`). `Ok(Err(value))` is
+/// whatever the JS code threw, primitives included; `Err` is a failure of the engine itself.
+pub fn guarded_call<'env>(
+    env: &'env Env,
+    target: Unknown,
+    this: Option<Unknown>,
+    arguments: Vec<Unknown>,
+) -> Result<std::result::Result<Unknown<'env>, Unknown<'env>>> {
+    let helper = GUARDED_CALL.with(|slot| slot.borrow().as_ref().map(|helper| helper.get(env)));
+    let helper = helper.ok_or_else(|| Error::from_reason("this environment is being torn down"))??;
+    let helper = unsafe { helper.cast::<Function<FnArgs<(bool, Unknown, Unknown, Unknown)>, Object>>() }?;
+    let mut list = env.create_array(arguments.len() as u32)?;
+    for (index, argument) in arguments.into_iter().enumerate() {
+        list.set(index as u32, argument)?;
+    }
+    let construct = this.is_none();
+    let this = match this {
+        Some(this) => this,
+        None => ().into_unknown(env)?,
+    };
+    let outcome = helper.call((construct, target, this, list.to_unknown()).into())?;
+    let value: Unknown = outcome.get_named_property("value")?;
+    Ok(if outcome.get_named_property::<bool>("threw")? { Err(value) } else { Ok(value) })
 }

@@ -8,14 +8,17 @@
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
 
+use backtest_persist_core::order::file_queue;
 use backtest_persist_core::{InitReport, PersistError, Result, Store};
 use napi::bindgen_prelude::*;
 
-use crate::entity::{parse, reflect_apply, stringify};
+use crate::entity::{guarded_call, parse, stringify};
 use crate::env_state::{stash_adapter_error, LocalRef};
 
 /// The methods a registry calls on every adapter.
@@ -30,6 +33,8 @@ struct Inner {
     adapter_name: String,
     registry: &'static str,
     entity_name: String,
+    /// This adapter's place in the process-wide per-key queue: `<unique name>/<id>`.
+    queue_prefix: PathBuf,
 }
 
 /// Converts a method's settled value on the JS thread; `Err` is the reason it is unusable.
@@ -45,11 +50,17 @@ impl JsStore {
         base_dir: &str,
     ) -> Result<Self> {
         let adapter_name = constructor_name(ctor);
-        let constructed = construct(env, ctor, entity_name, base_dir);
+        let constructed =
+            construct(env, ctor, entity_name, base_dir).map_err(|error| PersistError::AdapterConstructor {
+                registry: registry.to_string(),
+                adapter: adapter_name.clone(),
+                message: error.reason,
+                origin: None,
+            })?;
         let adapter = match constructed {
             Ok(adapter) => adapter,
-            Err(error) => {
-                let (message, origin) = thrown(env, error);
+            Err(thrown_value) => {
+                let (message, origin) = thrown(env, &thrown_value);
                 return Err(PersistError::AdapterConstructor {
                     registry: registry.to_string(),
                     adapter: adapter_name,
@@ -73,7 +84,16 @@ impl JsStore {
             message: error.reason,
             origin: None,
         })?;
-        Ok(Self(Rc::new(Inner { env: *env, adapter, adapter_name, registry, entity_name: entity_name.to_string() })))
+        static ADAPTERS: AtomicU64 = AtomicU64::new(0);
+        let queue_prefix = PathBuf::from(format!("\0js-adapter-{}", ADAPTERS.fetch_add(1, Ordering::Relaxed)));
+        Ok(Self(Rc::new(Inner {
+            env: *env,
+            adapter,
+            adapter_name,
+            registry,
+            entity_name: entity_name.to_string(),
+            queue_prefix,
+        })))
     }
 
     /// Calls `adapter[method](...args)` now and returns its settled, converted value.
@@ -107,11 +127,10 @@ impl JsStore {
             return Err(self.missing(method));
         }
         let arguments = args(env).map_err(engine)?;
-        let returned = reflect_apply(env, function, adapter, arguments);
-        let value = match returned {
+        let value = match guarded_call(env, function, Some(adapter), arguments).map_err(engine)? {
             Ok(value) => value,
-            Err(error) => {
-                let (message, origin) = thrown(env, error);
+            Err(thrown_value) => {
+                let (message, origin) = thrown(env, &thrown_value);
                 return Err(self.failure(method, message, origin));
             }
         };
@@ -150,7 +169,11 @@ impl JsStore {
             rejected_call.settle(Err(rejected_store.failure(method, message, origin)));
             Ok(())
         })?;
-        reflect_apply(env, then, thenable, vec![on_fulfilled.to_unknown(), on_rejected.to_unknown()])?;
+        let arguments = vec![on_fulfilled.to_unknown(), on_rejected.to_unknown()];
+        if let Err(thrown_value) = guarded_call(env, then, Some(thenable), arguments)? {
+            let (message, origin) = thrown(env, &thrown_value);
+            pending.settle(Err(self.failure(method, message, origin)));
+        }
         Ok(())
     }
 
@@ -199,16 +222,26 @@ impl Store for JsStore {
         self.call("hasValue", |env| Ok(vec![env.create_string(id)?.to_unknown()]), truthy).await
     }
 
+    /// Takes the key's place in line now: `writeValue` calls reach the adapter in call order,
+    /// one at a time per key, whenever each call's `waitForInit` settles.
     fn write(&self, id: &str, json: Vec<u8>) -> impl Future<Output = Result<()>> + use<> {
+        let mut turn = file_queue().enqueue(&self.0.queue_prefix.join(id));
         let store = self.clone();
         let id = id.to_string();
-        async move { store.call("writeValue", |env| entity_arguments(env, &id, &json), ignore).await }
+        async move {
+            turn.ready().await;
+            store.call("writeValue", |env| entity_arguments(env, &id, &json), ignore).await
+        }
     }
 
     fn remove(&self, id: &str) -> impl Future<Output = Result<()>> + use<> {
+        let mut turn = file_queue().enqueue(&self.0.queue_prefix.join(id));
         let store = self.clone();
         let id = id.to_string();
-        async move { store.call("removeValue", |env| Ok(vec![env.create_string(&id)?.to_unknown()]), ignore).await }
+        async move {
+            turn.ready().await;
+            store.call("removeValue", |env| Ok(vec![env.create_string(&id)?.to_unknown()]), ignore).await
+        }
     }
 
     async fn remove_all(&self) -> Result<()> {
@@ -296,13 +329,15 @@ fn to_json(env: &Env, value: Unknown) -> std::result::Result<String, String> {
     String::from_utf8(bytes).map_err(|error| error.to_string())
 }
 
-fn construct<'env>(env: &'env Env, ctor: &Unknown, entity_name: &str, base_dir: &str) -> napi::Result<Unknown<'env>> {
-    let reflect: Object = env.get_global()?.get_named_property("Reflect")?;
-    let construct: Function<FnArgs<(Unknown, Unknown)>, Unknown> = reflect.get_named_property("construct")?;
-    let mut args = env.create_array(2)?;
-    args.set(0, entity_name)?;
-    args.set(1, base_dir)?;
-    construct.call((*ctor, args.to_unknown()).into())
+/// `new Ctor(entityName, baseDir)`: `Ok(Err(value))` when the constructor threw `value`.
+fn construct<'env>(
+    env: &'env Env,
+    ctor: &Unknown,
+    entity_name: &str,
+    base_dir: &str,
+) -> napi::Result<std::result::Result<Unknown<'env>, Unknown<'env>>> {
+    let arguments = vec![env.create_string(entity_name)?.to_unknown(), env.create_string(base_dir)?.to_unknown()];
+    guarded_call(env, *ctor, None, arguments)
 }
 
 /// `value.then` when `value` is a thenable.
@@ -322,10 +357,9 @@ fn has_method(object: &Unknown, method: &str) -> bool {
         .is_ok_and(|kind| kind == ValueType::Function)
 }
 
-/// The value a failed JS call threw: its message, and a token for the value itself.
-fn thrown(env: &Env, error: Error) -> (String, Option<u64>) {
-    let value = JsError::from(error).into_unknown(*env);
-    (message_of(&value), stash_adapter_error(env, &value))
+/// The value a JS call threw: its message, and a token for the value itself.
+fn thrown(env: &Env, value: &Unknown) -> (String, Option<u64>) {
+    (message_of(value), stash_adapter_error(env, value))
 }
 
 /// `error.message` for an Error, `String(value)` for anything else thrown.

@@ -27,11 +27,13 @@ pub fn install_iteration(mut exports: Object, env: Env) -> Result<()> {
     for helper in persist_base::PRIVATE_HELPERS {
         exports.delete_named_property(helper)?;
     }
+    entity::install_guarded_call(&env)?;
     registries::install(&env, &class)?;
     env_state::track_environment(&env, release_environment)
 }
 
 fn release_environment() {
     registries::release();
+    entity::release_guarded_call();
     local_task::drop_all();
 }
