@@ -1,4 +1,4 @@
-// writeFileAtomic(file, data, options): the reference's signature, atomic and durable.
+// writeFileAtomic(file, data, options): the reference's signature and results, atomic and durable.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -6,81 +6,176 @@ import path from "node:path";
 import { writeFileAtomic } from "../index.js";
 import { tempDir } from "./helpers/tmp.mjs";
 
-test("strings default to utf8; bytes are written as they are", async (t) => {
-  const dir = tempDir(t);
-  const file = path.join(dir, "out.txt");
-  await writeFileAtomic(file, "héllo – 🚀");
-  assert.equal(fs.readFileSync(file, "utf8"), "héllo – 🚀");
-  const bytes = Buffer.from([0, 1, 2, 250, 255]);
-  await writeFileAtomic(file, bytes);
-  assert.deepEqual(fs.readFileSync(file), bytes);
-  await writeFileAtomic(file, new Uint8Array([9, 8, 7]));
-  assert.deepEqual([...fs.readFileSync(file)], [9, 8, 7]);
-  await writeFileAtomic(file, new Uint16Array([0x0102]));
-  assert.deepEqual(fs.readFileSync(file), Buffer.from(new Uint16Array([0x0102]).buffer));
-  assert.deepEqual(fs.readdirSync(dir), ["out.txt"]);
+/** A target file in a fresh temp dir; `left()` lists what the dir holds. */
+function target(t, name = "out.txt") {
+  const dir = tempDir(t, "wfa");
+  return { dir, file: path.join(dir, name), left: () => fs.readdirSync(dir).sort() };
+}
+
+/** Lets the test set the process umask; the original is restored when the test ends. */
+function umaskSetter(t) {
+  const original = process.umask();
+  t.after(() => process.umask(original));
+  return (mask) => process.umask(mask);
+}
+
+const permissions = (file) => fs.statSync(file).mode & 0o777;
+
+// ---- data and encodings ----
+
+test("string data is written as utf8 by default", async (t) => {
+  const { file, left } = target(t);
+  const text = "héllo – ключ – 🚀\n";
+  await writeFileAtomic(file, text);
+  assert.deepEqual(fs.readFileSync(file), Buffer.from(text, "utf8"));
+  assert.deepEqual(left(), ["out.txt"]);
 });
 
-test("an encoding string or an options object encodes as Buffer.from does", async (t) => {
-  const file = path.join(tempDir(t), "enc.bin");
-  const text = "héllo wörld 0123";
-  for (const encoding of ["latin1", "utf16le", "ascii", "binary", "ucs2"]) {
-    await writeFileAtomic(file, text, encoding);
-    assert.deepEqual(fs.readFileSync(file), Buffer.from(text, encoding), encoding);
+test("Buffer and Uint8Array data are written byte for byte", async (t) => {
+  const { file } = target(t);
+  const bytes = Buffer.from([0, 1, 2, 0x80, 0xfe, 0xff]);
+  await writeFileAtomic(file, bytes);
+  assert.deepEqual(fs.readFileSync(file), bytes);
+  await writeFileAtomic(file, new Uint8Array([9, 8, 7, 0]));
+  assert.deepEqual(fs.readFileSync(file), Buffer.from([9, 8, 7, 0]));
+  // A view writes only its own window of the underlying buffer.
+  const window = new Uint8Array([1, 2, 3, 4, 5]).subarray(1, 4);
+  await writeFileAtomic(file, window);
+  assert.deepEqual(fs.readFileSync(file), Buffer.from([2, 3, 4]));
+  await writeFileAtomic(file, new Uint8Array(0));
+  assert.equal(fs.readFileSync(file).length, 0);
+});
+
+test("an encoding string as third argument encodes as Buffer.from(data, encoding)", async (t) => {
+  const { file } = target(t, "enc.bin");
+  const cases = [
+    ["latin1", "héllo wörld ÿ"],
+    ["hex", "00ff10abCD"],
+    ["base64", "aGVsbG8gd29ybGQ="],
+    ["utf16le", "héllo 🚀"],
+    ["ascii", "plain é"],
+    ["base64url", "aGVsbG8_-w"],
+  ];
+  for (const [encoding, data] of cases) {
+    await writeFileAtomic(file, data, encoding);
+    assert.deepEqual(fs.readFileSync(file), Buffer.from(data, encoding), encoding);
+    assert.notDeepEqual(Buffer.from(data, encoding), Buffer.from(data, "utf8"), `${encoding} case tells encodings apart`);
   }
-  for (const [encoding, data] of [["hex", "00ff10"], ["base64", "aGVsbG8="], ["base64url", "aGVsbG8"]]) {
+});
+
+test("an options object with encoding encodes as Buffer.from(data, encoding)", async (t) => {
+  const { file } = target(t, "enc.bin");
+  for (const [encoding, data] of [["hex", "deadbeef"], ["latin1", "ÿé"], ["base64", "AAEC"], ["utf16le", "ab"]]) {
     await writeFileAtomic(file, data, { encoding });
     assert.deepEqual(fs.readFileSync(file), Buffer.from(data, encoding), encoding);
   }
-  await assert.rejects(writeFileAtomic(file, "x", "klingon"), /Unknown encoding: klingon/);
+  await writeFileAtomic(file, "plain", {});
+  assert.equal(fs.readFileSync(file, "utf8"), "plain", "an empty options object means utf8");
 });
 
-test("mode applies to the new file, under the umask", async (t) => {
-  const dir = tempDir(t);
-  const umask = process.umask();
-  await writeFileAtomic(path.join(dir, "private"), "s", { mode: 0o600 });
-  assert.equal(fs.statSync(path.join(dir, "private")).mode & 0o777, 0o600 & ~umask);
-  await writeFileAtomic(path.join(dir, "default"), "s");
-  assert.equal(fs.statSync(path.join(dir, "default")).mode & 0o777, 0o666 & ~umask);
+// ---- mode ----
+
+test("mode sets the permission bits of the new file, under the umask", async (t) => {
+  const { dir } = target(t);
+  const setUmask = umaskSetter(t);
+  for (const mask of [0o022, 0o077]) {
+    setUmask(mask);
+    for (const mode of [0o600, 0o640, 0o755]) {
+      const file = path.join(dir, `m${mode.toString(8)}-u${mask.toString(8)}`);
+      await writeFileAtomic(file, "s", { mode });
+      assert.equal(permissions(file), mode & ~mask, `mode ${mode.toString(8)} under umask ${mask.toString(8)}`);
+    }
+  }
 });
 
-test("a failed rename rejects and leaves no temp file with the custom prefix", async (t) => {
-  const dir = tempDir(t);
-  const target = path.join(dir, "occupied");
-  fs.mkdirSync(target);
-  fs.writeFileSync(path.join(target, "inside"), "x");
-  await assert.rejects(writeFileAtomic(target, "data", { tmpPrefix: "custom-" }), (error) => {
-    assert.equal(error.syscall, "rename");
-    assert.ok(["EISDIR", "ENOTEMPTY", "EEXIST"].includes(error.code), error.code);
-    return true;
-  });
-  assert.deepEqual(fs.readdirSync(dir), ["occupied"]);
+test("the default mode is 0o666 under the umask", async (t) => {
+  const { dir } = target(t);
+  const setUmask = umaskSetter(t);
+  for (const mask of [0o022, 0o002, 0o077]) {
+    setUmask(mask);
+    const file = path.join(dir, `default-u${mask.toString(8)}`);
+    await writeFileAtomic(file, "s");
+    assert.equal(permissions(file), 0o666 & ~mask, `umask ${mask.toString(8)}`);
+  }
 });
 
-test("a missing directory rejects with a Node-style ENOENT error", async (t) => {
-  const file = path.join(tempDir(t), "missing", "file.txt");
+// ---- temp files and failures ----
+
+test("a custom tmpPrefix: a failed rename rejects and leaves no file with that prefix", async (t) => {
+  const { dir, left } = target(t);
+  const occupied = path.join(dir, "occupied");
+  fs.mkdirSync(occupied);
+  fs.writeFileSync(path.join(occupied, "inside"), "x");
+  for (const tmpPrefix of ["custom-", ".tmp-"]) {
+    await assert.rejects(writeFileAtomic(occupied, "data", { tmpPrefix }), (error) => {
+      assert.ok(error instanceof Error);
+      assert.equal(error.syscall, "rename");
+      assert.ok(["EISDIR", "ENOTEMPTY", "EEXIST"].includes(error.code), error.code);
+      assert.ok(path.basename(error.path).startsWith(`${tmpPrefix}`), `the temp file carried the prefix: ${error.path}`);
+      return true;
+    });
+    assert.deepEqual(left(), ["occupied"]);
+    assert.deepEqual(fs.readdirSync(occupied), ["inside"]);
+  }
+});
+
+test("a missing parent directory rejects with a Node-style ENOENT error", async (t) => {
+  const { dir } = target(t);
+  const file = path.join(dir, "missing", "file.txt");
   await assert.rejects(writeFileAtomic(file, "x"), (error) => {
-    assert.match(error.message, /^ENOENT: no such file or directory, open '/);
+    assert.ok(error instanceof Error);
+    assert.ok(error.message.startsWith("ENOENT: no such file or directory, open '"), error.message);
     assert.equal(error.code, "ENOENT");
-    assert.equal(error.errno, -2);
     assert.equal(error.syscall, "open");
-    assert.ok(error.path.startsWith(path.dirname(file)));
+    assert.equal(error.errno, -2);
+    assert.equal(path.dirname(error.path), path.dirname(file));
+    assert.ok(error.message.endsWith(`'${error.path}'`));
     return true;
   });
+  assert.deepEqual(fs.readdirSync(dir), []);
 });
 
-test("100 concurrent writes to one file end with the last one", async (t) => {
-  const dir = tempDir(t);
-  const file = path.join(dir, "race.json");
-  await Promise.all(Array.from({ length: 100 }, (_, n) => writeFileAtomic(file, JSON.stringify({ n }))));
-  assert.equal(fs.readFileSync(file, "utf8"), '{"n":99}');
-  assert.deepEqual(fs.readdirSync(dir), ["race.json"]);
+test("overwriting replaces the content and keeps no temp files", async (t) => {
+  const { file, left } = target(t, "state.json");
+  fs.writeFileSync(file, "old content that is longer than the new one");
+  for (let n = 0; n < 20; n += 1) {
+    await writeFileAtomic(file, JSON.stringify({ n }));
+    assert.equal(fs.readFileSync(file, "utf8"), JSON.stringify({ n }));
+  }
+  await writeFileAtomic(file, "x", { tmpPrefix: "custom-" });
+  assert.equal(fs.readFileSync(file, "utf8"), "x");
+  assert.deepEqual(left(), ["state.json"]);
 });
 
-test("bad arguments are refused, as rejections", async (t) => {
-  const dir = tempDir(t);
-  await assert.rejects(writeFileAtomic(path.join(dir, "x"), "d", { tmpPrefix: "../escape-" }), /tmpPrefix/);
-  await assert.rejects(writeFileAtomic(path.join(dir, "x"), 42), /"data" argument must be of type string/);
-  await assert.rejects(writeFileAtomic(path.join(dir, "x"), "d", { mode: -1 }), /"mode" option/);
+test("100 concurrent writes to one file end with the last one's content", async (t) => {
+  const { file, left } = target(t, "race.json");
+  const writes = Array.from({ length: 100 }, (_, n) => writeFileAtomic(file, JSON.stringify({ n, pad: "x".repeat(n * 50) })));
+  await Promise.all(writes);
+  assert.equal(fs.readFileSync(file, "utf8"), JSON.stringify({ n: 99, pad: "x".repeat(99 * 50) }));
+  assert.deepEqual(left(), ["race.json"]);
+});
+
+// ---- bad arguments ----
+
+test("a tmpPrefix containing a path separator is rejected and nothing is written", async (t) => {
+  const { dir, file } = target(t);
+  for (const tmpPrefix of ["../escape-", "a/b", "a\\b"]) {
+    await assert.rejects(writeFileAtomic(file, "d", { tmpPrefix }), {
+      message: `The "tmpPrefix" option must not contain a path separator or NUL, got ${JSON.stringify(tmpPrefix)}`,
+    });
+  }
+  assert.deepEqual(fs.readdirSync(dir), []);
+  assert.deepEqual(fs.readdirSync(path.dirname(dir)).filter((name) => name.startsWith("escape-")), []);
+});
+
+test("data that is not a string or bytes (a number) rejects and nothing is written", async (t) => {
+  const { dir, file } = target(t);
+  for (const data of [42, null, { a: 1 }]) {
+    const pending = writeFileAtomic(file, data);
+    assert.ok(pending instanceof Promise, "bad arguments reject, they do not throw synchronously");
+    await assert.rejects(pending, {
+      message: /^The "data" argument must be of type string or an instance of Buffer, TypedArray, or DataView\. Received/,
+    });
+  }
   assert.deepEqual(fs.readdirSync(dir), []);
 });

@@ -1,9 +1,10 @@
-// A Redis backend for the four registries, in the shape backtest-kit's documentation gives
-// for custom adapters: a subclass of PersistBase whose storage methods talk to Redis (ioredis).
-// Keys are `<baseDir>:<entityName>:<entityId>`, so the signal and schedule stores of one
-// strategy stay apart. Values are stored as JSON text.
+// Keeping backtest-kit's state in Redis instead of JSON files: a PersistBase subclass whose
+// storage methods talk to Redis through ioredis, registered on all four registries.
 //
 //   REDIS_URL=redis://127.0.0.1:6379 node examples/redis-adapter.mjs
+//
+// From TypeScript the class reads the same; add `implements IPersistBase` if you like, and
+// type `readValue<T>(entityId: EntityId): Promise<T>` and friends.
 import Redis from "ioredis";
 import {
   PersistBase,
@@ -13,56 +14,82 @@ import {
   PersistSignalAdapter,
 } from "../index.js";
 
+// One connection for every store in the process; it connects on first use.
 let client;
-/** One connection for every store of the process. */
+let ready;
 function redis() {
-  client ??= new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { lazyConnect: true, maxRetriesPerRequest: 2 });
+  client ??= new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { lazyConnect: true });
   return client;
 }
 
 export class RedisPersist extends PersistBase {
+  #prefix;
+
+  // The registries call `new RedisPersist(name, baseDir)`, e.g. ("my-strategy", "./dump/data/signal/").
+  // The baseDir goes into the key so that a signal and a schedule of one strategy stay apart:
+  // dump/data/signal:my-strategy:BTCUSDT
   constructor(entityName, baseDir) {
     super(entityName, baseDir);
-    this.prefix = `${baseDir.replace(/^\.\/|\/$/g, "")}:${entityName}:`;
+    this.#prefix = `${this.baseDir.replace(/^\.\/|\/+$/g, "")}:${entityName}:`;
   }
 
-  async waitForInit() {
-    if (redis().status === "wait") await redis().connect();
+  #key(entityId) {
+    return this.#prefix + entityId;
+  }
+
+  // Called before every registry read and write, so only the first call talks to Redis. A PING
+  // that fails (server down: ioredis gives up after its retries) is tried again next time.
+  async waitForInit(_initial) {
+    ready ??= redis().ping().catch((error) => {
+      ready = undefined;
+      throw error;
+    });
+    await ready;
   }
 
   async readValue(entityId) {
-    const text = await redis().get(this.prefix + entityId);
+    const text = await redis().get(this.#key(entityId));
     if (text === null) throw new Error(`Entity ${this.entityName}:${entityId} not found`);
     return JSON.parse(text);
   }
 
   async hasValue(entityId) {
-    return (await redis().exists(this.prefix + entityId)) === 1;
+    return (await redis().exists(this.#key(entityId))) === 1;
   }
 
+  // Upsert. `null` is a valid value: backtest-kit stores a closed signal as null.
   async writeValue(entityId, entity) {
-    await redis().set(this.prefix + entityId, JSON.stringify(entity));
+    await redis().set(this.#key(entityId), JSON.stringify(entity));
   }
 
   async removeValue(entityId) {
-    if ((await redis().del(this.prefix + entityId)) === 0) {
+    if ((await redis().del(this.#key(entityId))) === 0) {
       throw new Error(`Entity ${this.entityName}:${entityId} not found for deletion`);
     }
   }
 
+  // Entity ids, sorted as the file store sorts them. SCAN instead of KEYS, so a big database
+  // is not blocked; SCAN may repeat a key, hence the Set. values(), filter() and take() come
+  // from PersistBase and go through keys() and readValue() above.
   async *keys() {
-    const ids = [];
+    const pattern = this.#prefix.replace(/[*?[\]\\]/g, "\\$&") + "*";
+    const ids = new Set();
     let cursor = "0";
     do {
-      const [next, found] = await redis().scan(cursor, "MATCH", `${this.prefix}*`, "COUNT", 100);
+      const [next, found] = await redis().scan(cursor, "MATCH", pattern, "COUNT", 100);
+      for (const key of found) ids.add(key.slice(this.#prefix.length));
       cursor = next;
-      ids.push(...found.map((key) => key.slice(this.prefix.length)));
     } while (cursor !== "0");
-    yield* ids.sort((a, b) => a.localeCompare(b, undefined, { numeric: true, sensitivity: "base" }));
+    yield* [...ids].sort((a, b) => a.localeCompare(b, undefined, { numeric: true, sensitivity: "base" }));
+  }
+
+  // PersistBase's own removeAll() and getCount() work on files, so replace at least removeAll.
+  async removeAll() {
+    for await (const id of this.keys()) await redis().del(this.#key(id));
   }
 }
 
-/** Makes every registry store its state in Redis. */
+/** Makes all four registries keep their state in Redis. Call it before starting any strategy. */
 export function registerRedisPersistence() {
   PersistSignalAdapter.usePersistSignalAdapter(RedisPersist);
   PersistScheduleAdapter.usePersistScheduleAdapter(RedisPersist);
@@ -70,16 +97,28 @@ export function registerRedisPersistence() {
   PersistPartialAdapter.usePersistPartialAdapter(RedisPersist);
 }
 
+/** Closes the shared connection; the process can then exit. */
 export async function closeRedis() {
-  await client?.quit();
-  client = undefined;
+  const open = client;
+  client = ready = undefined;
+  if (open?.status === "ready") await open.quit();
+  else open?.disconnect();
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Run directly: one round trip through every registry.
+if (process.argv[1] === import.meta.filename) {
   registerRedisPersistence();
-  await PersistSignalAdapter.writeSignalData({ id: "sig-1", position: "long", priceOpen: 97_250.5 }, "trend", "BTCUSDT");
-  await PersistRiskAdapter.writePositionData([{ strategyName: "trend", symbol: "BTCUSDT" }], "conservative");
-  console.log("signal:", await PersistSignalAdapter.readSignalData("trend", "BTCUSDT"));
-  console.log("risk:  ", await PersistRiskAdapter.readPositionData("conservative"));
-  await closeRedis();
+  try {
+    await PersistSignalAdapter.writeSignalData({ id: "sig-1", position: "long", priceOpen: 97250.5 }, "trend", "BTCUSDT");
+    await PersistScheduleAdapter.writeScheduleData({ id: "sch-1", position: "short", priceOpen: 99000 }, "trend", "BTCUSDT");
+    await PersistRiskAdapter.writePositionData([{ signalId: "sig-1", strategyName: "trend" }], "conservative");
+    await PersistPartialAdapter.writePartialData({ "sig-1": { profitLevels: [10], lossLevels: [] } }, "BTCUSDT");
+
+    console.log("signal:  ", await PersistSignalAdapter.readSignalData("trend", "BTCUSDT"));
+    console.log("schedule:", await PersistScheduleAdapter.readScheduleData("trend", "BTCUSDT"));
+    console.log("risk:    ", await PersistRiskAdapter.readPositionData("conservative"));
+    console.log("partial: ", await PersistPartialAdapter.readPartialData("BTCUSDT"));
+  } finally {
+    await closeRedis();
+  }
 }
