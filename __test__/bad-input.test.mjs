@@ -302,3 +302,12 @@ test("after every bad input above, the same process still writes and reads", asy
   assert.deepEqual(await persist.readValue("BTCUSDT"), { id: "next" });
   assert.equal(fs.readFileSync(path.join(dir, "BTCUSDT.json"), "utf8"), '{"id":"next"}');
 });
+
+test("a toJSON that throws a plain value is reported with that value's text", async (t) => {
+  const persist = new PersistBase("signal", tempDir(t));
+  await persist.waitForInit(true);
+  await assert.rejects(persist.writeValue("BTCUSDT", { toJSON() { throw "plain refusal"; } }), {
+    code: "INVALID_ENTITY",
+    message: "Failed to write entity signal:BTCUSDT: plain refusal",
+  });
+});

@@ -39,15 +39,23 @@ fn type_name(kind: ValueType) -> &'static str {
     }
 }
 
-fn json_function<'env>(env: &'env Env, name: &str) -> Result<Function<'env, Unknown<'env>, Unknown<'env>>> {
-    let json: Object = env.get_global()?.get_named_property("JSON")?;
-    json.get_named_property(name)
+/// `JSON[name](argument)`, a throw (of any value) coming back as its message.
+fn call_json<'env>(env: &'env Env, name: &str, argument: Unknown) -> std::result::Result<Unknown<'env>, String> {
+    let call = || -> Result<_> {
+        let json: Unknown = env.get_global()?.get_named_property("JSON")?;
+        let function: Unknown = unsafe { json.cast::<Object>() }?.get_named_property(name)?;
+        guarded_call(env, function, Some(json), vec![argument])
+    };
+    match call() {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(thrown)) => Err(message_of(&thrown)),
+        Err(error) => Err(error.reason),
+    }
 }
 
 /// `JSON.stringify(value)` as UTF-8, or the reason it cannot be stored.
 pub fn stringify(env: &Env, value: Unknown) -> std::result::Result<Vec<u8>, String> {
-    let stringify = json_function(env, "stringify").map_err(|error| error.reason)?;
-    let text = stringify.call(value).map_err(|error| exception_message(env, error))?;
+    let text = call_json(env, "stringify", value)?;
     match text.get_type() {
         Ok(ValueType::String) => {
             let text = unsafe { text.cast::<JsString>() }.and_then(|text| text.into_utf8()).map_err(|e| e.reason)?;
@@ -62,35 +70,38 @@ pub fn stringify(env: &Env, value: Unknown) -> std::result::Result<Vec<u8>, Stri
 
 /// `JSON.parse(text)`, or the engine's message for why it failed.
 pub fn parse<'env>(env: &'env Env, text: &str) -> std::result::Result<Unknown<'env>, String> {
-    let parse = json_function(env, "parse").map_err(|error| error.reason)?;
     let text = env.create_string(text).map_err(|error| error.reason)?;
-    parse.call(text.to_unknown()).map_err(|error| exception_message(env, error))
+    call_json(env, "parse", text.to_unknown())
 }
 
-/// The `message` of a thrown JS error (what the reference's `getErrorMessage` reads).
-pub fn exception_message(env: &Env, error: Error) -> String {
-    let fallback = error.reason.clone();
-    env.create_error(error)
-        .and_then(|object| object.get_named_property::<Unknown>("message"))
-        .and_then(|message| message.coerce_to_string()?.into_utf8()?.into_owned())
-        .unwrap_or(fallback)
+/// `error.message` for a thrown Error (what the reference's `getErrorMessage` reads),
+/// `String(value)` for anything else thrown.
+pub fn message_of(value: &Unknown) -> String {
+    if value.get_type().is_ok_and(|kind| kind == ValueType::Symbol) {
+        return "a symbol".to_string();
+    }
+    if value.is_error().unwrap_or(false) {
+        let message = unsafe { value.cast::<Object>() }
+            .and_then(|object| object.get_named_property::<Unknown>("message"))
+            .and_then(|message| message.coerce_to_string()?.into_utf8()?.into_owned());
+        if let Ok(message) = message {
+            return message;
+        }
+    }
+    value
+        .coerce_to_string()
+        .and_then(|text| text.into_utf8()?.into_owned())
+        .unwrap_or_else(|_| "a value that cannot be shown as text".to_string())
 }
 
-/// `Reflect.apply(function, this, arguments)`: a call whose throw comes back as `Err` with the
-/// exception cleared, so that it can become a rejection instead of escaping to the caller.
+/// `function.apply(this, arguments)`, a throw coming back as `Err` instead of escaping.
 pub fn reflect_apply<'env>(
     env: &'env Env,
     function: Unknown,
     this: Unknown,
     arguments: Vec<Unknown>,
-) -> napi::Result<Unknown<'env>> {
-    let reflect: Object = env.get_global()?.get_named_property("Reflect")?;
-    let apply: Function<FnArgs<(Unknown, Unknown, Unknown)>, Unknown> = reflect.get_named_property("apply")?;
-    let mut list = env.create_array(arguments.len() as u32)?;
-    for (index, argument) in arguments.into_iter().enumerate() {
-        list.set(index as u32, argument)?;
-    }
-    apply.call((function, this, list.to_unknown()).into())
+) -> Result<Unknown<'env>> {
+    guarded_call(env, function, Some(this), arguments)?.map_err(|thrown| Error::from_reason(message_of(&thrown)))
 }
 
 thread_local! {

@@ -18,7 +18,7 @@ use backtest_persist_core::order::file_queue;
 use backtest_persist_core::{InitReport, PersistError, Result, Store};
 use napi::bindgen_prelude::*;
 
-use crate::entity::{guarded_call, parse, stringify};
+use crate::entity::{guarded_call, message_of, parse, stringify};
 use crate::env_state::{stash_adapter_error, LocalRef};
 
 /// The methods a registry calls on every adapter.
@@ -360,25 +360,6 @@ fn has_method(object: &Unknown, method: &str) -> bool {
 /// The value a JS call threw: its message, and a token for the value itself.
 fn thrown(env: &Env, value: &Unknown) -> (String, Option<u64>) {
     (message_of(value), stash_adapter_error(env, value))
-}
-
-/// `error.message` for an Error, `String(value)` for anything else thrown.
-fn message_of(value: &Unknown) -> String {
-    if value.get_type().is_ok_and(|kind| kind == ValueType::Symbol) {
-        return "a symbol".to_string();
-    }
-    if value.is_error().unwrap_or(false) {
-        let message = unsafe { value.cast::<Object>() }
-            .and_then(|object| object.get_named_property::<Unknown>("message"))
-            .and_then(|message| message.coerce_to_string()?.into_utf8()?.into_owned());
-        if let Ok(message) = message {
-            return message;
-        }
-    }
-    value
-        .coerce_to_string()
-        .and_then(|text| text.into_utf8()?.into_owned())
-        .unwrap_or_else(|_| "a value that cannot be shown as text".to_string())
 }
 
 fn constructor_name(ctor: &Unknown) -> String {
