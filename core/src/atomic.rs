@@ -5,11 +5,11 @@
 //! its new ones, never a mix; once [`write_durable`] returns, the new bytes survive power loss
 //! (the reference stopped before the directory fsync, so its rename could still be lost).
 
-use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::error::IoFailure;
+use crate::fs::{real_fs, FileSystem, NewFile};
 use crate::TMP_FILE_PREFIX;
 
 #[derive(Debug, Clone)]
@@ -28,105 +28,36 @@ impl Default for AtomicOptions {
 /// Replaces `target` with `bytes`, durably. On failure the temp file is removed and the
 /// target is untouched.
 pub fn write_durable(target: &Path, bytes: &[u8], options: &AtomicOptions) -> Result<(), IoFailure> {
+    write_durable_on(&*real_fs(), target, bytes, options)
+}
+
+/// [`write_durable`] through the given file system. A failed write or fsync abandons the temp
+/// file: it is never renamed into place, whatever the file system says afterwards.
+pub fn write_durable_on(
+    fs: &dyn FileSystem,
+    target: &Path,
+    bytes: &[u8],
+    options: &AtomicOptions,
+) -> Result<(), IoFailure> {
     let dir = parent_dir(target);
     let name = target.file_name().ok_or_else(|| {
         let error = io::Error::new(io::ErrorKind::InvalidInput, "illegal operation on a directory");
         IoFailure::new(&error, "open", target)
     })?;
-    let (file, temp) = create_temp_file(dir, &name.to_string_lossy(), options)?;
-    let guard = TempFileGuard(Some(temp));
+    let (file, temp) = create_temp_file(fs, dir, &name.to_string_lossy(), options)?;
+    let guard = TempFileGuard { fs, path: Some(temp) };
     let temp = guard.path();
     write_and_sync(file, bytes).map_err(|(error, syscall)| IoFailure::new(&error, syscall, temp))?;
-    std::fs::rename(temp, target).map_err(|error| IoFailure::new(&error, "rename", temp))?;
+    fs.rename(temp, target).map_err(|error| IoFailure::new(&error, "rename", temp))?;
     guard.disarm();
-    sync_directory(dir)
+    fs.sync_dir(dir)
 }
 
 /// Makes every rename and unlink done inside `dir` before this call durable. Concurrent
-/// callers share fsyncs (group commit): a caller returns once an fsync that started after its
-/// call has completed, so one fsync can cover many renames. A no-op where directories cannot
-/// be opened for syncing (Windows, where the rename itself is durable once it returns).
+/// callers share fsyncs (group commit). A no-op where directories cannot be opened for syncing
+/// (Windows, where the rename itself is durable once it returns).
 pub fn sync_directory(dir: &Path) -> Result<(), IoFailure> {
-    #[cfg(unix)]
-    return directory_syncs().sync(dir);
-    #[cfg(not(unix))]
-    {
-        let _ = dir;
-        Ok(())
-    }
-}
-
-#[cfg(unix)]
-fn fsync_directory(dir: &Path) -> Result<(), IoFailure> {
-    let handle = File::open(dir).map_err(|error| IoFailure::new(&error, "open", dir))?;
-    handle.sync_all().map_err(|error| IoFailure::new(&error, "fsync", dir))
-}
-
-#[cfg(unix)]
-fn directory_syncs() -> &'static GroupSync {
-    static SYNCS: std::sync::OnceLock<GroupSync> = std::sync::OnceLock::new();
-    SYNCS.get_or_init(GroupSync::default)
-}
-
-/// Group commit of directory fsyncs, per directory.
-#[cfg(unix)]
-#[derive(Default)]
-struct GroupSync {
-    directories: std::sync::Mutex<std::collections::HashMap<PathBuf, DirectorySyncState>>,
-    finished: std::sync::Condvar,
-}
-
-#[cfg(unix)]
-#[derive(Default)]
-struct DirectorySyncState {
-    /// Tickets handed out: each caller's call counts as a request.
-    requested: u64,
-    /// Every ticket up to this one is covered by a completed fsync.
-    covered: u64,
-    running: bool,
-    /// The last failed fsync: the tickets it was to cover, and why.
-    failure: Option<(u64, IoFailure)>,
-}
-
-#[cfg(unix)]
-impl GroupSync {
-    fn sync(&self, dir: &Path) -> Result<(), IoFailure> {
-        let mut directories = self.directories.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let ticket = {
-            let state = directories.entry(dir.to_path_buf()).or_default();
-            state.requested += 1;
-            state.requested
-        };
-        loop {
-            let state = directories.entry(dir.to_path_buf()).or_default();
-            if state.covered >= ticket {
-                return Ok(());
-            }
-            if let Some((upto, failure)) = &state.failure {
-                if *upto >= ticket {
-                    return Err(failure.clone());
-                }
-            }
-            if state.running {
-                directories = self.finished.wait(directories).unwrap_or_else(|poisoned| poisoned.into_inner());
-                continue;
-            }
-            // Lead an fsync covering every ticket handed out so far (ours included).
-            state.running = true;
-            let target = state.requested;
-            drop(directories);
-            let outcome = fsync_directory(dir);
-            directories = self.directories.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let state = directories.entry(dir.to_path_buf()).or_default();
-            state.running = false;
-            match &outcome {
-                Ok(()) => state.covered = state.covered.max(target),
-                Err(failure) => state.failure = Some((target, failure.clone())),
-            }
-            self.finished.notify_all();
-            return outcome;
-        }
-    }
+    real_fs().sync_dir(dir)
 }
 
 /// The directory a path's file lives in; `.` for a bare file name.
@@ -137,17 +68,18 @@ pub fn parent_dir(path: &Path) -> &Path {
     }
 }
 
-fn create_temp_file(dir: &Path, name: &str, options: &AtomicOptions) -> Result<(File, PathBuf), IoFailure> {
+fn create_temp_file(
+    fs: &dyn FileSystem,
+    dir: &Path,
+    name: &str,
+    options: &AtomicOptions,
+) -> Result<(Box<dyn NewFile>, PathBuf), IoFailure> {
     const ATTEMPTS: usize = 8;
     let mut last = None;
     for _ in 0..ATTEMPTS {
         let random: String = (0..6).map(|_| format!("{:02x}", fastrand::u8(..))).collect();
         let temp = dir.join(format!("{}{random}-{name}", options.tmp_prefix));
-        let mut open = OpenOptions::new();
-        open.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut open, options.mode);
-        match open.open(&temp) {
+        match fs.create_new(&temp, options.mode) {
             Ok(file) => return Ok((file, temp)),
             Err(error) if error.kind() == io::ErrorKind::AlreadyExists => last = Some((error, temp)),
             Err(error) => return Err(IoFailure::new(&error, "open", &temp)),
@@ -157,30 +89,33 @@ fn create_temp_file(dir: &Path, name: &str, options: &AtomicOptions) -> Result<(
     Err(IoFailure::new(&error, "open", &temp))
 }
 
-fn write_and_sync(mut file: File, bytes: &[u8]) -> Result<(), (io::Error, &'static str)> {
+fn write_and_sync(mut file: Box<dyn NewFile>, bytes: &[u8]) -> Result<(), (io::Error, &'static str)> {
     file.write_all(bytes).map_err(|error| (error, "write"))?;
-    file.sync_all().map_err(|error| (error, "fsync"))?;
+    file.sync().map_err(|error| (error, "fsync"))?;
     drop(file);
     Ok(())
 }
 
 /// Removes the temp file when a write fails part-way.
-struct TempFileGuard(Option<PathBuf>);
+struct TempFileGuard<'a> {
+    fs: &'a dyn FileSystem,
+    path: Option<PathBuf>,
+}
 
-impl TempFileGuard {
+impl TempFileGuard<'_> {
     fn path(&self) -> &Path {
-        self.0.as_deref().unwrap_or(Path::new(""))
+        self.path.as_deref().unwrap_or(Path::new(""))
     }
 
     fn disarm(mut self) {
-        self.0 = None;
+        self.path = None;
     }
 }
 
-impl Drop for TempFileGuard {
+impl Drop for TempFileGuard<'_> {
     fn drop(&mut self) {
-        if let Some(path) = self.0.take() {
-            let _ = std::fs::remove_file(path);
+        if let Some(path) = self.path.take() {
+            let _ = self.fs.remove_file(&path);
         }
     }
 }
@@ -225,7 +160,7 @@ mod tests {
     fn temp_names_follow_the_reference_pattern() {
         let dir = tempfile::tempdir().unwrap();
         let options = AtomicOptions { tmp_prefix: "custom-".into(), ..AtomicOptions::default() };
-        let (_file, temp) = create_temp_file(dir.path(), "x.json", &options).unwrap();
+        let (_file, temp) = create_temp_file(&*real_fs(), dir.path(), "x.json", &options).unwrap();
         let name = temp.file_name().unwrap().to_string_lossy().into_owned();
         let random = name.strip_prefix("custom-").unwrap().strip_suffix("-x.json").unwrap();
         assert_eq!(random.len(), 12);

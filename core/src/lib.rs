@@ -6,6 +6,7 @@
 
 pub mod atomic;
 pub mod error;
+pub mod fs;
 pub mod id;
 pub mod json;
 pub mod key_order;

@@ -6,15 +6,16 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use tokio::sync::OnceCell;
 
 use std::future::Future;
 
 use super::{InitReport, Store};
-use crate::atomic::{sync_directory, write_durable, AtomicOptions};
+use crate::atomic::{parent_dir, write_durable_on, AtomicOptions};
 use crate::error::{Cause, IoFailure, PersistError, Result};
+use crate::fs::{real_fs, FileSystem};
 use crate::id::{invalid_entity_id, unsafe_component};
 use crate::json::is_valid_json;
 use crate::key_order::sort_keys;
@@ -40,12 +41,21 @@ struct Inner {
     queue_directory: PathBuf,
     name_error: Option<&'static str>,
     init: OnceCell<()>,
+    fs: Arc<dyn FileSystem>,
+    /// Directories this store created whose names are not yet known to be durable (a failed
+    /// fsync of their parent): the next init syncs them again.
+    unsynced_dirs: Arc<std::sync::Mutex<Vec<PathBuf>>>,
 }
 
 impl FileStore {
     /// A store for `entity_name` under `base_dir`. The name is checked when the store is first
     /// used, so that a store which is never touched never fails.
     pub fn new(entity_name: &str, base_dir: &Path) -> Self {
+        Self::with_file_system(entity_name, base_dir, real_fs())
+    }
+
+    /// A store whose file system calls go through `fs` (tests put a simulated one here).
+    pub fn with_file_system(entity_name: &str, base_dir: &Path, fs: Arc<dyn FileSystem>) -> Self {
         let directory = path_clean::clean(base_dir.join(entity_name));
         let queue_directory = std::path::absolute(&directory).unwrap_or_else(|_| directory.clone());
         Self {
@@ -55,6 +65,8 @@ impl FileStore {
                 queue_directory,
                 name_error: unsafe_component(entity_name),
                 init: OnceCell::new(),
+                fs,
+                unsynced_dirs: Arc::default(),
             }),
         }
     }
@@ -72,7 +84,8 @@ impl FileStore {
     pub async fn count(&self) -> Result<usize> {
         let entity = self.checked_name()?;
         let directory = self.inner.directory.clone();
-        let listed = blocking(move || list_entity_ids(&directory)).await;
+        let fs = self.inner.fs.clone();
+        let listed = blocking(move || list_entity_ids(&*fs, &directory)).await;
         match listed {
             Ok(Ok(ids)) => Ok(ids.len()),
             Ok(Err(io)) => Err(PersistError::Count { entity, cause: io.into() }),
@@ -85,11 +98,12 @@ impl FileStore {
         let entity = self.checked_name()?;
         let directory = self.inner.directory.clone();
         let name = entity.clone();
+        let fs = self.inner.fs.clone();
         let read = blocking(move || -> std::result::Result<Vec<(String, String)>, Cause> {
-            let mut ids = list_entity_ids(&directory)?;
+            let mut ids = list_entity_ids(&*fs, &directory)?;
             sort_keys(&mut ids);
             let paths: Vec<PathBuf> = ids.iter().map(|id| directory.join(format!("{id}.json"))).collect();
-            let texts = parallel_map(&paths, |path| std::fs::read(path).map(decode_utf8));
+            let texts = parallel_map(&paths, |path| fs.read(path).map(decode_utf8));
             ids.iter()
                 .zip(paths.iter().zip(texts))
                 .map(|(id, (path, text))| match text {
@@ -120,7 +134,7 @@ impl FileStore {
     pub fn read_now(&self, id: &str) -> Result<String> {
         let path = self.entity_file(id)?;
         let entity = self.inner.entity_name.clone();
-        match std::fs::read(&path) {
+        match self.inner.fs.read(&path) {
             Ok(bytes) => Ok(decode_utf8(bytes)),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 Err(PersistError::NotFound { entity, id: id.to_string() })
@@ -136,9 +150,8 @@ impl FileStore {
     /// Whether a document exists, checked on the calling thread (see [`FileStore::read_now`]).
     pub fn has_now(&self, id: &str) -> Result<bool> {
         let path = self.entity_file(id)?;
-        match std::fs::metadata(&path) {
-            Ok(_) => Ok(true),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        match self.inner.fs.exists(&path) {
+            Ok(found) => Ok(found),
             Err(error) => Err(PersistError::Has {
                 entity: self.inner.entity_name.clone(),
                 id: id.to_string(),
@@ -183,7 +196,9 @@ impl Store for FileStore {
             .get_or_try_init(|| async {
                 let directory = self.inner.directory.clone();
                 let name = entity.clone();
-                match blocking(move || recover(&directory, &name)).await {
+                let fs = self.inner.fs.clone();
+                let unsynced = self.inner.unsynced_dirs.clone();
+                match blocking(move || recover(&*fs, &unsynced, &directory, &name)).await {
                     Ok(Ok(done)) => {
                         report = Some(done);
                         Ok(())
@@ -208,6 +223,7 @@ impl Store for FileStore {
         let checked = self.entity_file(id).map(|path| (path, file_queue().enqueue_write(&key, json)));
         let entity = self.inner.entity_name.clone();
         let id = id.to_string();
+        let fs = self.inner.fs.clone();
         async move {
             let (path, slot) = checked?;
             let (mut turn, batch) = match slot {
@@ -220,7 +236,7 @@ impl Store for FileStore {
             };
             turn.ready().await;
             let (json, followers) = file_queue().seal(&key, &batch);
-            let written = blocking(move || write_durable(&path, &json, &AtomicOptions::default())).await;
+            let written = blocking(move || write_durable_on(&*fs, &path, &json, &AtomicOptions::default())).await;
             drop(turn);
             let outcome = match written {
                 Ok(Ok(())) => Ok(()),
@@ -238,12 +254,13 @@ impl Store for FileStore {
         let checked = self.entity_file(id).map(|path| (path, file_queue().enqueue(&self.queue_key(id))));
         let entity = self.inner.entity_name.clone();
         let id = id.to_string();
+        let fs = self.inner.fs.clone();
         async move {
             let (path, mut turn) = checked?;
             turn.ready().await;
             let removed = blocking(move || {
-                std::fs::remove_file(&path).map_err(|error| IoFailure::new(&error, "unlink", &path))?;
-                sync_directory(crate::atomic::parent_dir(&path))
+                fs.remove_file(&path).map_err(|error| IoFailure::new(&error, "unlink", &path))?;
+                fs.sync_dir(parent_dir(&path))
             })
             .await;
             drop(turn);
@@ -265,16 +282,17 @@ impl Store for FileStore {
             turn.ready().await;
         }
         let directory = self.inner.directory.clone();
+        let fs = self.inner.fs.clone();
         let removed = blocking(move || -> std::result::Result<(), IoFailure> {
-            for id in list_entity_ids(&directory)? {
+            for id in list_entity_ids(&*fs, &directory)? {
                 let path = directory.join(format!("{id}.json"));
-                match std::fs::remove_file(&path) {
+                match fs.remove_file(&path) {
                     Ok(()) => {}
                     Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
                     Err(error) => return Err(IoFailure::new(&error, "unlink", &path)),
                 }
             }
-            sync_directory(&directory)
+            fs.sync_dir(&directory)
         })
         .await;
         match removed {
@@ -287,8 +305,9 @@ impl Store for FileStore {
     async fn keys(&self) -> Result<Vec<String>> {
         let entity = self.checked_name()?;
         let directory = self.inner.directory.clone();
+        let fs = self.inner.fs.clone();
         let listed = blocking(move || {
-            list_entity_ids(&directory).map(|mut ids| {
+            list_entity_ids(&*fs, &directory).map(|mut ids| {
                 sort_keys(&mut ids);
                 ids
             })
@@ -318,22 +337,17 @@ fn is_temp_name(name: &str) -> bool {
 }
 
 /// Ids of the regular `*.json` files in `directory`, temp files excluded, unsorted.
-fn list_entity_ids(directory: &Path) -> std::result::Result<Vec<String>, IoFailure> {
-    let entries = std::fs::read_dir(directory).map_err(|error| IoFailure::new(&error, "opendir", directory))?;
+fn list_entity_ids(fs: &dyn FileSystem, directory: &Path) -> std::result::Result<Vec<String>, IoFailure> {
+    let entries = fs.read_dir(directory).map_err(|error| IoFailure::new(&error, "opendir", directory))?;
     let mut ids = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|error| IoFailure::new(&error, "readdir", directory))?;
-        let file_name = entry.file_name();
-        let Some(name) = file_name.to_str() else {
+        let Some(name) = entry.name.to_str() else {
             continue;
         };
-        if is_temp_name(name) {
+        if is_temp_name(name) || !entry.is_file {
             continue;
         }
-        let Some(id) = name.strip_suffix(".json") else {
-            continue;
-        };
-        if entry.file_type().is_ok_and(|kind| kind.is_file()) {
+        if let Some(id) = name.strip_suffix(".json") {
             ids.push(id.to_string());
         }
     }
@@ -343,15 +357,20 @@ fn list_entity_ids(directory: &Path) -> std::result::Result<Vec<String>, IoFailu
 /// The init scan. Survives a crash at any point: it only creates the directory, removes temp
 /// files no writer can still rename, and renames corrupt documents into quarantine, so a rerun
 /// after a crash continues where this one stopped and never loses a valid document.
-fn recover(directory: &Path, entity: &str) -> std::result::Result<InitReport, Cause> {
-    std::fs::create_dir_all(directory).map_err(|error| IoFailure::new(&error, "mkdir", directory))?;
+fn recover(
+    fs: &dyn FileSystem,
+    unsynced: &UnsyncedDirs,
+    directory: &Path,
+    entity: &str,
+) -> std::result::Result<InitReport, Cause> {
+    create_dir_durable(fs, unsynced, directory)?;
     let mut report = InitReport::default();
-    sweep_stale_temp_files(directory, entity, &mut report);
+    sweep_stale_temp_files(fs, directory, entity, &mut report);
 
-    let mut ids = list_entity_ids(directory)?;
+    let mut ids = list_entity_ids(fs, directory)?;
     sort_keys(&mut ids);
     let paths: Vec<PathBuf> = ids.iter().map(|id| directory.join(format!("{id}.json"))).collect();
-    let verdicts = parallel_map(&paths, |path| match std::fs::read(path) {
+    let verdicts = parallel_map(&paths, |path| match fs.read(path) {
         Ok(bytes) => Some(is_valid_json(&bytes)),
         // Removed since the listing: nothing left to validate.
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
@@ -359,30 +378,59 @@ fn recover(directory: &Path, entity: &str) -> std::result::Result<InitReport, Ca
     });
     for (path, verdict) in paths.iter().zip(verdicts) {
         if verdict == Some(false) {
-            quarantine_corrupt(directory, path, entity, &mut report);
+            quarantine_corrupt(fs, unsynced, directory, path, entity, &mut report);
         }
     }
     if !report.quarantined.is_empty() || !report.swept.is_empty() {
-        sync_directory(directory)?;
+        fs.sync_dir(directory)?;
     }
     Ok(report)
 }
 
-fn sweep_stale_temp_files(directory: &Path, entity: &str, report: &mut InitReport) {
-    let Ok(entries) = std::fs::read_dir(directory) else {
+type UnsyncedDirs = std::sync::Mutex<Vec<PathBuf>>;
+
+/// Creates `directory` and its missing parents, and makes each new name durable (fsync of the
+/// directory holding it) before anything is written inside: otherwise a power cut could keep a
+/// file whose directory vanished with it. Names whose fsync failed stay in `unsynced` and are
+/// synced again by the next call, though the directories now exist.
+fn create_dir_durable(
+    fs: &dyn FileSystem,
+    unsynced: &UnsyncedDirs,
+    directory: &Path,
+) -> std::result::Result<(), IoFailure> {
+    let mut pending = unsynced.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut missing = Vec::new();
+    for dir in directory.ancestors().filter(|dir| !dir.as_os_str().is_empty()) {
+        match fs.exists(dir) {
+            Ok(true) => break,
+            Ok(false) => missing.push(dir.to_path_buf()),
+            Err(error) => return Err(IoFailure::new(&error, "stat", dir)),
+        }
+    }
+    if !missing.is_empty() {
+        // Outermost first, so each parent's own name is durable before its child's. Recorded
+        // before creating: a creation that fails part-way is synced by the next call.
+        pending.extend(missing.into_iter().rev());
+        fs.create_dir_all(directory).map_err(|error| IoFailure::new(&error, "mkdir", directory))?;
+    }
+    while let Some(dir) = pending.first() {
+        fs.sync_dir(parent_dir(dir))?;
+        pending.remove(0);
+    }
+    Ok(())
+}
+
+fn sweep_stale_temp_files(fs: &dyn FileSystem, directory: &Path, entity: &str, report: &mut InitReport) {
+    let Ok(entries) = fs.read_dir(directory) else {
         return;
     };
-    let now = SystemTime::now();
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        if !name.to_str().is_some_and(is_temp_name) || !entry.file_type().is_ok_and(|kind| kind.is_file()) {
+    let now = fs.now();
+    for entry in entries {
+        if !entry.name.to_str().is_some_and(is_temp_name) || !entry.is_file {
             continue;
         }
-        let path = entry.path();
-        let age = entry
-            .metadata()
-            .and_then(|meta| meta.modified())
-            .map(|modified| now.duration_since(modified).unwrap_or_default());
+        let path = directory.join(&entry.name);
+        let age = fs.modified(&path).map(|modified| now.duration_since(modified).unwrap_or_default());
         if !age.is_ok_and(|age| age >= STALE_TEMP_AGE) {
             continue;
         }
@@ -390,7 +438,7 @@ fn sweep_stale_temp_files(directory: &Path, entity: &str, report: &mut InitRepor
         report.logs.push(format!(
             "backtest-kit PersistBase sweeping stale atomic-write tmp file filePath={file_path} entityName={entity}"
         ));
-        match std::fs::remove_file(&path) {
+        match fs.remove_file(&path) {
             Ok(()) => report.swept.push(path),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
             Err(_) => report.logs.push(format!(
@@ -402,21 +450,28 @@ fn sweep_stale_temp_files(directory: &Path, entity: &str, report: &mut InitRepor
 
 /// Moves a document that does not parse out of the entity namespace, keeping its bytes, with
 /// the reference's log lines. Retried like the reference's unlink: 5 attempts, 1 s apart.
-fn quarantine_corrupt(directory: &Path, path: &Path, entity: &str, report: &mut InitReport) {
+fn quarantine_corrupt(
+    fs: &dyn FileSystem,
+    unsynced: &UnsyncedDirs,
+    directory: &Path,
+    path: &Path,
+    entity: &str,
+    report: &mut InitReport,
+) {
     let file_path = path.display();
     report
         .logs
         .push(format!("backtest-kit PersistBase found invalid document for filePath={file_path} entityName={entity}"));
     let quarantine = directory.join(QUARANTINE_DIR);
     for attempt in 1..=QUARANTINE_ATTEMPTS {
-        match move_into_quarantine(path, &quarantine) {
+        match move_into_quarantine(fs, unsynced, path, &quarantine) {
             Ok(Some(destination)) => {
                 report.quarantined.push((path.to_path_buf(), destination));
                 return;
             }
             // Another process moved or removed it first.
             Ok(None) => return,
-            Err(_) if attempt < QUARANTINE_ATTEMPTS => std::thread::sleep(QUARANTINE_RETRY_DELAY),
+            Err(_) if attempt < QUARANTINE_ATTEMPTS => fs.pause(QUARANTINE_RETRY_DELAY),
             Err(_) => {}
         }
     }
@@ -425,18 +480,29 @@ fn quarantine_corrupt(directory: &Path, path: &Path, entity: &str, report: &mut 
     ));
 }
 
-fn move_into_quarantine(path: &Path, quarantine: &Path) -> std::io::Result<Option<PathBuf>> {
-    std::fs::create_dir_all(quarantine)?;
+/// Renames the document into quarantine under a free name, and makes the move durable in both
+/// directories before reporting it.
+fn move_into_quarantine(
+    fs: &dyn FileSystem,
+    unsynced: &UnsyncedDirs,
+    path: &Path,
+    quarantine: &Path,
+) -> std::io::Result<Option<PathBuf>> {
+    let durable =
+        |dir: &Path| fs.sync_dir(dir).map_err(|failure| std::io::Error::new(failure.kind, failure.to_string()));
+    create_dir_durable(fs, unsynced, quarantine)
+        .map_err(|failure| std::io::Error::new(failure.kind, failure.to_string()))?;
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let mut destination = quarantine.join(format!("{stem}.json"));
     let mut n = 1;
-    while destination.exists() {
+    while fs.exists(&destination)? {
         destination = quarantine.join(format!("{stem}.{n}.json"));
         n += 1;
     }
-    match std::fs::rename(path, &destination) {
+    match fs.rename(path, &destination) {
         Ok(()) => {
-            sync_directory(quarantine).map_err(|failure| std::io::Error::new(failure.kind, failure.to_string()))?;
+            durable(quarantine)?;
+            durable(parent_dir(path))?;
             Ok(Some(destination))
         }
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
