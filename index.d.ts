@@ -29,6 +29,16 @@ export type TPersistBaseCtor<EntityName extends string = string, Entity extends 
   baseDir: string,
 ) => IPersistBase<Entity>;
 
+/** Options of `usePersist*Adapter(Ctor, options)`. */
+export interface IPersistAdapterOptions {
+  /**
+   * Fails any call to a JS adapter's method still pending after this many milliseconds, with
+   * `<Registry>: <Adapter>.<method> did not settle within <n> ms`; its late outcome is ignored.
+   * Ignored for this package's own `PersistBase`, which makes no JS calls.
+   */
+  timeoutMs?: number;
+}
+
 /** Instance type of `PersistBase`. */
 export type TPersistBase = InstanceType<typeof PersistBase>;
 
@@ -92,7 +102,7 @@ export declare namespace PersistPartialAdapter {
   /** Reads through the singleton registry (works detached from the object). */
   export function readPartialData(symbol: string): Promise<PartialData>
   /** Registers the adapter class of the singleton registry (see the class method). */
-  export function usePersistPartialAdapter(Ctor: TPersistBaseCtor<string, any>): void
+  export function usePersistPartialAdapter(Ctor: TPersistBaseCtor<string, any>, options?: IPersistAdapterOptions): void
   /** Writes through the singleton registry (works detached from the object). */
   export function writePartialData(partialData: PartialData, symbol: string): Promise<void>
 }
@@ -101,7 +111,7 @@ export declare namespace PersistRiskAdapter {
   /** Reads through the singleton registry (works detached from the object). */
   export function readPositionData(riskName: string): Promise<RiskData>
   /** Registers the adapter class of the singleton registry (see the class method). */
-  export function usePersistRiskAdapter(Ctor: TPersistBaseCtor<string, any>): void
+  export function usePersistRiskAdapter(Ctor: TPersistBaseCtor<string, any>, options?: IPersistAdapterOptions): void
   /** Writes through the singleton registry (works detached from the object). */
   export function writePositionData(riskRow: RiskData, riskName: string): Promise<void>
 }
@@ -110,7 +120,7 @@ export declare namespace PersistScheduleAdapter {
   /** Reads through the singleton registry (works detached from the object). */
   export function readScheduleData(strategyName: string, symbol: string): Promise<IScheduledSignalRow | null>
   /** Registers the adapter class of the singleton registry (see the class method). */
-  export function usePersistScheduleAdapter(Ctor: TPersistBaseCtor<string, any>): void
+  export function usePersistScheduleAdapter(Ctor: TPersistBaseCtor<string, any>, options?: IPersistAdapterOptions): void
   /** Writes through the singleton registry (works detached from the object). */
   export function writeScheduleData(scheduledSignalRow: IScheduledSignalRow | null, strategyName: string, symbol: string): Promise<void>
 }
@@ -119,7 +129,7 @@ export declare namespace PersistSignalAdapter {
   /** Reads through the singleton registry (works detached from the object). */
   export function readSignalData(strategyName: string, symbol: string): Promise<ISignalRow | null>
   /** Registers the adapter class of the singleton registry (see the class method). */
-  export function usePersistSignalAdapter(Ctor: TPersistBaseCtor<string, any>): void
+  export function usePersistSignalAdapter(Ctor: TPersistBaseCtor<string, any>, options?: IPersistAdapterOptions): void
   /** Writes through the singleton registry (works detached from the object). */
   export function writeSignalData(signalRow: ISignalRow | null, strategyName: string, symbol: string): Promise<void>
 }
@@ -196,8 +206,9 @@ export declare class PersistPartialUtils {
    * Registers the adapter class used for stores created from now on: this package's
    * `PersistBase` (the default), a subclass of it, or any class with `waitForInit`,
    * `readValue`, `hasValue` and `writeValue`.
+   * `options.timeoutMs` fails any adapter call still pending after that long.
    */
-  usePersistPartialAdapter(Ctor: TPersistBaseCtor<string, any>): void
+  usePersistPartialAdapter(Ctor: TPersistBaseCtor<string, any>, options?: IPersistAdapterOptions): void
   /** Reads the stored value, or the registry's default when there is none. */
   readPartialData(symbol: string): Promise<PartialData>
   /** Writes the value through the registered adapter. */
@@ -211,8 +222,9 @@ export declare class PersistRiskUtils {
    * Registers the adapter class used for stores created from now on: this package's
    * `PersistBase` (the default), a subclass of it, or any class with `waitForInit`,
    * `readValue`, `hasValue` and `writeValue`.
+   * `options.timeoutMs` fails any adapter call still pending after that long.
    */
-  usePersistRiskAdapter(Ctor: TPersistBaseCtor<string, any>): void
+  usePersistRiskAdapter(Ctor: TPersistBaseCtor<string, any>, options?: IPersistAdapterOptions): void
   /** Reads the stored value, or the registry's default when there is none. */
   readPositionData(riskName: string): Promise<RiskData>
   /** Writes the value through the registered adapter. */
@@ -226,8 +238,9 @@ export declare class PersistScheduleUtils {
    * Registers the adapter class used for stores created from now on: this package's
    * `PersistBase` (the default), a subclass of it, or any class with `waitForInit`,
    * `readValue`, `hasValue` and `writeValue`.
+   * `options.timeoutMs` fails any adapter call still pending after that long.
    */
-  usePersistScheduleAdapter(Ctor: TPersistBaseCtor<string, any>): void
+  usePersistScheduleAdapter(Ctor: TPersistBaseCtor<string, any>, options?: IPersistAdapterOptions): void
   /** Reads the stored value, or the registry's default when there is none. */
   readScheduleData(strategyName: string, symbol: string): Promise<IScheduledSignalRow | null>
   /** Writes the value through the registered adapter. */
@@ -241,8 +254,9 @@ export declare class PersistSignalUtils {
    * Registers the adapter class used for stores created from now on: this package's
    * `PersistBase` (the default), a subclass of it, or any class with `waitForInit`,
    * `readValue`, `hasValue` and `writeValue`.
+   * `options.timeoutMs` fails any adapter call still pending after that long.
    */
-  usePersistSignalAdapter(Ctor: TPersistBaseCtor<string, any>): void
+  usePersistSignalAdapter(Ctor: TPersistBaseCtor<string, any>, options?: IPersistAdapterOptions): void
   /** Reads the stored value, or the registry's default when there is none. */
   readSignalData(strategyName: string, symbol: string): Promise<ISignalRow | null>
   /** Writes the value through the registered adapter. */

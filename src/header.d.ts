@@ -29,6 +29,16 @@ export type TPersistBaseCtor<EntityName extends string = string, Entity extends 
   baseDir: string,
 ) => IPersistBase<Entity>;
 
+/** Options of `usePersist*Adapter(Ctor, options)`. */
+export interface IPersistAdapterOptions {
+  /**
+   * Fails any call to a JS adapter's method still pending after this many milliseconds, with
+   * `<Registry>: <Adapter>.<method> did not settle within <n> ms`; its late outcome is ignored.
+   * Ignored for this package's own `PersistBase`, which makes no JS calls.
+   */
+  timeoutMs?: number;
+}
+
 /** Instance type of `PersistBase`. */
 export type TPersistBase = InstanceType<typeof PersistBase>;
 

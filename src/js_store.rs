@@ -13,6 +13,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use backtest_persist_core::order::file_queue;
 use backtest_persist_core::{InitReport, PersistError, Result, Store};
@@ -35,6 +36,8 @@ struct Inner {
     entity_name: String,
     /// This adapter's place in the process-wide per-key queue: `<unique name>/<id>`.
     queue_prefix: PathBuf,
+    /// How long a call may stay pending before it fails (`usePersist*Adapter(Ctor, { timeoutMs })`).
+    timeout: Option<Duration>,
 }
 
 /// Converts a method's settled value on the JS thread; `Err` is the reason it is unusable.
@@ -48,6 +51,7 @@ impl JsStore {
         registry: &'static str,
         entity_name: &str,
         base_dir: &str,
+        timeout: Option<Duration>,
     ) -> Result<Self> {
         let adapter_name = constructor_name(ctor);
         let constructed =
@@ -93,22 +97,68 @@ impl JsStore {
             registry,
             entity_name: entity_name.to_string(),
             queue_prefix,
+            timeout,
         })))
     }
 
-    /// Calls `adapter[method](...args)` now and returns its settled, converted value.
+    /// Calls `adapter[method](...args)` now and returns its settled, converted value; with a
+    /// timeout, a call still pending when it expires fails, and its late outcome is ignored.
     fn call<T: 'static>(
         &self,
         method: &'static str,
         args: impl for<'a> FnOnce(&'a Env) -> napi::Result<Vec<Unknown<'a>>>,
         convert: Convert<T>,
-    ) -> PendingCall<T> {
+    ) -> impl Future<Output = Result<T>> {
         let pending = PendingCall::new();
         let outcome = self.start(method, args, convert, &pending);
         if let Err(error) = outcome {
             pending.settle(Err(error));
         }
-        pending
+        let timer = match self.0.timeout {
+            Some(limit) if !pending.is_settled() => match self.arm_timer(method, limit, &pending) {
+                Ok(timer) => Some(timer),
+                Err(error) => {
+                    pending.settle(Err(self.failure(method, error.reason, None)));
+                    None
+                }
+            },
+            _ => None,
+        };
+        let env = self.0.env;
+        async move {
+            let outcome = pending.await;
+            if let Some(timer) = timer {
+                disarm_timer(&env, &timer);
+            }
+            outcome
+        }
+    }
+
+    /// `setTimeout` that fails `pending` after `limit`. The timer is not unref'd: whoever asked
+    /// for a timeout gets its error, so a pending call keeps the process alive for at most
+    /// `limit` (without a timeout, a pending call never keeps it alive).
+    fn arm_timer<T: 'static>(
+        &self,
+        method: &'static str,
+        limit: Duration,
+        pending: &PendingCall<T>,
+    ) -> napi::Result<LocalRef> {
+        let env = &self.0.env;
+        let store = self.clone();
+        let call = pending.clone();
+        let millis = limit.as_millis();
+        let on_timeout = env.create_function_from_closure::<Unknown, (), _>("onAdapterTimeout", move |_| {
+            let message =
+                format!("{}: {}.{method} did not settle within {millis} ms", store.0.registry, store.0.adapter_name);
+            call.settle(Err(store.failure(method, message, None)));
+            Ok(())
+        })?;
+        let global = env.get_global()?;
+        let set_timeout: Unknown = global.get_named_property("setTimeout")?;
+        let arguments = vec![on_timeout.to_unknown(), (millis as f64).into_unknown(env)?];
+        let timer = guarded_call(env, set_timeout, Some(global.to_unknown()), arguments)?
+            .map_err(|thrown| Error::from_reason(message_of(&thrown)))?;
+        LocalRef::new(env, &timer)
     }
 
     fn start<T: 'static>(
@@ -289,6 +339,22 @@ impl<T> PendingCall<T> {
             waker.wake();
         }
     }
+
+    fn is_settled(&self) -> bool {
+        self.0.try_borrow().is_ok_and(|state| state.outcome.is_some())
+    }
+}
+
+/// `clearTimeout(timer)`, for a call that settled in time.
+fn disarm_timer(env: &Env, timer: &LocalRef) {
+    let cleared = (|| -> napi::Result<()> {
+        let global = env.get_global()?;
+        let clear_timeout: Unknown = global.get_named_property("clearTimeout")?;
+        let _ = guarded_call(env, clear_timeout, Some(global.to_unknown()), vec![timer.get(env)?])?;
+        Ok(())
+    })();
+    // A torn-down environment has no timers left to clear.
+    drop(cleared);
 }
 
 impl<T> Future for PendingCall<T> {

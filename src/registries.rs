@@ -7,6 +7,7 @@
 use std::cell::RefCell;
 use std::path::Path;
 use std::rc::Rc;
+use std::time::Duration;
 
 use backtest_persist_core::registry::{read_through, write_through, Memo, RegistryKind};
 use backtest_persist_core::{FileStore, PersistError};
@@ -31,7 +32,8 @@ pub struct RegistryState {
 enum Factory {
     /// This package's `PersistBase`: stores are file stores, with no JS in the path.
     Native,
-    Js(Rc<LocalRef>),
+    /// A JS class, and the per-call timeout its stores apply.
+    Js(Rc<LocalRef>, Option<Duration>),
 }
 
 #[derive(Clone)]
@@ -75,8 +77,15 @@ fn singleton(kind: RegistryKind) -> Result<SharedRegistry> {
 }
 
 /// `usePersist*Adapter(Ctor)`: registers the factory for stores created from now on.
-fn use_adapter(env: &Env, registry: &SharedRegistry, ctor: Unknown, method: &str) -> Result<()> {
+fn use_adapter(
+    env: &Env,
+    registry: &SharedRegistry,
+    ctor: Unknown,
+    options: Option<Unknown>,
+    method: &str,
+) -> Result<()> {
     let kind = registry.borrow().kind;
+    let timeout = adapter_timeout(options, kind, method)?;
     if !is_constructor(&ctor)? {
         return Err(Error::new(
             Status::InvalidArg,
@@ -87,10 +96,39 @@ fn use_adapter(env: &Env, registry: &SharedRegistry, ctor: Unknown, method: &str
         Some(base) => base.get(env).and_then(|base| env.strict_equals(base, ctor)),
         None => Ok(false),
     })?;
-    let factory = if is_native { Factory::Native } else { Factory::Js(Rc::new(LocalRef::new(env, &ctor)?)) };
+    let factory = if is_native { Factory::Native } else { Factory::Js(Rc::new(LocalRef::new(env, &ctor)?), timeout) };
     registry.borrow_mut().factory = factory;
     Ok(())
 }
+
+/// `options.timeoutMs` of `usePersist*Adapter(Ctor, options)`: absent, or a positive number of
+/// milliseconds. It bounds each call a registry makes to a JS adapter; the native `PersistBase`
+/// makes no such calls and ignores it.
+fn adapter_timeout(options: Option<Unknown>, kind: RegistryKind, method: &str) -> Result<Option<Duration>> {
+    let invalid = |what: &str| Error::new(Status::InvalidArg, format!("{}.{method}: {what}", kind.adapter_name()));
+    let Some(options) = options else { return Ok(None) };
+    match options.get_type()? {
+        ValueType::Undefined | ValueType::Null => return Ok(None),
+        ValueType::Object => {}
+        _ => return Err(invalid("options must be an object")),
+    }
+    let timeout: Unknown = unsafe { options.cast::<Object>() }?.get_named_property("timeoutMs")?;
+    match timeout.get_type()? {
+        ValueType::Undefined => Ok(None),
+        ValueType::Number => {
+            let millis = unsafe { timeout.cast::<f64>() }?;
+            if millis.is_finite() && millis > 0.0 && millis <= MAX_TIMEOUT_MS {
+                Ok(Some(Duration::from_secs_f64(millis / 1000.0)))
+            } else {
+                Err(invalid("options.timeoutMs must be a positive number of milliseconds, at most 2147483647"))
+            }
+        }
+        _ => Err(invalid("options.timeoutMs must be a positive number of milliseconds, at most 2147483647")),
+    }
+}
+
+/// The longest delay `setTimeout` honours.
+const MAX_TIMEOUT_MS: f64 = 2_147_483_647.0;
 
 /// A function with a `prototype` object: classes and `function` declarations, not arrows,
 /// methods or async functions.
@@ -114,14 +152,14 @@ fn store_for(env: &Env, registry: &SharedRegistry, key: &str) -> std::result::Re
     };
     let store = match factory {
         Factory::Native => AnyStore::File(FileStore::new(key, Path::new(kind.base_dir()))),
-        Factory::Js(ctor) => {
+        Factory::Js(ctor, timeout) => {
             let ctor = ctor.get(env).map_err(|error| PersistError::AdapterConstructor {
                 registry: kind.adapter_name().to_string(),
                 adapter: "(unknown)".to_string(),
                 message: error.reason,
                 origin: None,
             })?;
-            AnyStore::Js(JsStore::construct(env, &ctor, kind.adapter_name(), key, kind.base_dir())?)
+            AnyStore::Js(JsStore::construct(env, &ctor, kind.adapter_name(), key, kind.base_dir(), timeout)?)
         }
     };
     Ok(registry.borrow_mut().memo.insert(key, store))
@@ -258,9 +296,10 @@ macro_rules! registry {
             /// Registers the adapter class used for stores created from now on: this package's
             /// `PersistBase` (the default), a subclass of it, or any class with `waitForInit`,
             /// `readValue`, `hasValue` and `writeValue`.
-            #[napi(js_name = $use_js, ts_args_type = "Ctor: TPersistBaseCtor<string, any>")]
-            pub fn use_adapter(&self, env: &Env, ctor: Unknown) -> Result<()> {
-                use_adapter(env, &self.registry, ctor, $use_js)
+            /// `options.timeoutMs` fails any adapter call still pending after that long.
+            #[napi(js_name = $use_js, ts_args_type = "Ctor: TPersistBaseCtor<string, any>, options?: IPersistAdapterOptions")]
+            pub fn use_adapter(&self, env: &Env, ctor: Unknown, options: Option<Unknown>) -> Result<()> {
+                use_adapter(env, &self.registry, ctor, options, $use_js)
             }
 
             /// Reads the stored value, or the registry's default when there is none.
@@ -283,9 +322,9 @@ macro_rules! registry {
         }
 
         /// Registers the adapter class of the singleton registry (see the class method).
-        #[napi(namespace = $singleton, js_name = $use_js, ts_args_type = "Ctor: TPersistBaseCtor<string, any>")]
-        pub fn $use_fn(env: &Env, ctor: Unknown) -> Result<()> {
-            use_adapter(env, &singleton($kind)?, ctor, $use_js)
+        #[napi(namespace = $singleton, js_name = $use_js, ts_args_type = "Ctor: TPersistBaseCtor<string, any>, options?: IPersistAdapterOptions")]
+        pub fn $use_fn(env: &Env, ctor: Unknown, options: Option<Unknown>) -> Result<()> {
+            use_adapter(env, &singleton($kind)?, ctor, options, $use_js)
         }
 
         /// Reads through the singleton registry (works detached from the object).

@@ -407,12 +407,11 @@ fn create_dir_durable(
             Err(error) => return Err(IoFailure::new(&error, "stat", dir)),
         }
     }
-    if !missing.is_empty() {
-        // Outermost first, so each parent's own name is durable before its child's. Recorded
-        // before creating: a creation that fails part-way is synced by the next call.
-        pending.extend(missing.into_iter().rev());
-        fs.create_dir_all(directory).map_err(|error| IoFailure::new(&error, "mkdir", directory))?;
-    }
+    // Outermost first, so each parent's own name is durable before its child's. Recorded
+    // before creating: a creation that fails part-way is synced by the next call.
+    pending.extend(missing.into_iter().rev());
+    // Called even when the path exists, for the error the reference gives when it is a file.
+    fs.create_dir_all(directory).map_err(|error| IoFailure::new(&error, "mkdir", directory))?;
     while let Some(dir) = pending.first() {
         fs.sync_dir(parent_dir(dir))?;
         pending.remove(0);
