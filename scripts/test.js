@@ -11,7 +11,8 @@ const root = path.join(__dirname, "..");
 const run = (command, args) => execFileSync(command, args, { cwd: root, stdio: "inherit" });
 
 run(process.execPath, [path.join(__dirname, "install.js"), "--force"]);
-run("cargo", ["test", "--locked", "-p", "backtest-persist-core"]);
+// --show-output: the crash and fault-injection tests print how many states they explored.
+run("cargo", ["test", "--locked", "-p", "backtest-persist-core", "--", "--show-output"]);
 run(process.execPath, [require.resolve("typescript/bin/tsc", { paths: [root] }), "-p", "__test__/types/tsconfig.json"]);
 const tests = fs
   .readdirSync(path.join(root, "__test__"))

@@ -24,6 +24,16 @@ pub fn file_task<T: Send + 'static>(
     AsyncTask::new(FileTask { work: Some(Box::new(work)), to_js: Some(Box::new(to_js)) })
 }
 
+/// [`file_task`], started now, for a method that may also return another kind of Promise.
+pub fn spawn_file_task<'env, T: Send + 'static>(
+    env: &'env Env,
+    work: impl FnOnce() -> std::result::Result<T, PersistError> + Send + 'static,
+    to_js: impl for<'a> FnOnce(&'a Env, T) -> std::result::Result<Unknown<'a>, Rejection> + Send + 'static,
+) -> Result<crate::promise::JsPromise<'env>> {
+    let task = FileTask { work: Some(Box::new(work)), to_js: Some(Box::new(to_js)) };
+    Ok(env.spawn(task)?.promise_object())
+}
+
 impl<'task, T: Send + 'static> ScopedTask<'task> for FileTask<T> {
     type Output = std::result::Result<T, PersistError>;
     type JsValue = Unknown<'task>;

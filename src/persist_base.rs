@@ -3,12 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
+use backtest_persist_core::store::PlannedWrite;
 use backtest_persist_core::{FileStore, PersistError, Store};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::entity::{entity_id, parse, reflect_apply, stringify};
-use crate::file_task::{file_task, FileTask};
+use crate::file_task::{file_task, spawn_file_task, FileTask};
 use crate::promise::{reject, settle, undefined, JsPromise, Rejection};
 
 /// Native helpers called by the JS part of the class (`src/js/iteration.js`), removed from the
@@ -157,8 +158,12 @@ impl PersistBase {
             }
         };
         // Called now, on the JS thread, so that this write's place in the key's order is fixed.
-        let write = self.store.write(&id, json);
-        settle(env, write, |env, ()| undefined(env))
+        match self.store.plan_write(&id, json) {
+            Err(error) => reject(env, error),
+            // An idle key on an idle store: the whole durable write is one libuv work item.
+            Ok(PlannedWrite::Immediate(write)) => spawn_file_task(env, move || write.run(), |env, ()| undefined(env)),
+            Ok(PlannedWrite::Queued(write)) => settle(env, write, |env, ()| undefined(env)),
+        }
     }
 
     /// Deletes an entity. Rejects with `Entity <name>:<id> not found for deletion` when it does

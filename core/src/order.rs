@@ -131,6 +131,18 @@ pub struct Turn {
 }
 
 impl Turn {
+    /// Whether every earlier turn on the key has finished, without waiting.
+    pub fn try_ready(&mut self) -> bool {
+        match self.previous.as_mut().map(|previous| previous.try_recv()) {
+            None => true,
+            Some(Err(oneshot::error::TryRecvError::Empty)) => false,
+            Some(Ok(()) | Err(oneshot::error::TryRecvError::Closed)) => {
+                self.previous = None;
+                true
+            }
+        }
+    }
+
     /// Waits until every earlier turn on the same key has finished.
     pub async fn ready(&mut self) {
         if let Some(previous) = self.previous.take() {

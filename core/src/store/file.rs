@@ -19,7 +19,7 @@ use crate::fs::{real_fs, FileSystem};
 use crate::id::{invalid_entity_id, unsafe_component};
 use crate::json::is_valid_json;
 use crate::key_order::sort_keys;
-use crate::order::{file_queue, WriteSlot};
+use crate::order::{file_queue, Turn, WriteBatch, WriteSlot};
 use crate::TMP_FILE_PREFIX;
 
 /// Name of the folder inside a store's directory that receives corrupt documents.
@@ -160,6 +160,36 @@ impl FileStore {
         }
     }
 
+    /// Takes the write's place in its key's order now. When the key has nothing queued and no
+    /// other file task is running, the write can run at once on the caller's worker thread
+    /// ([`ImmediateWrite::run`]): one thread hop for the whole durable write, which is what a
+    /// bot writing one value at a time does. Otherwise it queues, coalescing with the writes
+    /// queued on the key.
+    pub fn plan_write(
+        &self,
+        id: &str,
+        json: Vec<u8>,
+    ) -> Result<PlannedWrite<impl Future<Output = Result<()>> + Send + 'static>> {
+        let path = self.entity_file(id)?;
+        let key = self.queue_key(id);
+        let entity = self.inner.entity_name.clone();
+        let id = id.to_string();
+        let fs = self.inner.fs.clone();
+        let slot = match file_queue().enqueue_write(&key, json) {
+            WriteSlot::Leader { mut turn, batch } => {
+                if turn.try_ready() {
+                    if let Some(slot) = idle_slot() {
+                        let write = Box::new(ImmediateWrite { fs, path, key, turn, batch, entity, id, _slot: slot });
+                        return Ok(PlannedWrite::Immediate(write));
+                    }
+                }
+                WriteSlot::Leader { turn, batch }
+            }
+            follower => follower,
+        };
+        Ok(PlannedWrite::Queued(queued_write(fs, path, key, slot, entity, id)))
+    }
+
     fn checked_name(&self) -> Result<String> {
         match self.inner.name_error {
             Some(reason) => {
@@ -219,34 +249,16 @@ impl Store for FileStore {
     }
 
     fn write(&self, id: &str, json: Vec<u8>) -> impl Future<Output = Result<()>> + use<> {
-        let key = self.queue_key(id);
-        let checked = self.entity_file(id).map(|path| (path, file_queue().enqueue_write(&key, json)));
+        let planned = self.plan_write(id, json);
         let entity = self.inner.entity_name.clone();
         let id = id.to_string();
-        let fs = self.inner.fs.clone();
         async move {
-            let (path, slot) = checked?;
-            let (mut turn, batch) = match slot {
-                WriteSlot::Follower(done) => {
-                    return done.await.unwrap_or_else(|_| {
-                        Err(PersistError::Write { entity, id, cause: Cause::Message("the write was abandoned".into()) })
-                    })
-                }
-                WriteSlot::Leader { turn, batch } => (turn, batch),
-            };
-            turn.ready().await;
-            let (json, followers) = file_queue().seal(&key, &batch);
-            let written = blocking(move || write_durable_on(&*fs, &path, &json, &AtomicOptions::default())).await;
-            drop(turn);
-            let outcome = match written {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err(io)) => Err(PersistError::Write { entity, id, cause: io.into() }),
-                Err(cause) => Err(PersistError::Write { entity, id, cause }),
-            };
-            for follower in followers {
-                let _ = follower.send(outcome.clone());
+            match planned? {
+                PlannedWrite::Immediate(write) => tokio::task::spawn_blocking(move || write.run())
+                    .await
+                    .unwrap_or_else(|error| Err(PersistError::Write { entity, id, cause: task_failed(error) })),
+                PlannedWrite::Queued(write) => write.await,
             }
-            outcome
         }
     }
 
@@ -321,10 +333,101 @@ impl Store for FileStore {
     }
 }
 
+/// A write planned by [`FileStore::plan_write`].
+pub enum PlannedWrite<F> {
+    /// Ready to run now, on a thread that may block.
+    Immediate(Box<ImmediateWrite>),
+    /// Waiting for its turn on the key (or coalesced into a queued write).
+    Queued(F),
+}
+
+/// A write whose turn has come and which holds a file-task slot.
+pub struct ImmediateWrite {
+    fs: Arc<dyn FileSystem>,
+    path: PathBuf,
+    key: PathBuf,
+    turn: Turn,
+    batch: Arc<WriteBatch>,
+    entity: String,
+    id: String,
+    _slot: tokio::sync::SemaphorePermit<'static>,
+}
+
+impl ImmediateWrite {
+    /// Writes durably on this thread (it blocks for the system calls) and resolves every write
+    /// that coalesced into this one meanwhile.
+    pub fn run(self: Box<Self>) -> Result<()> {
+        let Self { fs, path, key, turn, batch, entity, id, _slot } = *self;
+        let (json, followers) = file_queue().seal(&key, &batch);
+        let written = write_durable_on(&*fs, &path, &json, &AtomicOptions::default());
+        drop(turn);
+        let outcome = written.map_err(|io| PersistError::Write { entity, id, cause: io.into() });
+        for follower in followers {
+            let _ = follower.send(outcome.clone());
+        }
+        outcome
+    }
+}
+
+/// A write that waits for its turn, then writes the newest content of its batch.
+async fn queued_write(
+    fs: Arc<dyn FileSystem>,
+    path: PathBuf,
+    key: PathBuf,
+    slot: WriteSlot,
+    entity: String,
+    id: String,
+) -> Result<()> {
+    let (mut turn, batch) = match slot {
+        WriteSlot::Follower(done) => {
+            return done.await.unwrap_or_else(|_| {
+                Err(PersistError::Write { entity, id, cause: Cause::Message("the write was abandoned".into()) })
+            })
+        }
+        WriteSlot::Leader { turn, batch } => (turn, batch),
+    };
+    turn.ready().await;
+    let (json, followers) = file_queue().seal(&key, &batch);
+    let written = blocking(move || write_durable_on(&*fs, &path, &json, &AtomicOptions::default())).await;
+    drop(turn);
+    let outcome = match written {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(io)) => Err(PersistError::Write { entity, id, cause: io.into() }),
+        Err(cause) => Err(PersistError::Write { entity, id, cause }),
+    };
+    for follower in followers {
+        let _ = follower.send(outcome.clone());
+    }
+    outcome
+}
+
+fn task_failed(error: tokio::task::JoinError) -> Cause {
+    Cause::Message(format!("background file task failed: {error}"))
+}
+
+/// File operations (writes, removals, scans) running at once, across all stores. Each holds
+/// up to two descriptors (a file and its directory) for its few system calls; the bound keeps a
+/// burst of thousands of writes from exhausting the process's descriptors (`EMFILE`) that the
+/// bot's sockets also need, and from parking hundreds of threads on the disk. Queued
+/// operations keep their per-key order: the order is fixed before they wait here.
+pub const MAX_CONCURRENT_FILE_TASKS: usize = 32;
+
+static FILE_TASK_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_CONCURRENT_FILE_TASKS);
+
+/// A slot, only when no file task is running at all.
+fn idle_slot() -> Option<tokio::sync::SemaphorePermit<'static>> {
+    if FILE_TASK_SLOTS.available_permits() < MAX_CONCURRENT_FILE_TASKS {
+        return None;
+    }
+    FILE_TASK_SLOTS.try_acquire().ok()
+}
+
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> std::result::Result<T, Cause> {
-    tokio::task::spawn_blocking(work)
+    let _slot = FILE_TASK_SLOTS
+        .acquire()
         .await
-        .map_err(|error| Cause::Message(format!("background file task failed: {error}")))
+        .map_err(|error| Cause::Message(format!("background file task failed: {error}")))?;
+    tokio::task::spawn_blocking(work).await.map_err(task_failed)
 }
 
 /// Decodes file bytes as Node's `readFile(path, "utf-8")` does.
@@ -380,6 +483,10 @@ fn recover(
         if verdict == Some(false) {
             quarantine_corrupt(fs, unsynced, directory, path, entity, &mut report);
         }
+    }
+    // One fsync per folder makes every move into quarantine and every sweep durable.
+    if !report.quarantined.is_empty() {
+        fs.sync_dir(&directory.join(QUARANTINE_DIR))?;
     }
     if !report.quarantined.is_empty() || !report.swept.is_empty() {
         fs.sync_dir(directory)?;
@@ -479,16 +586,14 @@ fn quarantine_corrupt(
     ));
 }
 
-/// Renames the document into quarantine under a free name, and makes the move durable in both
-/// directories before reporting it.
+/// Renames the document into quarantine under a free name, in a folder whose own name is
+/// durable; [`recover`] then makes all the moves durable with one fsync per folder.
 fn move_into_quarantine(
     fs: &dyn FileSystem,
     unsynced: &UnsyncedDirs,
     path: &Path,
     quarantine: &Path,
 ) -> std::io::Result<Option<PathBuf>> {
-    let durable =
-        |dir: &Path| fs.sync_dir(dir).map_err(|failure| std::io::Error::new(failure.kind, failure.to_string()));
     create_dir_durable(fs, unsynced, quarantine)
         .map_err(|failure| std::io::Error::new(failure.kind, failure.to_string()))?;
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
@@ -499,11 +604,8 @@ fn move_into_quarantine(
         n += 1;
     }
     match fs.rename(path, &destination) {
-        Ok(()) => {
-            durable(quarantine)?;
-            durable(parent_dir(path))?;
-            Ok(Some(destination))
-        }
+        // Made durable for every document at once by the end of the scan.
+        Ok(()) => Ok(Some(destination)),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(error) => Err(error),
     }

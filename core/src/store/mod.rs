@@ -7,7 +7,7 @@ mod file;
 
 use std::future::Future;
 
-pub use file::FileStore;
+pub use file::{FileStore, ImmediateWrite, PlannedWrite, MAX_CONCURRENT_FILE_TASKS};
 
 use crate::error::Result;
 

@@ -1,0 +1,254 @@
+// Model-based tests through the JS API, on the real disk: random sequences of 50 to 70
+// commands against PersistBase and against a registry on the default store, each outcome
+// compared with an in-memory model (fast-check's model-based commands). Concurrent batches are
+// issued without waiting and must still match the model applied in call order; a restart is a
+// new instance (or a new registry) over the same directory.
+//
+// A failure prints fast-check's seed and path; `FC_SEED=<seed> FC_PATH=<path> node --test
+// __test__/model-based.test.mjs` replays exactly that sequence.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import fc from "fast-check";
+import { PersistBase, PersistSignalUtils } from "../index.js";
+import { collect, tempDir } from "./helpers/tmp.mjs";
+
+const MIN_COMMANDS = 50;
+const replay = process.env.FC_SEED ? { seed: Number(process.env.FC_SEED), path: process.env.FC_PATH, endOnFailure: true } : {};
+
+const IDS = ["a", "b", "B", "k1", "k2", "k10", "BTCUSDT"];
+/** The order of keys(): numeric, case-insensitive collation; ids equal under it by code point. */
+const keyOrder = (x, y) => x.localeCompare(y, undefined, { numeric: true, sensitivity: "base" }) || (x < y ? -1 : x > y ? 1 : 0);
+
+const id = fc.constantFrom(...IDS);
+/** What a value becomes through a file: the model holds values as JSON gives them back. */
+const asStored = (entity) => JSON.parse(JSON.stringify(entity));
+const value = fc.oneof(
+  fc.record({ position: fc.constantFrom("long", "short"), priceOpen: fc.double({ min: 1, max: 1e6, noNaN: true }), note: fc.string() }),
+  fc.constant(null),
+  fc.array(fc.integer(), { maxLength: 4 }),
+).map(asStored);
+
+// ---- PersistBase ----------------------------------------------------------------------------
+
+const NAME = "model";
+const notFound = (entityId) => `Entity ${NAME}:${entityId} not found`;
+
+/** What the model says removeValue gives: undefined on success, else the rejection message. */
+function modelRemove(model, entityId) {
+  if (!model.has(entityId)) return `${notFound(entityId)} for deletion`;
+  model.delete(entityId);
+  return undefined;
+}
+
+const outcomeOf = (settled) => (settled.status === "fulfilled" ? undefined : settled.reason.message);
+
+class Write {
+  constructor(entityId, entity) {
+    Object.assign(this, { entityId, entity });
+  }
+  check = () => true;
+  async run(model, real) {
+    await real.store.writeValue(this.entityId, this.entity);
+    model.set(this.entityId, this.entity);
+  }
+  toString = () => `write(${this.entityId}, ${JSON.stringify(this.entity)})`;
+}
+
+class Remove {
+  constructor(entityId) {
+    this.entityId = entityId;
+  }
+  check = () => true;
+  async run(model, real) {
+    const [settled] = await Promise.allSettled([real.store.removeValue(this.entityId)]);
+    assert.equal(outcomeOf(settled), modelRemove(model, this.entityId));
+  }
+  toString = () => `remove(${this.entityId})`;
+}
+
+class Read {
+  constructor(entityId) {
+    this.entityId = entityId;
+  }
+  check = () => true;
+  async run(model, real) {
+    if (model.has(this.entityId)) assert.deepEqual(await real.store.readValue(this.entityId), model.get(this.entityId));
+    else await assert.rejects(real.store.readValue(this.entityId), { message: notFound(this.entityId) });
+  }
+  toString = () => `read(${this.entityId})`;
+}
+
+class Has {
+  constructor(entityId) {
+    this.entityId = entityId;
+  }
+  check = () => true;
+  async run(model, real) {
+    assert.equal(await real.store.hasValue(this.entityId), model.has(this.entityId));
+  }
+  toString = () => `has(${this.entityId})`;
+}
+
+class Listing {
+  check = () => true;
+  async run(model, real) {
+    const keys = [...model.keys()].sort(keyOrder);
+    assert.deepEqual(await collect(real.store.keys()), keys);
+    assert.deepEqual(await collect(real.store.values()), keys.map((key) => model.get(key)));
+    assert.equal(await real.store.getCount(), model.size);
+  }
+  toString = () => "keys+values+getCount";
+}
+
+class RemoveAll {
+  check = () => true;
+  async run(model, real) {
+    await real.store.removeAll();
+    model.clear();
+  }
+  toString = () => "removeAll";
+}
+
+/** Writes (entity) and removals (undefined) issued at once, awaited together. */
+class Batch {
+  constructor(operations) {
+    this.operations = operations;
+  }
+  check = () => true;
+  async run(model, real) {
+    const issued = this.operations.map(([entityId, entity]) =>
+      entity === undefined ? real.store.removeValue(entityId) : real.store.writeValue(entityId, entity),
+    );
+    const settled = await Promise.allSettled(issued);
+    this.operations.forEach(([entityId, entity], index) => {
+      let expected;
+      if (entity === undefined) expected = modelRemove(model, entityId);
+      else model.set(entityId, entity);
+      assert.equal(outcomeOf(settled[index]), expected, `${entityId} in ${this}`);
+    });
+  }
+  toString = () => `batch(${this.operations.map(([entityId, entity]) => (entity === undefined ? `-${entityId}` : `+${entityId}`)).join(" ")})`;
+}
+
+class Restart {
+  check = () => true;
+  async run(model, real) {
+    real.store = new PersistBase(NAME, real.dir);
+    await real.store.waitForInit(true);
+  }
+  toString = () => "restart";
+}
+
+const baseCommand = fc.oneof(
+  { weight: 6, arbitrary: fc.tuple(id, value).map(([entityId, entity]) => new Write(entityId, entity)) },
+  { weight: 3, arbitrary: id.map((entityId) => new Remove(entityId)) },
+  { weight: 3, arbitrary: id.map((entityId) => new Read(entityId)) },
+  { weight: 2, arbitrary: id.map((entityId) => new Has(entityId)) },
+  { weight: 1, arbitrary: fc.constant(new Listing()) },
+  { weight: 1, arbitrary: fc.constant(new RemoveAll()) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .array(fc.tuple(id, fc.option(value, { nil: undefined, freq: 4 })), { minLength: 2, maxLength: 8 })
+      .map((operations) => new Batch(operations)),
+  },
+  { weight: 1, arbitrary: fc.constant(new Restart()) },
+);
+
+test(`PersistBase matches a map over random sequences of ${MIN_COMMANDS}+ commands`, async (t) => {
+  const root = tempDir(t, "model");
+  let sequences = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.array(baseCommand, { minLength: MIN_COMMANDS, maxLength: MIN_COMMANDS + 20 }), async (commands) => {
+      sequences += 1;
+      const dir = fs.mkdtempSync(path.join(root, "run-"));
+      const store = new PersistBase(NAME, dir);
+      await store.waitForInit(true);
+      await fc.asyncModelRun(() => ({ model: new Map(), real: { store, dir } }), commands);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }),
+    { numRuns: 500, ...replay },
+  );
+  t.diagnostic(`${sequences} sequences`);
+});
+
+// ---- a registry on the default store ----------------------------------------------------------
+
+const STRATEGIES = ["trend", "grid"];
+const SYMBOLS = ["BTCUSDT", "ETHUSDT", "k10"];
+const signalKey = (strategy, symbol) => `${strategy}/${symbol}`;
+const row = fc.option(fc.record({ id: fc.string({ minLength: 1, maxLength: 8 }), priceOpen: fc.integer({ min: 1, max: 1e6 }) }), { freq: 4 }).map(asStored);
+
+class WriteSignal {
+  constructor(strategy, symbol, signal) {
+    Object.assign(this, { strategy, symbol, signal });
+  }
+  check = () => true;
+  async run(model, real) {
+    await real.registry.writeSignalData(this.signal, real.prefix + this.strategy, this.symbol);
+    model.set(signalKey(this.strategy, this.symbol), this.signal);
+  }
+  toString = () => `writeSignal(${this.strategy}, ${this.symbol}, ${JSON.stringify(this.signal)})`;
+}
+
+class ReadSignal {
+  constructor(strategy, symbol) {
+    Object.assign(this, { strategy, symbol });
+  }
+  check = () => true;
+  async run(model, real) {
+    const expected = model.get(signalKey(this.strategy, this.symbol)) ?? null;
+    assert.deepEqual(await real.registry.readSignalData(real.prefix + this.strategy, this.symbol), expected);
+  }
+  toString = () => `readSignal(${this.strategy}, ${this.symbol})`;
+}
+
+class SignalBatch {
+  constructor(writes) {
+    this.writes = writes;
+  }
+  check = () => true;
+  async run(model, real) {
+    await Promise.all(this.writes.map(([strategy, symbol, signal]) => real.registry.writeSignalData(signal, real.prefix + strategy, symbol)));
+    for (const [strategy, symbol, signal] of this.writes) model.set(signalKey(strategy, symbol), signal);
+  }
+  toString = () => `signalBatch(${this.writes.length})`;
+}
+
+class RestartRegistry {
+  check = () => true;
+  async run(model, real) {
+    real.registry = new PersistSignalUtils();
+  }
+  toString = () => "restartRegistry";
+}
+
+const strategy = fc.constantFrom(...STRATEGIES);
+const symbol = fc.constantFrom(...SYMBOLS);
+const registryCommand = fc.oneof(
+  { weight: 5, arbitrary: fc.tuple(strategy, symbol, row).map(([s, y, r]) => new WriteSignal(s, y, r)) },
+  { weight: 4, arbitrary: fc.tuple(strategy, symbol).map(([s, y]) => new ReadSignal(s, y)) },
+  { weight: 2, arbitrary: fc.array(fc.tuple(strategy, symbol, row), { minLength: 2, maxLength: 8 }).map((writes) => new SignalBatch(writes)) },
+  { weight: 1, arbitrary: fc.constant(new RestartRegistry()) },
+);
+
+test(`a registry on the default store matches a map over random sequences of ${MIN_COMMANDS}+ commands`, async (t) => {
+  // The registries write under ./dump relative to the working directory.
+  const previous = process.cwd();
+  process.chdir(tempDir(t, "model-registry"));
+  t.after(() => process.chdir(previous));
+  let sequences = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.array(registryCommand, { minLength: MIN_COMMANDS, maxLength: MIN_COMMANDS + 20 }), async (commands) => {
+      sequences += 1;
+      // Strategy names of their own: every run starts from an empty directory.
+      const prefix = `run${sequences}-`;
+      await fc.asyncModelRun(() => ({ model: new Map(), real: { registry: new PersistSignalUtils(), prefix } }), commands);
+    }),
+    { numRuns: 500, ...replay },
+  );
+  assert.ok(fs.existsSync(path.join(process.cwd(), "dump", "data", "signal")), "the default store wrote under ./dump/data/signal");
+  t.diagnostic(`${sequences} sequences`);
+});
