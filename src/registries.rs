@@ -10,6 +10,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use backtest_persist_core::registry::{read_through, write_through, Memo, RegistryKind};
+use backtest_persist_core::store::PlannedWrite;
 use backtest_persist_core::{FileStore, PersistError};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -17,9 +18,10 @@ use napi_derive::napi;
 use crate::deferred::LocalDeferred;
 use crate::entity::{entity_id, parse, stringify};
 use crate::env_state::LocalRef;
+use crate::file_task::spawn_file_task;
 use crate::js_store::JsStore;
 use crate::local_task::spawn_local;
-use crate::promise::{reject, settle, Rejection};
+use crate::promise::{reject, settle, undefined, Rejection};
 
 /// One registry: the registered factory and the stores it made, by memo key.
 pub struct RegistryState {
@@ -196,6 +198,14 @@ fn read<'env>(env: &'env Env, registry: &SharedRegistry, key: Unknown, id: Optio
     };
     let default = kind.default_json();
     match store {
+        // Initialized already: hasValue and readValue as one libuv work item.
+        AnyStore::File(store) if store.is_initialized() => {
+            let read = move || if store.has_now(&id)? { Ok(Some(store.read_now(&id)?)) } else { Ok(None) };
+            let promise = spawn_file_task(env, read, move |env, text: Option<String>| {
+                parse_value(env, text.as_deref().unwrap_or(default))
+            })?;
+            Ok(promise.to_unknown())
+        }
         AnyStore::File(store) => {
             let promise = settle(env, read_through(store, initial, id), move |env, text| {
                 parse_value(env, text.as_deref().unwrap_or(default))
@@ -234,6 +244,16 @@ fn write<'env>(
         Err(error) => return Ok(reject(env, error)?.to_unknown()),
     };
     match store {
+        AnyStore::File(store) if store.is_initialized() => {
+            let promise = match store.plan_write(&id, json) {
+                Err(error) => reject(env, error)?,
+                Ok(PlannedWrite::Immediate(write)) => {
+                    spawn_file_task(env, move || write.run(), |env, ()| undefined(env))?
+                }
+                Ok(PlannedWrite::Queued(write)) => settle(env, write, |env, ()| undefined(env))?,
+            };
+            Ok(promise.to_unknown())
+        }
         AnyStore::File(store) => {
             let promise = settle(env, write_through(store, initial, &id, json), |env, ()| Ok(().into_unknown(env)?))?;
             Ok(promise.to_unknown())

@@ -160,6 +160,11 @@ impl FileStore {
         }
     }
 
+    /// Whether init has completed (a later `init` call returns at once).
+    pub fn is_initialized(&self) -> bool {
+        self.inner.init.initialized()
+    }
+
     /// Takes the write's place in its key's order now. When the key has nothing queued and no
     /// other file task is running, the write can run at once on the caller's worker thread
     /// ([`ImmediateWrite::run`]): one thread hop for the whole durable write, which is what a
