@@ -392,13 +392,18 @@ async fn queued_write(
         WriteSlot::Leader { turn, batch } => (turn, batch),
     };
     turn.ready().await;
-    let (json, followers) = file_queue().seal(&key, &batch);
-    let written = blocking(move || write_durable_on(&*fs, &path, &json, &AtomicOptions::default())).await;
+    // Sealed on the worker thread, as late as possible: writes issued until then still join.
+    // (Should the task itself fail, the joined callers' channels close and they fail too.)
+    let written = blocking(move || {
+        let (json, followers) = file_queue().seal(&key, &batch);
+        (write_durable_on(&*fs, &path, &json, &AtomicOptions::default()), followers)
+    })
+    .await;
     drop(turn);
-    let outcome = match written {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(io)) => Err(PersistError::Write { entity, id, cause: io.into() }),
-        Err(cause) => Err(PersistError::Write { entity, id, cause }),
+    let (outcome, followers) = match written {
+        Ok((Ok(()), followers)) => (Ok(()), followers),
+        Ok((Err(io), followers)) => (Err(PersistError::Write { entity, id, cause: io.into() }), followers),
+        Err(cause) => (Err(PersistError::Write { entity, id, cause }), Vec::new()),
     };
     for follower in followers {
         let _ = follower.send(outcome.clone());
