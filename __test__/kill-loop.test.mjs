@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { tempDir } from "./helpers/tmp.mjs";
 
 const writer = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures", "kill-writer.mjs");
+const sharedWriter = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures", "shared-dir-writer.mjs");
 const KILLS = 200;
 
 const fileOf = {
@@ -106,5 +107,31 @@ test("a second process's init never sweeps the temp files of a writer in flight"
   for (const file of allFiles(path.join(cwd, "dump/data"))) {
     assert.ok(!file.includes(".quarantine"), `${file} was quarantined`);
     if (!path.basename(file).startsWith(".tmp-")) JSON.parse(fs.readFileSync(file, "utf8"));
+  }
+});
+
+test("two processes writing the same keys at once: every write lands, and each key ends with one of the two last writes", async (t) => {
+  const cwd = tempDir(t, "shared");
+  const run = (label) =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [sharedWriter, label, "300"], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk) => (stdout += chunk));
+      child.stderr.on("data", (chunk) => (stderr += chunk));
+      child.on("error", reject);
+      child.on("close", (code) => (code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`writer ${label} exited ${code}: ${stderr}`))));
+    });
+  const [first, second] = await Promise.all([run("first"), run("second")]);
+  for (const [dir, file] of [["dump/data/shared/shared", (key) => `${key}.json`], ["dump/data/signal/shared", (key) => `${key}.json`]]) {
+    const names = fs.readdirSync(path.join(cwd, dir));
+    assert.deepEqual(names.filter((name) => name.startsWith(".tmp-") || name === ".quarantine"), [], `${dir}: no temp file left, nothing quarantined`);
+    for (const key of ["A", "B", "C"]) {
+      const stored = JSON.parse(fs.readFileSync(path.join(cwd, dir, file(key)), "utf8"));
+      assert.ok(
+        [first[key], second[key]].some((last) => JSON.stringify(last) === JSON.stringify(stored)),
+        `${dir}/${key} holds ${JSON.stringify(stored).slice(0, 60)}, not the last write of either process`,
+      );
+    }
   }
 });
