@@ -420,7 +420,7 @@ fn task_failed(error: tokio::task::JoinError) -> Cause {
 /// burst of thousands of writes from exhausting the process's descriptors (`EMFILE`) that the
 /// bot's sockets also need, and from parking hundreds of threads on the disk. Queued
 /// operations keep their per-key order: the order is fixed before they wait here.
-pub const MAX_CONCURRENT_FILE_TASKS: usize = 32;
+pub const MAX_CONCURRENT_FILE_TASKS: usize = 8;
 
 static FILE_TASK_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_CONCURRENT_FILE_TASKS);
 
