@@ -84,6 +84,24 @@ async fn corrupt_documents_are_quarantined_with_their_bytes() {
 }
 
 #[tokio::test]
+async fn corrupt_documents_are_reported_in_key_order() {
+    let base = tempfile::tempdir().unwrap();
+    let dir = base.path().join("signal");
+    std::fs::create_dir_all(&dir).unwrap();
+    for id in ["k10", "B", "k9", "a", "ok"] {
+        let text = if id == "ok" { "1" } else { "{" };
+        std::fs::write(dir.join(format!("{id}.json")), text).unwrap();
+    }
+    let report = FileStore::new("signal", base.path()).init(false).await.unwrap();
+    let order: Vec<String> =
+        report.quarantined.iter().map(|(from, _)| from.file_stem().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(order, ["a", "B", "k9", "k10"]);
+    assert_eq!(report.logs.len(), 4);
+    assert!(report.logs[0].contains(&format!("filePath={}", dir.join("a.json").display())));
+    assert!(report.logs[3].contains(&format!("filePath={}", dir.join("k10.json").display())));
+}
+
+#[tokio::test]
 async fn a_failed_init_is_retried_by_the_next_call() {
     let base = tempfile::tempdir().unwrap();
     let blocker = base.path().join("data");

@@ -15,7 +15,7 @@ use std::future::Future;
 use super::{InitReport, Store};
 use crate::atomic::{parent_dir, write_durable_on, AtomicOptions};
 use crate::error::{Cause, IoFailure, PersistError, Result};
-use crate::fs::{real_fs, FileSystem};
+use crate::fs::{real_fs, DirEntry, FileSystem};
 use crate::id::{invalid_entity_id, unsafe_component};
 use crate::json::is_valid_json;
 use crate::key_order::sort_keys;
@@ -452,19 +452,19 @@ fn is_temp_name(name: &str) -> bool {
 /// Ids of the regular `*.json` files in `directory`, temp files excluded, unsorted.
 fn list_entity_ids(fs: &dyn FileSystem, directory: &Path) -> std::result::Result<Vec<String>, IoFailure> {
     let entries = fs.read_dir(directory).map_err(|error| IoFailure::new(&error, "opendir", directory))?;
-    let mut ids = Vec::new();
-    for entry in entries {
-        let Some(name) = entry.name.to_str() else {
-            continue;
-        };
-        if is_temp_name(name) || !entry.is_file {
-            continue;
-        }
-        if let Some(id) = name.strip_suffix(".json") {
-            ids.push(id.to_string());
-        }
-    }
-    Ok(ids)
+    Ok(entity_ids(&entries))
+}
+
+/// The ids among a listing's names: regular `*.json` files that are not temp files.
+fn entity_ids(entries: &[DirEntry]) -> Vec<String> {
+    entries
+        .iter()
+        .filter(|entry| entry.is_file)
+        .filter_map(|entry| entry.name.to_str())
+        .filter(|name| !is_temp_name(name))
+        .filter_map(|name| name.strip_suffix(".json"))
+        .map(str::to_string)
+        .collect()
 }
 
 /// The init scan. Survives a crash at any point: it only creates the directory, removes temp
@@ -477,11 +477,11 @@ fn recover(
     entity: &str,
 ) -> std::result::Result<InitReport, Cause> {
     create_dir_durable(fs, unsynced, directory)?;
+    let entries = fs.read_dir(directory).map_err(|error| IoFailure::new(&error, "opendir", directory))?;
     let mut report = InitReport::default();
-    sweep_stale_temp_files(fs, directory, entity, &mut report);
+    sweep_stale_temp_files(fs, directory, &entries, entity, &mut report);
 
-    let mut ids = list_entity_ids(fs, directory)?;
-    sort_keys(&mut ids);
+    let ids = entity_ids(&entries);
     let paths: Vec<PathBuf> = ids.iter().map(|id| directory.join(format!("{id}.json"))).collect();
     let verdicts = parallel_map(&paths, |path| match fs.read(path) {
         Ok(bytes) => Some(is_valid_json(&bytes)),
@@ -489,10 +489,13 @@ fn recover(
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
         Err(_) => Some(false),
     });
-    for (path, verdict) in paths.iter().zip(verdicts) {
-        if verdict == Some(false) {
-            quarantine_corrupt(fs, unsynced, directory, path, entity, &mut report);
-        }
+    // Quarantined (and logged) in key order, as the reference's scan through keys() does; only
+    // the corrupt ids need sorting.
+    let mut corrupt: Vec<String> =
+        ids.into_iter().zip(verdicts).filter_map(|(id, verdict)| (verdict == Some(false)).then_some(id)).collect();
+    sort_keys(&mut corrupt);
+    for id in corrupt {
+        quarantine_corrupt(fs, unsynced, directory, &directory.join(format!("{id}.json")), entity, &mut report);
     }
     // One fsync per folder makes every move into quarantine and every sweep durable.
     if !report.quarantined.is_empty() {
@@ -536,10 +539,13 @@ fn create_dir_durable(
     Ok(())
 }
 
-fn sweep_stale_temp_files(fs: &dyn FileSystem, directory: &Path, entity: &str, report: &mut InitReport) {
-    let Ok(entries) = fs.read_dir(directory) else {
-        return;
-    };
+fn sweep_stale_temp_files(
+    fs: &dyn FileSystem,
+    directory: &Path,
+    entries: &[DirEntry],
+    entity: &str,
+    report: &mut InitReport,
+) {
     let now = fs.now();
     for entry in entries {
         if !entry.name.to_str().is_some_and(is_temp_name) || !entry.is_file {
