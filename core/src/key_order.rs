@@ -29,8 +29,17 @@ pub fn compare_keys(a: &str, b: &str) -> Ordering {
     collated.then_with(|| a.cmp(b))
 }
 
+/// Sorts ids in [`compare_keys`] order. Each id's collation sort key is computed once and
+/// compared as bytes, which gives the collator's order without collating every pair anew.
 pub fn sort_keys(keys: &mut [String]) {
-    keys.sort_by(|a, b| compare_keys(a, b));
+    match collator() {
+        Some(collator) => keys.sort_by_cached_key(|id| {
+            let mut sort_key = Vec::new();
+            let Ok(()) = collator.write_sort_key_to(id.as_str(), &mut sort_key);
+            (sort_key, id.clone())
+        }),
+        None => keys.sort(),
+    }
 }
 
 #[cfg(test)]
@@ -47,6 +56,20 @@ mod tests {
     fn numbers_sort_by_value() {
         assert_eq!(sorted(&["10", "9", "100", "1"]), ["1", "9", "10", "100"]);
         assert_eq!(sorted(&["item10", "item2", "item1"]), ["item1", "item2", "item10"]);
+    }
+
+    proptest::proptest! {
+        /// Sorting by sort keys gives the order of pairwise comparison.
+        #[test]
+        fn sort_keys_agree_with_pairwise_comparison(
+            ids in proptest::collection::vec("[aAbB0-9é_.-]{0,6}", 0..40)
+        ) {
+            let mut by_keys: Vec<String> = ids.clone();
+            sort_keys(&mut by_keys);
+            let mut pairwise = ids;
+            pairwise.sort_by(|a, b| compare_keys(a, b));
+            proptest::prop_assert_eq!(by_keys, pairwise);
+        }
     }
 
     #[test]
