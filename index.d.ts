@@ -273,4 +273,4 @@ export declare class PersistSignalUtils {
  * @param data - Content: a string (encoded with `options.encoding`) or bytes
  * @param options - `{ encoding = "utf8", mode = 0o666, tmpPrefix = ".tmp-" }` or an encoding
  */
-export declare function writeFileAtomic(file: string, data: string | Uint8Array, options?: WriteFileAtomicOptions | WriteFileAtomicEncoding): Promise<void>
+export declare function writeFileAtomic(file: string, data: string | ArrayBufferView, options?: WriteFileAtomicOptions | WriteFileAtomicEncoding): Promise<void>

@@ -27,11 +27,23 @@ impl LocalDeferred {
 
     pub fn resolve(self, value: Unknown) {
         // SAFETY: settled once, on the creating thread (the deferred is consumed).
-        unsafe { sys::napi_resolve_deferred(self.env, self.deferred, value.raw()) };
+        let status = unsafe { sys::napi_resolve_deferred(self.env, self.deferred, value.raw()) };
+        self.concluded(status);
     }
 
     pub fn reject(self, error: Unknown) {
         // SAFETY: as for `resolve`.
-        unsafe { sys::napi_reject_deferred(self.env, self.deferred, error.raw()) };
+        let status = unsafe { sys::napi_reject_deferred(self.env, self.deferred, error.raw()) };
+        self.concluded(status);
+    }
+
+    /// Node frees the deferred whatever the outcome; a failure (the engine is terminating)
+    /// may leave an exception pending, which must not surface as an uncaught one.
+    fn concluded(&self, status: sys::napi_status) {
+        if status != sys::Status::napi_ok {
+            // SAFETY: `self.env` is this thread's environment (deferreds never leave it).
+            let env = Env::from_raw(self.env);
+            crate::boundary::clear_pending_exception(&env);
+        }
     }
 }

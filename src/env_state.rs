@@ -63,9 +63,12 @@ impl Drop for LocalRef {
 }
 
 /// Keeps a value thrown by a JS adapter so that the registry's caller can be rejected with
-/// that very value; returns the token the core error carries.
+/// that very value; returns the token the core error carries. The value is held inside a
+/// small object, since N-API cannot reference a primitive on every Node version.
 pub fn stash_adapter_error(env: &Env, value: &Unknown) -> Option<u64> {
-    let reference = LocalRef::new(env, value).ok()?;
+    let mut holder = Object::new(env).ok()?;
+    holder.set_named_property("value", *value).ok()?;
+    let reference = LocalRef::new(env, &holder.to_unknown()).ok()?;
     ADAPTER_ERRORS
         .try_with(|errors| {
             let mut errors = errors.borrow_mut();
@@ -77,6 +80,9 @@ pub fn stash_adapter_error(env: &Env, value: &Unknown) -> Option<u64> {
         .ok()
 }
 
-pub fn take_adapter_error(token: u64) -> Option<LocalRef> {
-    ADAPTER_ERRORS.try_with(|errors| errors.borrow_mut().1.remove(&token)).ok().flatten()
+/// The value stashed under `token`, given back once.
+pub fn take_adapter_error<'env>(env: &'env Env, token: u64) -> Option<Unknown<'env>> {
+    let holder = ADAPTER_ERRORS.try_with(|errors| errors.borrow_mut().1.remove(&token)).ok().flatten()?;
+    let holder = holder.get(env).ok()?;
+    unsafe { holder.cast::<Object>() }.ok()?.get_named_property::<Unknown>("value").ok()
 }

@@ -2,26 +2,25 @@
 //! failure kept as `cause` (with Node's `code`, `errno`, `syscall` and `path`).
 
 use backtest_persist_core::{Cause, IoFailure, PersistError};
-
-use crate::env_state::take_adapter_error;
 use napi::bindgen_prelude::*;
-use napi::JsString;
+
+use crate::boundary;
+use crate::env_state::take_adapter_error;
 
 /// A `napi::Error` that rejects or throws with the JS error built for `error`. An error a JS
 /// adapter threw is handed back as the very value thrown when it is an `Error`.
 pub fn to_napi(env: &Env, error: &PersistError) -> Error {
-    match build(env, error) {
+    match to_js(env, error) {
         Ok(value) => Error::from(value),
         Err(failed) => failed,
     }
 }
 
-fn build<'env>(env: &'env Env, error: &PersistError) -> Result<Unknown<'env>> {
+/// The JS error for `error`. Fails only when the engine itself refuses (a terminating worker).
+pub fn to_js<'env>(env: &'env Env, error: &PersistError) -> Result<Unknown<'env>> {
     let original = match error {
         PersistError::Adapter { origin: Some(token), .. }
-        | PersistError::AdapterConstructor { origin: Some(token), .. } => {
-            take_adapter_error(*token).map(|original| original.get(env)).transpose()?
-        }
+        | PersistError::AdapterConstructor { origin: Some(token), .. } => take_adapter_error(env, *token),
         _ => None,
     };
     if let (PersistError::Adapter { .. }, Some(original)) = (error, &original) {
@@ -29,42 +28,36 @@ fn build<'env>(env: &'env Env, error: &PersistError) -> Result<Unknown<'env>> {
             return Ok(*original);
         }
     }
-    let mut object = new_error(env, &error.to_string())?;
+    let code = env.create_string(error.code())?.to_unknown();
     if let Some(original) = original {
-        object.set_named_property("code", error.code())?;
-        object.set_named_property("cause", original)?;
-        return Ok(object.to_unknown());
+        return boundary::error(env, &error.to_string(), &[("code", code)], Some(original));
     }
     match error {
-        PersistError::AtomicWrite(io) => describe_io(&mut object, io)?,
+        PersistError::AtomicWrite(io) => io_error(env, &error.to_string(), io),
         _ => {
-            object.set_named_property("code", error.code())?;
-            if let Some(cause) = error.cause() {
-                let mut inner = new_error(env, &cause.to_string())?;
-                if let Cause::Io(io) = cause {
-                    describe_io(&mut inner, io)?;
-                }
-                object.set_named_property("cause", inner)?;
-            }
+            let cause = match error.cause() {
+                Some(Cause::Io(io)) => Some(io_error(env, &io.to_string(), io)?),
+                Some(cause @ Cause::Message(_)) => Some(boundary::error(env, &cause.to_string(), &[], None)?),
+                None => None,
+            };
+            boundary::error(env, &error.to_string(), &[("code", code)], cause)
         }
     }
-    Ok(object.to_unknown())
 }
 
-fn new_error<'env>(env: &'env Env, message: &str) -> Result<Object<'env>> {
-    let constructor: Function<'env, JsString<'env>, Unknown<'env>> = env.get_global()?.get_named_property("Error")?;
-    let object = constructor.new_instance(env.create_string(message)?)?;
-    unsafe { object.cast::<Object>() }
-}
-
-fn describe_io(object: &mut Object, io: &IoFailure) -> Result<()> {
+/// An Error shaped as Node's fs errors are: `code`, `errno`, `syscall`, `path` (and `dest`).
+pub fn io_error<'env>(env: &'env Env, message: &str, io: &IoFailure) -> Result<Unknown<'env>> {
+    let mut properties = Vec::new();
     if let Some(code) = &io.code {
-        object.set_named_property("code", code.as_str())?;
+        properties.push(("code", env.create_string(code)?.to_unknown()));
     }
     if let Some(errno) = io.errno {
-        object.set_named_property("errno", errno)?;
+        properties.push(("errno", errno.into_unknown(env)?));
     }
-    object.set_named_property("syscall", io.syscall)?;
-    object.set_named_property("path", io.path.to_string_lossy().as_ref())?;
-    Ok(())
+    properties.push(("syscall", env.create_string(io.syscall)?.to_unknown()));
+    properties.push(("path", env.create_string(io.path.to_string_lossy())?.to_unknown()));
+    if let Some(dest) = &io.dest {
+        properties.push(("dest", env.create_string(dest.to_string_lossy())?.to_unknown()));
+    }
+    boundary::error(env, message, &properties, None)
 }

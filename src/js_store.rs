@@ -15,11 +15,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use backtest_persist_core::order::file_queue;
+use backtest_persist_core::order::adapter_queue;
 use backtest_persist_core::{InitReport, PersistError, Result, Store};
 use napi::bindgen_prelude::*;
 
-use crate::entity::{guarded_call, message_of, parse, stringify};
+use crate::boundary;
+use crate::entity::{parse, stringify};
 use crate::env_state::{stash_adapter_error, LocalRef};
 
 /// The methods a registry calls on every adapter.
@@ -34,8 +35,9 @@ struct Inner {
     adapter_name: String,
     registry: &'static str,
     entity_name: String,
-    /// This adapter's place in the process-wide per-key queue: `<unique name>/<id>`.
-    queue_prefix: PathBuf,
+    /// Unique to this adapter instance in the process: its keys in the adapters' queue are
+    /// `<prefix>\0<id>`, so no two adapters (nor any id) share one.
+    queue_prefix: String,
     /// How long a call may stay pending before it fails (`usePersist*Adapter(Ctor, { timeoutMs })`).
     timeout: Option<Duration>,
 }
@@ -53,7 +55,7 @@ impl JsStore {
         base_dir: &str,
         timeout: Option<Duration>,
     ) -> Result<Self> {
-        let adapter_name = constructor_name(ctor);
+        let adapter_name = constructor_name(env, ctor);
         let constructed =
             construct(env, ctor, entity_name, base_dir).map_err(|error| PersistError::AdapterConstructor {
                 registry: registry.to_string(),
@@ -74,7 +76,7 @@ impl JsStore {
             }
         };
         for method in REQUIRED_METHODS {
-            if !has_method(&adapter, method) {
+            if !has_method(env, &adapter, method) {
                 return Err(PersistError::AdapterMethodMissing {
                     registry: registry.to_string(),
                     adapter: adapter_name,
@@ -89,7 +91,7 @@ impl JsStore {
             origin: None,
         })?;
         static ADAPTERS: AtomicU64 = AtomicU64::new(0);
-        let queue_prefix = PathBuf::from(format!("\0js-adapter-{}", ADAPTERS.fetch_add(1, Ordering::Relaxed)));
+        let queue_prefix = ADAPTERS.fetch_add(1, Ordering::Relaxed).to_string();
         Ok(Self(Rc::new(Inner {
             env: *env,
             adapter,
@@ -127,16 +129,16 @@ impl JsStore {
         let env = self.0.env;
         async move {
             let outcome = pending.await;
-            if let Some(timer) = timer {
-                disarm_timer(&env, &timer);
+            if let Some(cancel) = timer {
+                disarm_timer(&env, &cancel);
             }
             outcome
         }
     }
 
-    /// `setTimeout` that fails `pending` after `limit`. The timer is not unref'd: whoever asked
-    /// for a timeout gets its error, so a pending call keeps the process alive for at most
-    /// `limit` (without a timeout, a pending call never keeps it alive).
+    /// A timer that fails `pending` after `limit`; returns the function cancelling it. The
+    /// timer is not unref'd: whoever asked for a timeout gets its error, so a pending call keeps
+    /// the process alive for at most `limit` (without a timeout, a pending call never does).
     fn arm_timer<T: 'static>(
         &self,
         method: &'static str,
@@ -153,12 +155,8 @@ impl JsStore {
             call.settle(Err(store.failure(method, message, None)));
             Ok(())
         })?;
-        let global = env.get_global()?;
-        let set_timeout: Unknown = global.get_named_property("setTimeout")?;
-        let arguments = vec![on_timeout.to_unknown(), (millis as f64).into_unknown(env)?];
-        let timer = guarded_call(env, set_timeout, Some(global.to_unknown()), arguments)?
-            .map_err(|thrown| Error::from_reason(message_of(&thrown)))?;
-        LocalRef::new(env, &timer)
+        let cancel = boundary::timer(env, millis as f64, on_timeout.to_unknown())?;
+        LocalRef::new(env, &cancel)
     }
 
     fn start<T: 'static>(
@@ -171,33 +169,31 @@ impl JsStore {
         let env = &self.0.env;
         let engine = |error: Error| self.failure(method, error.reason, None);
         let adapter = self.0.adapter.get(env).map_err(engine)?;
-        let adapter_object = unsafe { adapter.cast::<Object>() }.map_err(engine)?;
-        let function: Unknown = adapter_object.get_named_property(method).map_err(engine)?;
+        let function = match boundary::get(env, adapter, method).map_err(engine)? {
+            Ok(function) => function,
+            Err(thrown_value) => return Err(self.thrown(method, &thrown_value)),
+        };
         if function.get_type().map_err(engine)? != ValueType::Function {
             return Err(self.missing(method));
         }
         let arguments = args(env).map_err(engine)?;
-        let value = match guarded_call(env, function, Some(adapter), arguments).map_err(engine)? {
+        let value = match boundary::call(env, function, Some(adapter), arguments).map_err(engine)? {
             Ok(value) => value,
-            Err(thrown_value) => {
-                let (message, origin) = thrown(env, &thrown_value);
-                return Err(self.failure(method, message, origin));
-            }
+            Err(thrown_value) => return Err(self.thrown(method, &thrown_value)),
         };
-        match then_of(&value) {
-            Some(then) => self.await_thenable(method, value, then, convert, pending).map_err(engine),
-            None => {
-                pending.settle(convert(env, value).map_err(|reason| self.unusable(method, reason)));
-                Ok(())
-            }
+        if matches!(value.get_type().map_err(engine)?, ValueType::Object | ValueType::Function) {
+            // Maybe a thenable: adopted as `await` would, nested thenables included.
+            self.await_value(method, value, convert, pending).map_err(engine)
+        } else {
+            pending.settle(convert(env, value).map_err(|reason| self.unusable(method, reason)));
+            Ok(())
         }
     }
 
-    fn await_thenable<T: 'static>(
+    fn await_value<T: 'static>(
         &self,
         method: &'static str,
-        thenable: Unknown,
-        then: Unknown,
+        value: Unknown,
         convert: Convert<T>,
         pending: &PendingCall<T>,
     ) -> napi::Result<()> {
@@ -205,26 +201,35 @@ impl JsStore {
         let fulfilled_store = self.clone();
         let fulfilled_call = pending.clone();
         let on_fulfilled = env.create_function_from_closure::<Unknown, (), _>("onFulfilled", move |ctx| {
-            let value: Unknown = ctx.get(0)?;
-            let outcome = convert(ctx.env, value).map_err(|reason| fulfilled_store.unusable(method, reason));
-            fulfilled_call.settle(outcome);
+            let outcome = match ctx.get::<Unknown>(0) {
+                Ok(value) => convert(ctx.env, value),
+                Err(error) => Err(error.reason),
+            };
+            fulfilled_call.settle(outcome.map_err(|reason| fulfilled_store.unusable(method, reason)));
             Ok(())
         })?;
         let rejected_store = self.clone();
         let rejected_call = pending.clone();
         let on_rejected = env.create_function_from_closure::<Unknown, (), _>("onRejected", move |ctx| {
-            let reason: Unknown = ctx.get(0)?;
-            let message = message_of(&reason);
-            let origin = stash_adapter_error(ctx.env, &reason);
-            rejected_call.settle(Err(rejected_store.failure(method, message, origin)));
+            // Only an outcome that settles the call is kept: a reason arriving after a timeout
+            // is let go at once.
+            if rejected_call.is_settled() {
+                return Ok(());
+            }
+            let failure = match ctx.get::<Unknown>(0) {
+                Ok(reason) => rejected_store.thrown(method, &reason),
+                Err(error) => rejected_store.failure(method, error.reason, None),
+            };
+            rejected_call.settle(Err(failure));
             Ok(())
         })?;
-        let arguments = vec![on_fulfilled.to_unknown(), on_rejected.to_unknown()];
-        if let Err(thrown_value) = guarded_call(env, then, Some(thenable), arguments)? {
-            let (message, origin) = thrown(env, &thrown_value);
-            pending.settle(Err(self.failure(method, message, origin)));
-        }
-        Ok(())
+        boundary::settle(env, value, on_fulfilled.to_unknown(), on_rejected.to_unknown())
+    }
+
+    /// The failure for a value the adapter threw or rejected with, keeping the value itself.
+    fn thrown(&self, method: &str, value: &Unknown) -> PersistError {
+        let env = &self.0.env;
+        self.failure(method, boundary::describe(env, value), stash_adapter_error(env, value))
     }
 
     fn failure(&self, method: &str, message: String, origin: Option<u64>) -> PersistError {
@@ -254,6 +259,12 @@ impl JsStore {
     }
 }
 
+impl JsStore {
+    fn queue_key(&self, id: &str) -> PathBuf {
+        PathBuf::from(format!("{}\0{id}", self.0.queue_prefix))
+    }
+}
+
 impl Store for JsStore {
     fn entity_name(&self) -> &str {
         &self.0.entity_name
@@ -264,18 +275,20 @@ impl Store for JsStore {
         Ok(InitReport::default())
     }
 
-    async fn read(&self, id: &str) -> Result<String> {
-        self.call("readValue", |env| Ok(vec![env.create_string(id)?.to_unknown()]), to_json).await
+    fn read(&self, id: &str) -> impl Future<Output = Result<String>> + use<> {
+        let id = id.to_string();
+        self.call("readValue", move |env| Ok(vec![env.create_string(&id)?.to_unknown()]), to_json)
     }
 
-    async fn has(&self, id: &str) -> Result<bool> {
-        self.call("hasValue", |env| Ok(vec![env.create_string(id)?.to_unknown()]), truthy).await
+    fn has(&self, id: &str) -> impl Future<Output = Result<bool>> + use<> {
+        let id = id.to_string();
+        self.call("hasValue", move |env| Ok(vec![env.create_string(&id)?.to_unknown()]), truthy)
     }
 
     /// Takes the key's place in line now: `writeValue` calls reach the adapter in call order,
     /// one at a time per key, whenever each call's `waitForInit` settles.
     fn write(&self, id: &str, json: Vec<u8>) -> impl Future<Output = Result<()>> + use<> {
-        let mut turn = file_queue().enqueue(&self.0.queue_prefix.join(id));
+        let mut turn = adapter_queue().enqueue(&self.queue_key(id));
         let store = self.clone();
         let id = id.to_string();
         async move {
@@ -285,7 +298,7 @@ impl Store for JsStore {
     }
 
     fn remove(&self, id: &str) -> impl Future<Output = Result<()>> + use<> {
-        let mut turn = file_queue().enqueue(&self.0.queue_prefix.join(id));
+        let mut turn = adapter_queue().enqueue(&self.queue_key(id));
         let store = self.clone();
         let id = id.to_string();
         async move {
@@ -294,8 +307,8 @@ impl Store for JsStore {
         }
     }
 
-    async fn remove_all(&self) -> Result<()> {
-        self.call("removeAll", |_| Ok(vec![]), ignore).await
+    fn remove_all(&self) -> impl Future<Output = Result<()>> + use<> {
+        self.call("removeAll", |_| Ok(vec![]), ignore)
     }
 
     /// The registries never list keys; a JS adapter's `keys()` is an async generator that
@@ -345,16 +358,12 @@ impl<T> PendingCall<T> {
     }
 }
 
-/// `clearTimeout(timer)`, for a call that settled in time.
-fn disarm_timer(env: &Env, timer: &LocalRef) {
-    let cleared = (|| -> napi::Result<()> {
-        let global = env.get_global()?;
-        let clear_timeout: Unknown = global.get_named_property("clearTimeout")?;
-        let _ = guarded_call(env, clear_timeout, Some(global.to_unknown()), vec![timer.get(env)?])?;
-        Ok(())
-    })();
-    // A torn-down environment has no timers left to clear.
-    drop(cleared);
+/// Cancels the timeout of a call that settled in time.
+fn disarm_timer(env: &Env, cancel: &LocalRef) {
+    // A torn-down environment has no timers left to clear; the helper itself never throws.
+    if let Ok(cancel) = cancel.get(env) {
+        let _ = boundary::call(env, cancel, Some(cancel), vec![]);
+    }
 }
 
 impl<T> Future for PendingCall<T> {
@@ -401,38 +410,31 @@ fn construct<'env>(
     ctor: &Unknown,
     entity_name: &str,
     base_dir: &str,
-) -> napi::Result<std::result::Result<Unknown<'env>, Unknown<'env>>> {
+) -> napi::Result<boundary::Outcome<'env>> {
     let arguments = vec![env.create_string(entity_name)?.to_unknown(), env.create_string(base_dir)?.to_unknown()];
-    guarded_call(env, *ctor, None, arguments)
+    boundary::call(env, *ctor, None, arguments)
 }
 
-/// `value.then` when `value` is a thenable.
-fn then_of<'env>(value: &Unknown<'env>) -> Option<Unknown<'env>> {
-    if !matches!(value.get_type(), Ok(ValueType::Object | ValueType::Function)) {
-        return None;
-    }
-    let object = unsafe { value.cast::<Object>() }.ok()?;
-    let then: Unknown = object.get_named_property("then").ok()?;
-    (then.get_type().ok()? == ValueType::Function).then_some(then)
-}
-
-fn has_method(object: &Unknown, method: &str) -> bool {
-    unsafe { object.cast::<Object>() }
-        .and_then(|object| object.get_named_property::<Unknown>(method))
-        .and_then(|value| value.get_type())
-        .is_ok_and(|kind| kind == ValueType::Function)
+fn has_method(env: &Env, object: &Unknown, method: &str) -> bool {
+    boundary::get(env, *object, method)
+        .ok()
+        .and_then(|found| found.ok())
+        .and_then(|value| value.get_type().ok())
+        .is_some_and(|kind| kind == ValueType::Function)
 }
 
 /// The value a JS call threw: its message, and a token for the value itself.
 fn thrown(env: &Env, value: &Unknown) -> (String, Option<u64>) {
-    (message_of(value), stash_adapter_error(env, value))
+    (boundary::describe(env, value), stash_adapter_error(env, value))
 }
 
-fn constructor_name(ctor: &Unknown) -> String {
-    unsafe { ctor.cast::<Object>() }
-        .and_then(|object| object.get_named_property::<Unknown>("name"))
-        .and_then(|name| name.coerce_to_string()?.into_utf8()?.into_owned())
+/// `Ctor.name` when it is a non-empty string; reading it runs no code of ours on failure.
+fn constructor_name(env: &Env, ctor: &Unknown) -> String {
+    boundary::get(env, *ctor, "name")
         .ok()
+        .and_then(|found| found.ok())
+        .filter(|name| name.get_type().is_ok_and(|kind| kind == ValueType::String))
+        .and_then(|name| unsafe { name.cast::<napi::JsString>() }.ok()?.into_utf8().ok()?.into_owned().ok())
         .filter(|name| !name.is_empty())
         .unwrap_or_else(|| "(anonymous)".to_string())
 }

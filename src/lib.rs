@@ -1,6 +1,7 @@
 //! N-API binding of `backtest-persist-core`: converts JS arguments, maps core errors to JS
 //! errors, and nothing more. The storage logic lives in the core crate.
 
+mod boundary;
 mod deferred;
 mod entity;
 mod env_state;
@@ -21,19 +22,21 @@ use napi_derive::napi;
 /// private native helpers they call from the exports.
 #[napi(module_exports)]
 pub fn install_iteration(mut exports: Object, env: Env) -> Result<()> {
-    let install: Function<FnArgs<(Unknown, Object)>, Unknown> = env.run_script(include_str!("js/iteration.js"))?;
+    boundary::install(&env)?;
+    local_task::install(&env)?;
+    let install: Function<FnArgs<(Unknown, Object, Unknown)>, Unknown> =
+        env.run_script(include_str!("js/iteration.js"))?;
     let class: Unknown = exports.get_named_property("PersistBase")?;
-    install.call((class, exports).into())?;
+    install.call((class, exports, boundary::sort_keys_function(&env)?).into())?;
     for helper in persist_base::PRIVATE_HELPERS {
         exports.delete_named_property(helper)?;
     }
-    entity::install_guarded_call(&env)?;
     registries::install(&env, &class)?;
     env_state::track_environment(&env, release_environment)
 }
 
 fn release_environment() {
     registries::release();
-    entity::release_guarded_call();
+    boundary::release();
     local_task::drop_all();
 }

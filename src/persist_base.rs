@@ -8,13 +8,18 @@ use backtest_persist_core::{FileStore, PersistError, Store};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::entity::{entity_id, parse, reflect_apply, stringify};
+use crate::boundary;
+use crate::entity::{entity_id, parse, stringify};
 use crate::file_task::{file_task, spawn_file_task, FileTask};
 use crate::promise::{reject, settle, undefined, JsPromise, Rejection};
 
 /// Native helpers called by the JS part of the class (`src/js/iteration.js`), removed from the
 /// exports once it is installed.
-pub const PRIVATE_HELPERS: [&str; 2] = ["__persistBaseKeys", "__persistBaseValues"];
+pub const PRIVATE_HELPERS: [&str; 2] = ["__persistBaseList", "__persistBaseRead"];
+
+/// Most bytes of documents one window of `values()` reads before handing them to JS: a
+/// `take(1)` over large documents reads one window, not the whole store.
+const VALUES_WINDOW_BYTES: usize = 8 << 20;
 
 /// File-backed persistence of JSON entities, one `<entityId>.json` file per entity in
 /// `<baseDir>/<entityName>/`: a drop-in for backtest-kit's `PersistBase`.
@@ -96,11 +101,7 @@ impl PersistBase {
         let store = self.store.clone();
         settle(env, async move { store.init(false).await }, |env, report| {
             if !report.logs.is_empty() {
-                let console: Unknown = env.get_global()?.get_named_property("console")?;
-                let log: Unknown = unsafe { console.cast::<Object>() }?.get_named_property("error")?;
-                for line in report.logs {
-                    reflect_apply(env, log, console, vec![env.create_string(&line)?.to_unknown()])?;
-                }
+                boundary::log_error(env, &report.logs)?;
             }
             undefined(env)
         })
@@ -193,21 +194,52 @@ impl PersistBase {
     }
 }
 
-/// The sorted entity ids, for the JS `keys()` generator.
-#[napi(js_name = "__persistBaseKeys", skip_typescript)]
-pub fn persist_base_keys<'env>(env: &'env Env, persist: &PersistBase) -> Result<JsPromise<'env>> {
+/// The entity ids, for the JS `keys()` and `values()` generators: an object with `length`,
+/// `slice(start, end)` and `needsEngineSort`, which is true when the ids must be sorted by the
+/// engine's own collator (an id outside ASCII, or a default locale other than root's order).
+/// The ids stay here until sliced, so that a large store never crosses to JS at once.
+#[napi(js_name = "__persistBaseList", skip_typescript)]
+pub fn persist_base_list<'env>(env: &'env Env, persist: &PersistBase, for_values: bool) -> Result<JsPromise<'env>> {
     let store = persist.store.clone();
-    settle(env, async move { store.keys().await }, |env, keys| Ok(keys.into_unknown(env)?))
+    let listed = async move {
+        store.keys().await.map_err(|error| match error {
+            PersistError::Keys { entity, cause } if for_values => PersistError::Values { entity, cause },
+            other => other,
+        })
+    };
+    settle(env, listed, |env, ids: Vec<String>| {
+        let needs_engine_sort = !(boundary::native_order_is_exact() && ids.iter().all(|id| id.is_ascii()));
+        let length = ids.len();
+        let ids = std::rc::Rc::new(ids);
+        let slice = env.create_function_from_closure::<Unknown, Vec<String>, _>("slice", move |ctx| {
+            let bound = |index: usize| -> usize {
+                ctx.get::<f64>(index)
+                    .ok()
+                    .filter(|n| n.is_finite() && *n > 0.0)
+                    .map_or(0, |n| n as usize)
+                    .min(ids.len())
+            };
+            let (start, end) = (bound(0), bound(1));
+            Ok(ids.get(start..end.max(start)).unwrap_or_default().to_vec())
+        })?;
+        let mut list = Object::new(env)?;
+        list.set_named_property("length", length as f64)?;
+        list.set_named_property("needsEngineSort", needs_engine_sort)?;
+        list.set_named_property("slice", slice)?;
+        Ok(list.to_unknown())
+    })
 }
 
-/// Every entity, parsed, in key order: the fast path of the JS `values()` generator.
-#[napi(js_name = "__persistBaseValues", skip_typescript)]
-pub fn persist_base_values<'env>(env: &'env Env, persist: &PersistBase) -> Result<JsPromise<'env>> {
+/// The entities of `ids`, parsed, in order: one window of the JS `values()` generator, which
+/// may hold fewer than asked for (a byte budget), never none unless `ids` is empty.
+#[napi(js_name = "__persistBaseRead", skip_typescript)]
+pub fn persist_base_read<'env>(env: &'env Env, persist: &PersistBase, ids: Vec<String>) -> Result<JsPromise<'env>> {
     let store = persist.store.clone();
     let entity = persist.entity_name.clone();
-    settle(env, async move { store.read_all().await }, move |env, entries| {
-        let mut values = env.create_array(entries.len() as u32)?;
-        for (index, (id, text)) in entries.iter().enumerate() {
+    let read_ids = ids.clone();
+    settle(env, async move { store.read_window(read_ids, VALUES_WINDOW_BYTES).await }, move |env, texts| {
+        let mut values = env.create_array(texts.len() as u32)?;
+        for (index, (id, text)) in ids.iter().zip(texts.iter()).enumerate() {
             match parse_entity(env, &entity, id, text) {
                 Ok(value) => values.set(index as u32, value)?,
                 Err(Rejection::Persist(error)) => {

@@ -48,9 +48,11 @@ pub fn reject<'env>(env: &'env Env, error: PersistError) -> Result<JsPromise<'en
     settle(env, async move { Err::<(), _>(error) }, |env, ()| undefined(env))
 }
 
-/// A Promise already rejected with an engine error (bad arguments the engine itself refused).
-pub fn reject_with<'env>(env: &'env Env, error: Error) -> Result<JsPromise<'env>> {
-    env.spawn_future_with_callback(async { Ok(()) }, move |_, ()| Err::<Unknown, _>(error))
+/// A Promise already rejected with `reason`, whatever value it is.
+pub fn rejected<'env>(env: &'env Env, reason: Unknown) -> Result<Unknown<'env>> {
+    let (deferred, promise) = crate::deferred::LocalDeferred::new(env)?;
+    deferred.reject(reason);
+    Ok(promise)
 }
 
 pub fn undefined(env: &Env) -> std::result::Result<Unknown<'_>, Rejection> {

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use backtest_persist_core::registry::{read_through, write_through, Memo, RegistryKind};
 use backtest_persist_core::store::PlannedWrite;
-use backtest_persist_core::{FileStore, PersistError};
+use backtest_persist_core::{Cause, FileStore, PersistError, Store};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
@@ -87,8 +87,8 @@ fn use_adapter(
     method: &str,
 ) -> Result<()> {
     let kind = registry.borrow().kind;
-    let timeout = adapter_timeout(options, kind, method)?;
-    if !is_constructor(&ctor)? {
+    let timeout = adapter_timeout(env, options, kind, method)?;
+    if !is_constructor(env, &ctor)? {
         return Err(Error::new(
             Status::InvalidArg,
             format!("{}.{method}: the adapter must be a class or constructor function", kind.adapter_name()),
@@ -106,7 +106,7 @@ fn use_adapter(
 /// `options.timeoutMs` of `usePersist*Adapter(Ctor, options)`: absent, or a positive number of
 /// milliseconds. It bounds each call a registry makes to a JS adapter; the native `PersistBase`
 /// makes no such calls and ignores it.
-fn adapter_timeout(options: Option<Unknown>, kind: RegistryKind, method: &str) -> Result<Option<Duration>> {
+fn adapter_timeout(env: &Env, options: Option<Unknown>, kind: RegistryKind, method: &str) -> Result<Option<Duration>> {
     let invalid = |what: &str| Error::new(Status::InvalidArg, format!("{}.{method}: {what}", kind.adapter_name()));
     let Some(options) = options else { return Ok(None) };
     match options.get_type()? {
@@ -114,7 +114,10 @@ fn adapter_timeout(options: Option<Unknown>, kind: RegistryKind, method: &str) -
         ValueType::Object => {}
         _ => return Err(invalid("options must be an object")),
     }
-    let timeout: Unknown = unsafe { options.cast::<Object>() }?.get_named_property("timeoutMs")?;
+    let timeout = match crate::boundary::get(env, options, "timeoutMs")? {
+        Ok(timeout) => timeout,
+        Err(thrown) => return Err(Error::from(thrown)),
+    };
     match timeout.get_type()? {
         ValueType::Undefined => Ok(None),
         ValueType::Number => {
@@ -134,12 +137,14 @@ const MAX_TIMEOUT_MS: f64 = 2_147_483_647.0;
 
 /// A function with a `prototype` object: classes and `function` declarations, not arrows,
 /// methods or async functions.
-fn is_constructor(value: &Unknown) -> Result<bool> {
+fn is_constructor(env: &Env, value: &Unknown) -> Result<bool> {
     if value.get_type()? != ValueType::Function {
         return Ok(false);
     }
-    let prototype: Unknown = unsafe { value.cast::<Object>() }?.get_named_property("prototype")?;
-    Ok(matches!(prototype.get_type()?, ValueType::Object))
+    match crate::boundary::get(env, *value, "prototype")? {
+        Ok(prototype) => Ok(matches!(prototype.get_type()?, ValueType::Object)),
+        Err(_) => Ok(false),
+    }
 }
 
 /// The store for `key`, created by the registered factory on first use, and whether this is
@@ -197,18 +202,23 @@ fn read<'env>(env: &'env Env, registry: &SharedRegistry, key: Unknown, id: Optio
         Err(error) => return Ok(reject(env, error)?.to_unknown()),
     };
     let default = kind.default_json();
+    // A document that does not parse (corrupted since init) fails as the reference's read does.
+    let failed = {
+        let (entity, id) = (store_entity(&store), id.clone());
+        move |message: String| PersistError::Read { entity, id, cause: Cause::Message(message) }
+    };
     match store {
         // Initialized already: hasValue and readValue as one libuv work item.
         AnyStore::File(store) if store.is_initialized() => {
             let read = move || if store.has_now(&id)? { Ok(Some(store.read_now(&id)?)) } else { Ok(None) };
             let promise = spawn_file_task(env, read, move |env, text: Option<String>| {
-                parse_value(env, text.as_deref().unwrap_or(default))
+                parse_value(env, text.as_deref().unwrap_or(default), failed)
             })?;
             Ok(promise.to_unknown())
         }
         AnyStore::File(store) => {
             let promise = settle(env, read_through(store, initial, id), move |env, text| {
-                parse_value(env, text.as_deref().unwrap_or(default))
+                parse_value(env, text.as_deref().unwrap_or(default), failed)
             })?;
             Ok(promise.to_unknown())
         }
@@ -218,7 +228,7 @@ fn read<'env>(env: &'env Env, registry: &SharedRegistry, key: Unknown, id: Optio
                 let text = read_through(store, initial, id).await?;
                 Ok(text.unwrap_or_else(|| default.to_string()))
             },
-            |env, text| parse_value(env, &text),
+            move |env, text| parse_value(env, &text, failed),
         ),
     }
 }
@@ -264,8 +274,19 @@ fn write<'env>(
     }
 }
 
-fn parse_value<'env>(env: &'env Env, text: &str) -> std::result::Result<Unknown<'env>, Rejection> {
-    parse(env, text).map_err(|message| Rejection::Engine(Error::from_reason(message)))
+fn parse_value<'env>(
+    env: &'env Env,
+    text: &str,
+    failed: impl FnOnce(String) -> PersistError,
+) -> std::result::Result<Unknown<'env>, Rejection> {
+    parse(env, text).map_err(|message| Rejection::Persist(failed(message)))
+}
+
+fn store_entity(store: &AnyStore) -> String {
+    match store {
+        AnyStore::File(store) => store.entity_name().to_string(),
+        AnyStore::Js(store) => store.entity_name().to_string(),
+    }
 }
 
 /// Runs a JS-thread future and returns a Promise settled with its outcome, in the same turn.
@@ -281,11 +302,15 @@ fn run_on_js_thread<'env, T: 'static>(
         match outcome {
             Ok(value) => deferred.resolve(value),
             Err(rejection) => {
-                let error = match rejection {
-                    Rejection::Persist(error) => crate::js_error::to_napi(&task_env, &error),
-                    Rejection::Engine(error) => error,
+                let reason = match rejection {
+                    Rejection::Persist(error) => crate::js_error::to_js(&task_env, &error),
+                    Rejection::Engine(error) => Err(error),
                 };
-                deferred.reject(JsError::from(error).into_unknown(task_env));
+                let reason = reason.unwrap_or_else(|error| {
+                    crate::boundary::clear_pending_exception(&task_env);
+                    JsError::from(error).into_unknown(task_env)
+                });
+                deferred.reject(reason);
             }
         }
     });

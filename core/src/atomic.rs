@@ -40,15 +40,19 @@ pub fn write_durable_on(
     options: &AtomicOptions,
 ) -> Result<(), IoFailure> {
     let dir = parent_dir(target);
+    // No file name: `''` names nothing, `.` `/` `a/..` name directories (what Node's open says).
     let name = target.file_name().ok_or_else(|| {
-        let error = io::Error::new(io::ErrorKind::InvalidInput, "illegal operation on a directory");
-        IoFailure::new(&error, "open", target)
+        #[cfg(unix)]
+        let errno = if target.as_os_str().is_empty() { nix::libc::ENOENT } else { nix::libc::EISDIR };
+        #[cfg(not(unix))]
+        let errno = 2;
+        IoFailure::new(&io::Error::from_raw_os_error(errno), "open", target)
     })?;
     let (file, temp) = create_temp_file(fs, dir, &name.to_string_lossy(), options)?;
     let guard = TempFileGuard { fs, path: Some(temp) };
     let temp = guard.path();
     write_and_sync(file, bytes).map_err(|(error, syscall)| IoFailure::new(&error, syscall, temp))?;
-    fs.rename(temp, target).map_err(|error| IoFailure::new(&error, "rename", temp))?;
+    fs.rename(temp, target).map_err(|error| IoFailure::new(&error, "rename", temp).with_dest(target))?;
     guard.disarm();
     fs.sync_dir(dir)
 }

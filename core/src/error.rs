@@ -17,6 +17,8 @@ pub struct IoFailure {
     pub errno: Option<i32>,
     pub syscall: &'static str,
     pub path: PathBuf,
+    /// The second path of a two-path call (`rename`'s destination), as Node reports it.
+    pub dest: Option<Box<Path>>,
     pub kind: io::ErrorKind,
     description: String,
 }
@@ -29,9 +31,16 @@ impl IoFailure {
             errno: raw.map(|n| -n),
             syscall,
             path: path.to_path_buf(),
+            dest: None,
             kind: error.kind(),
             description: describe(error, raw),
         }
+    }
+
+    /// The same failure of a call that also named `dest` (`rename 'from' -> 'to'`).
+    pub fn with_dest(mut self, dest: &Path) -> Self {
+        self.dest = Some(dest.into());
+        self
     }
 
     pub fn is_not_found(&self) -> bool {
@@ -44,7 +53,11 @@ impl fmt::Display for IoFailure {
         if let Some(code) = &self.code {
             write!(f, "{code}: ")?;
         }
-        write!(f, "{}, {} '{}'", self.description, self.syscall, self.path.display())
+        write!(f, "{}, {} '{}'", self.description, self.syscall, self.path.display())?;
+        if let Some(dest) = &self.dest {
+            write!(f, " -> '{}'", dest.display())?;
+        }
+        Ok(())
     }
 }
 
@@ -59,12 +72,45 @@ fn errno_name(_raw: i32) -> Option<String> {
     None
 }
 
+/// libuv's description of an errno, which is what Node's fs errors say
+/// (`EISDIR: illegal operation on a directory`), or the OS's where libuv has none of its own.
 #[cfg(unix)]
 fn describe(error: &io::Error, raw: Option<i32>) -> String {
-    match raw {
-        Some(raw) => nix::errno::Errno::from_raw(raw).desc().to_lowercase(),
-        None => error.to_string(),
-    }
+    use nix::errno::Errno;
+    let Some(raw) = raw else { return error.to_string() };
+    let errno = Errno::from_raw(raw);
+    let libuv = match errno {
+        Errno::EACCES => "permission denied",
+        Errno::EAGAIN => "resource temporarily unavailable",
+        Errno::EBADF => "bad file descriptor",
+        Errno::EBUSY => "resource busy or locked",
+        Errno::ECANCELED => "operation canceled",
+        Errno::EEXIST => "file already exists",
+        Errno::EFBIG => "file too large",
+        Errno::EINTR => "interrupted system call",
+        Errno::EINVAL => "invalid argument",
+        Errno::EIO => "i/o error",
+        Errno::EISDIR => "illegal operation on a directory",
+        Errno::ELOOP => "too many symbolic links encountered",
+        Errno::EMFILE => "too many open files",
+        Errno::EMLINK => "too many links",
+        Errno::ENAMETOOLONG => "name too long",
+        Errno::ENFILE => "file table overflow",
+        Errno::ENOENT => "no such file or directory",
+        Errno::ENOMEM => "not enough memory",
+        Errno::ENOSPC => "no space left on device",
+        Errno::ENOTDIR => "not a directory",
+        Errno::ENOTEMPTY => "directory not empty",
+        Errno::ENXIO => "no such device or address",
+        Errno::EPERM => "operation not permitted",
+        Errno::EROFS => "read-only file system",
+        Errno::ESPIPE => "invalid seek",
+        Errno::ETIMEDOUT => "connection timed out",
+        Errno::ETXTBSY => "text file is busy",
+        Errno::EXDEV => "cross-device link not permitted",
+        _ => return errno.desc().to_lowercase(),
+    };
+    libuv.to_string()
 }
 
 #[cfg(not(unix))]

@@ -46,9 +46,9 @@ pub trait FileSystem: Send + Sync + 'static {
     fn now(&self) -> SystemTime {
         SystemTime::now()
     }
-    /// Waits before a retry.
-    fn pause(&self, duration: Duration) {
-        std::thread::sleep(duration);
+    /// How long init waits between two rounds of moves into quarantine.
+    fn quarantine_retry_delay(&self) -> Duration {
+        Duration::from_secs(1)
     }
 }
 
@@ -108,8 +108,27 @@ impl FileSystem for RealFs {
         }
     }
 
+    /// Reads a regular file. Anything else is refused before a byte is read: a FIFO or a
+    /// device would block the thread for as long as nobody writes to it.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        std::fs::read(path)
+        let mut open = OpenOptions::new();
+        open.read(true);
+        // Opening a FIFO for reading blocks until a writer comes, unless non-blocking; the flag
+        // changes nothing for a regular file.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut open, nix::libc::O_NONBLOCK);
+        let mut file = open.open(path)?;
+        let metadata = file.metadata()?;
+        if !metadata.is_file() {
+            #[cfg(unix)]
+            if metadata.is_dir() {
+                return Err(io::Error::from_raw_os_error(nix::libc::EISDIR));
+            }
+            return Err(io::Error::other("not a regular file"));
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
+        io::Read::read_to_end(&mut file, &mut bytes)?;
+        Ok(bytes)
     }
 
     fn exists(&self, path: &Path) -> io::Result<bool> {

@@ -1,24 +1,35 @@
 //! Per-key write order. A caller takes a [`Turn`] synchronously when it issues an operation;
 //! turns on one key run one at a time, in the order they were taken, whatever order the tasks
-//! are later polled in. Different keys never wait for each other.
+//! are later polled in. Different keys never wait for each other, except across a directory
+//! barrier ([`KeyedQueue::enqueue_barrier`], taken by `removeAll`): it runs after every
+//! operation issued before it on a key of its directory, and before every one issued after it.
 //!
 //! Writes queued behind one another on a key are coalesced: a write issued while another write
 //! on that key still waits for its turn joins it, replacing its content. The leader writes the
 //! newest content once, and every joined caller resolves with it: no caller resolves before a
-//! value at least as new as its own is durable.
+//! value at least as new as its own is durable. A leader dropped before it wrote (its caller's
+//! init failed, its worker was terminated) hands its turn and the batch to a joined caller that
+//! still waits, so no key is ever left behind an open batch.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
-use crate::error::Result;
+use crate::error::{Cause, PersistError, Result};
 
-/// The process-wide queue, keyed by absolute file path, so that two stores (or a store and
-/// `writeFileAtomic`) writing the same file are ordered too.
+/// The process-wide queue of file operations, keyed by absolute, lexically normalised file
+/// path, so that two stores (or a store and `writeFileAtomic`) writing one file are ordered.
 pub fn file_queue() -> &'static KeyedQueue {
+    static QUEUE: OnceLock<KeyedQueue> = OnceLock::new();
+    QUEUE.get_or_init(KeyedQueue::default)
+}
+
+/// The queue of JS adapters' operations: a namespace of its own, so that no id a JS adapter is
+/// given (an absolute path, say) can ever share a key with a file operation.
+pub fn adapter_queue() -> &'static KeyedQueue {
     static QUEUE: OnceLock<KeyedQueue> = OnceLock::new();
     QUEUE.get_or_init(KeyedQueue::default)
 }
@@ -33,8 +44,15 @@ pub struct KeyedQueue {
 #[derive(Default)]
 struct QueueState {
     tails: HashMap<PathBuf, Tail>,
+    /// Per directory, the barrier that operations issued since must wait for.
+    barriers: HashMap<PathBuf, Tail>,
     /// Per key, the write that waits for its turn and still accepts newer content.
     open_batches: HashMap<PathBuf, Arc<WriteBatch>>,
+}
+
+struct Tail {
+    seq: u64,
+    done: watch::Receiver<()>,
 }
 
 /// One physical write standing for several calls.
@@ -44,110 +62,132 @@ pub struct WriteBatch {
 
 struct BatchContent {
     json: Vec<u8>,
-    followers: Vec<oneshot::Sender<Result<()>>>,
+    followers: Vec<oneshot::Sender<Handoff>>,
+}
+
+/// What a joined caller learns: the outcome of the write it joined, or that it leads it now.
+pub enum Handoff {
+    Done(Result<()>),
+    Lead(Lead),
 }
 
 /// A write call's part: lead a physical write, or wait for the one it joined.
 pub enum WriteSlot {
-    Leader { turn: Turn, batch: Arc<WriteBatch> },
-    Follower(oneshot::Receiver<Result<()>>),
+    Leader(Lead),
+    Follower(oneshot::Receiver<Handoff>),
 }
 
-struct Tail {
-    seq: u64,
-    done: oneshot::Receiver<()>,
+impl WriteSlot {
+    /// Waits until this call leads a write (`Ok`), or until the write it joined has finished
+    /// (`Err` with that write's outcome).
+    pub async fn into_lead(self) -> std::result::Result<Lead, Result<()>> {
+        match self {
+            WriteSlot::Leader(lead) => Ok(lead),
+            WriteSlot::Follower(receiver) => match receiver.await {
+                Ok(Handoff::Lead(lead)) => Ok(lead),
+                Ok(Handoff::Done(outcome)) => Err(outcome),
+                // The leader's thread died while writing: whether the write landed is unknown.
+                Err(_) => Err(Err(PersistError::Write {
+                    entity: String::new(),
+                    id: String::new(),
+                    cause: Cause::Message("the write was abandoned by a task that died".into()),
+                })),
+            },
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl KeyedQueue {
     /// Joins the queue of `key`. Call this when the operation is issued, not when it runs.
     /// Later writes never join a write issued before this call.
     pub fn enqueue(&'static self, key: &Path) -> Turn {
-        let mut state = self.lock();
+        let mut state = lock(&self.state);
         state.open_batches.remove(key);
-        self.enqueue_locked(&mut state.tails, key)
+        self.enqueue_locked(&mut state, key)
     }
 
-    /// Joins the queue of every key directly inside `directory` that has operations in flight,
-    /// so that the caller runs after all of them.
-    pub fn enqueue_all_under(&'static self, directory: &Path) -> Vec<Turn> {
-        let mut state = self.lock();
+    /// A barrier on `directory`: its turn comes once every operation issued so far on a key
+    /// directly inside it has finished, and operations issued later on such keys wait for it.
+    pub fn enqueue_barrier(&'static self, directory: &Path) -> Turn {
+        let mut state = lock(&self.state);
         state.open_batches.retain(|key, _| key.parent() != Some(directory));
-        let busy: Vec<PathBuf> = state.tails.keys().filter(|key| key.parent() == Some(directory)).cloned().collect();
-        busy.iter().map(|key| self.enqueue_locked(&mut state.tails, key)).collect()
+        let mut previous: Vec<watch::Receiver<()>> = state
+            .tails
+            .iter()
+            .filter(|(key, _)| key.parent() == Some(directory))
+            .map(|(_, tail)| tail.done.clone())
+            .collect();
+        let (finished, done) = watch::channel(());
+        let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+        if let Some(earlier) = state.barriers.insert(directory.to_path_buf(), Tail { seq, done }) {
+            previous.push(earlier.done);
+        }
+        Turn { queue: self, key: directory.to_path_buf(), barrier: true, seq, previous, finished: Some(finished) }
     }
 
     /// A write of `json` to `key`: joins the write already waiting on that key, or leads a new one.
     pub fn enqueue_write(&'static self, key: &Path, json: Vec<u8>) -> WriteSlot {
-        let mut state = self.lock();
+        let mut state = lock(&self.state);
         if let Some(batch) = state.open_batches.get(key) {
             let (sender, receiver) = oneshot::channel();
-            let mut content = batch.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut content = lock(&batch.inner);
             content.json = json;
             content.followers.push(sender);
             return WriteSlot::Follower(receiver);
         }
         let batch = Arc::new(WriteBatch { inner: Mutex::new(BatchContent { json, followers: Vec::new() }) });
         state.open_batches.insert(key.to_path_buf(), batch.clone());
-        let turn = self.enqueue_locked(&mut state.tails, key);
-        WriteSlot::Leader { turn, batch }
+        let turn = self.enqueue_locked(&mut state, key);
+        WriteSlot::Leader(Lead { turn: Some(turn), batch, key: key.to_path_buf() })
     }
 
-    /// Closes a leader's batch once its turn has come: the newest content, and the callers to
-    /// resolve with the outcome.
-    pub fn seal(&self, key: &Path, batch: &Arc<WriteBatch>) -> (Vec<u8>, Vec<oneshot::Sender<Result<()>>>) {
-        let mut state = self.lock();
-        if state.open_batches.get(key).is_some_and(|open| Arc::ptr_eq(open, batch)) {
-            state.open_batches.remove(key);
-        }
-        let mut content = batch.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        (std::mem::take(&mut content.json), std::mem::take(&mut content.followers))
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, QueueState> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn enqueue_locked(&'static self, tails: &mut HashMap<PathBuf, Tail>, key: &Path) -> Turn {
-        let (finished, done) = oneshot::channel();
+    fn enqueue_locked(&'static self, state: &mut QueueState, key: &Path) -> Turn {
+        let (finished, done) = watch::channel(());
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
-        let previous = tails.insert(key.to_path_buf(), Tail { seq, done }).map(|tail| tail.done);
-        Turn { queue: self, key: key.to_path_buf(), seq, previous, finished: Some(finished) }
+        let mut previous = Vec::with_capacity(2);
+        if let Some(tail) = state.tails.insert(key.to_path_buf(), Tail { seq, done }) {
+            previous.push(tail.done);
+        }
+        if let Some(barrier) = key.parent().and_then(|directory| state.barriers.get(directory)) {
+            previous.push(barrier.done.clone());
+        }
+        Turn { queue: self, key: key.to_path_buf(), barrier: false, seq, previous, finished: Some(finished) }
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.lock().tails.len()
+        let state = lock(&self.state);
+        state.tails.len() + state.barriers.len() + state.open_batches.len()
     }
 }
 
 /// A place in one key's queue. Dropping it lets the next turn run, so a turn must be held until
-/// its operation has finished (the store's futures always run to completion).
+/// its operation has finished.
 pub struct Turn {
     queue: &'static KeyedQueue,
     key: PathBuf,
+    barrier: bool,
     seq: u64,
-    previous: Option<oneshot::Receiver<()>>,
-    finished: Option<oneshot::Sender<()>>,
+    previous: Vec<watch::Receiver<()>>,
+    finished: Option<watch::Sender<()>>,
 }
 
 impl Turn {
-    /// Whether every earlier turn on the key has finished, without waiting.
+    /// Whether every earlier turn it waits for has finished, without waiting.
     pub fn try_ready(&mut self) -> bool {
-        match self.previous.as_mut().map(|previous| previous.try_recv()) {
-            None => true,
-            Some(Err(oneshot::error::TryRecvError::Empty)) => false,
-            Some(Ok(()) | Err(oneshot::error::TryRecvError::Closed)) => {
-                self.previous = None;
-                true
-            }
-        }
+        // A closed channel (`Err`) is a finished turn; nothing is ever sent on one.
+        self.previous.retain(|previous| previous.has_changed().is_ok());
+        self.previous.is_empty()
     }
 
-    /// Waits until every earlier turn on the same key has finished.
+    /// Waits until every earlier turn it waits for has finished.
     pub async fn ready(&mut self) {
-        if let Some(previous) = self.previous.take() {
-            // An error only means the earlier turn was dropped: it has finished either way.
-            let _ = previous.await;
+        for mut previous in std::mem::take(&mut self.previous) {
+            while previous.changed().await.is_ok() {}
         }
     }
 }
@@ -155,9 +195,102 @@ impl Turn {
 impl Drop for Turn {
     fn drop(&mut self) {
         self.finished.take();
-        let mut state = self.queue.lock();
-        if state.tails.get(&self.key).is_some_and(|tail| tail.seq == self.seq) {
-            state.tails.remove(&self.key);
+        let mut state = lock(&self.queue.state);
+        let tails = if self.barrier { &mut state.barriers } else { &mut state.tails };
+        if tails.get(&self.key).is_some_and(|tail| tail.seq == self.seq) {
+            tails.remove(&self.key);
+        }
+    }
+}
+
+/// The leader of a coalesced write: holds the key's turn until [`Lead::seal`] closes the batch.
+pub struct Lead {
+    turn: Option<Turn>,
+    batch: Arc<WriteBatch>,
+    key: PathBuf,
+}
+
+impl Lead {
+    /// Whether the turn has come, without waiting.
+    pub fn try_ready(&mut self) -> bool {
+        self.turn.as_mut().is_none_or(Turn::try_ready)
+    }
+
+    pub async fn ready(&mut self) {
+        if let Some(turn) = self.turn.as_mut() {
+            turn.ready().await;
+        }
+    }
+
+    /// Closes the batch once the turn has come: the newest content, and what must be told of
+    /// the outcome. Writes issued from now on start a batch of their own.
+    pub fn seal(mut self) -> Sealed {
+        let turn = self.turn.take();
+        let (json, followers) = match &turn {
+            Some(turn) => {
+                let mut state = lock(&turn.queue.state);
+                if state.open_batches.get(&self.key).is_some_and(|open| Arc::ptr_eq(open, &self.batch)) {
+                    state.open_batches.remove(&self.key);
+                }
+                let mut content = lock(&self.batch.inner);
+                (std::mem::take(&mut content.json), std::mem::take(&mut content.followers))
+            }
+            None => (Vec::new(), Vec::new()),
+        };
+        Sealed { json, turn, followers }
+    }
+}
+
+impl Drop for Lead {
+    /// Never sealed: hands the turn and the batch to the first joined caller still waiting, or,
+    /// when none is left, closes the batch and lets the key's next turn run.
+    fn drop(&mut self) {
+        let Some(turn) = self.turn.take() else { return };
+        let successor = {
+            let mut state = lock(&turn.queue.state);
+            let still_open = state.open_batches.get(&self.key).is_some_and(|open| Arc::ptr_eq(open, &self.batch));
+            let mut content = lock(&self.batch.inner);
+            content.followers.retain(|follower| !follower.is_closed());
+            if content.followers.is_empty() {
+                if still_open {
+                    state.open_batches.remove(&self.key);
+                }
+                None
+            } else {
+                let next = content.followers.remove(0);
+                let batch = Arc::new(WriteBatch {
+                    inner: Mutex::new(BatchContent {
+                        json: std::mem::take(&mut content.json),
+                        followers: std::mem::take(&mut content.followers),
+                    }),
+                });
+                if still_open {
+                    state.open_batches.insert(self.key.clone(), batch.clone());
+                }
+                Some((next, batch))
+            }
+        };
+        if let Some((next, batch)) = successor {
+            // Sent with no lock held: should the caller have gone meanwhile, the lead comes
+            // back and is dropped, which hands it on to the next one.
+            let _ = next.send(Handoff::Lead(Lead { turn: Some(turn), batch, key: self.key.clone() }));
+        }
+    }
+}
+
+/// A sealed batch: the content to write, then [`Sealed::finish`] with the outcome.
+pub struct Sealed {
+    pub json: Vec<u8>,
+    turn: Option<Turn>,
+    followers: Vec<oneshot::Sender<Handoff>>,
+}
+
+impl Sealed {
+    /// Lets the key's next turn run, then resolves every caller that joined this write.
+    pub fn finish(mut self, outcome: &Result<()>) {
+        self.turn.take();
+        for follower in self.followers.drain(..) {
+            let _ = follower.send(Handoff::Done(outcome.clone()));
         }
     }
 }
@@ -167,9 +300,13 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
+    fn leaked() -> &'static KeyedQueue {
+        Box::leak(Box::default())
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn turns_on_one_key_run_in_issue_order() {
-        let queue: &'static KeyedQueue = Box::leak(Box::default());
+        let queue = leaked();
         let log = Arc::new(Mutex::new(Vec::new()));
         let key = Path::new("/k");
         let mut tasks = Vec::new();
@@ -193,11 +330,55 @@ mod tests {
 
     #[tokio::test]
     async fn different_keys_do_not_wait() {
-        let queue: &'static KeyedQueue = Box::leak(Box::default());
+        let queue = leaked();
         let _held = queue.enqueue(Path::new("/a"));
         let mut other = queue.enqueue(Path::new("/b"));
-        tokio::time::timeout(std::time::Duration::from_secs(5), other.ready())
-            .await
-            .expect("a turn on another key is ready at once");
+        assert!(other.try_ready(), "a turn on another key is ready at once");
+    }
+
+    #[test]
+    fn a_barrier_waits_for_earlier_keys_and_holds_later_ones() {
+        let queue = leaked();
+        let earlier = queue.enqueue(Path::new("/d/a.json"));
+        let mut barrier = queue.enqueue_barrier(Path::new("/d"));
+        let mut later_same_key = queue.enqueue(Path::new("/d/a.json"));
+        let mut later_other_key = queue.enqueue(Path::new("/d/b.json"));
+        let mut elsewhere = queue.enqueue(Path::new("/e/a.json"));
+        assert!(elsewhere.try_ready());
+        assert!(!barrier.try_ready());
+        drop(earlier);
+        assert!(barrier.try_ready());
+        assert!(!later_same_key.try_ready() && !later_other_key.try_ready());
+        drop(barrier);
+        assert!(later_same_key.try_ready() && later_other_key.try_ready());
+    }
+
+    #[tokio::test]
+    async fn a_dropped_leader_hands_its_batch_to_a_waiting_follower() {
+        let queue = leaked();
+        let key = Path::new("/k.json");
+        let WriteSlot::Leader(first) = queue.enqueue_write(key, b"1".to_vec()) else { panic!("leads") };
+        let second = queue.enqueue_write(key, b"2".to_vec());
+        let third = queue.enqueue_write(key, b"3".to_vec());
+        drop(first);
+        let Ok(lead) = second.into_lead().await else { panic!("the second call leads now") };
+        let sealed = lead.seal();
+        assert_eq!(sealed.json, b"3", "the batch keeps the newest content");
+        sealed.finish(&Ok(()));
+        assert!(matches!(third.into_lead().await, Err(Ok(()))), "the third resolves with the write");
+        assert_eq!(queue.len(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_dropped_leader_with_no_follower_leaves_the_key_free() {
+        let queue = leaked();
+        let key = Path::new("/k.json");
+        let first = queue.enqueue_write(key, b"1".to_vec());
+        let gone = queue.enqueue_write(key, b"2".to_vec());
+        drop(gone);
+        drop(first);
+        assert_eq!(queue.len(), 0);
+        let Ok(mut lead) = queue.enqueue_write(key, b"3".to_vec()).into_lead().await else { panic!("leads") };
+        assert!(lead.try_ready());
     }
 }

@@ -1,22 +1,46 @@
 // The async-generator methods of PersistBase, which only JS can define. Installed once per JS
 // environment by the addon's module init; `native` holds the private helpers they call.
-(function installIteration(PersistBase, native) {
+// Ids and documents cross to JS a window at a time: a `take(1)` reads one small window, and
+// no listing or read of a large store holds the JS thread or the whole store in memory.
+(function installIteration(PersistBase, native, sortKeys) {
   "use strict";
-  const listKeys = native.__persistBaseKeys;
-  const readAllValues = native.__persistBaseValues;
+  const listIds = native.__persistBaseList;
+  const readWindow = native.__persistBaseRead;
   const proto = PersistBase.prototype;
   const nativeReadValue = proto.readValue;
+  const KEYS_WINDOW = 1024;
+  const FIRST_VALUES_WINDOW = 16;
+  const MAX_VALUES_WINDOW = 1024;
+
+  /** The ids in order: sliced from the native list, or sorted here by the engine's collator. */
+  function orderedIds(list) {
+    if (!list.needsEngineSort) return (start, end) => list.slice(start, end);
+    const ids = sortKeys(list.slice(0, list.length));
+    return (start, end) => ids.slice(start, end);
+  }
 
   const methods = {
     /** Entity ids, sorted as `localeCompare(b, undefined, { numeric: true, sensitivity: "base" })`. */
     async *keys() {
-      yield* await listKeys(this);
+      const list = await listIds(this, false);
+      const slice = orderedIds(list);
+      for (let start = 0; start < list.length; start += KEYS_WINDOW) {
+        yield* slice(start, start + KEYS_WINDOW);
+      }
     },
 
     /** Entities in `keys()` order. A subclass's `keys`/`readValue` overrides are honoured. */
     async *values() {
       if (this.keys === methods.keys && this.readValue === nativeReadValue) {
-        yield* await readAllValues(this);
+        const list = await listIds(this, true);
+        const slice = orderedIds(list);
+        let size = FIRST_VALUES_WINDOW;
+        for (let start = 0; start < list.length; ) {
+          const values = await readWindow(this, slice(start, start + size));
+          start += values.length;
+          yield* values;
+          size = Math.min(size * 2, MAX_VALUES_WINDOW);
+        }
         return;
       }
       try {

@@ -7,7 +7,7 @@ mod file;
 
 use std::future::Future;
 
-pub use file::{FileStore, ImmediateWrite, PlannedWrite, MAX_CONCURRENT_FILE_TASKS};
+pub use file::{resolve, FileStore, ImmediateWrite, PlannedWrite, MAX_CONCURRENT_FILE_TASKS, MAX_STRING_LENGTH};
 
 use crate::error::Result;
 
@@ -24,7 +24,7 @@ pub struct InitReport {
 
 /// One persistence namespace (an entity name): documents of JSON text keyed by entity id.
 ///
-/// `write` and `remove` fix their place in the key's order when they are called, before the
+/// `write`, `remove` and `remove_all` fix their place in the key's order when they are called, before the
 /// returned future is first polled: operations on one key take effect in call order.
 pub trait Store {
     fn entity_name(&self) -> &str;
@@ -32,11 +32,12 @@ pub trait Store {
     /// whether this is the registry's first use of the store (informational).
     fn init(&self, initial: bool) -> impl Future<Output = Result<InitReport>>;
     /// The document's JSON text.
-    fn read(&self, id: &str) -> impl Future<Output = Result<String>>;
-    fn has(&self, id: &str) -> impl Future<Output = Result<bool>>;
+    fn read(&self, id: &str) -> impl Future<Output = Result<String>> + use<Self>;
+    fn has(&self, id: &str) -> impl Future<Output = Result<bool>> + use<Self>;
     fn write(&self, id: &str, json: Vec<u8>) -> impl Future<Output = Result<()>> + use<Self>;
     fn remove(&self, id: &str) -> impl Future<Output = Result<()>> + use<Self>;
-    fn remove_all(&self) -> impl Future<Output = Result<()>>;
+    /// Takes its place in the order of every key of the namespace when it is called.
+    fn remove_all(&self) -> impl Future<Output = Result<()>> + use<Self>;
     /// Entity ids in the reference's collation order.
     fn keys(&self) -> impl Future<Output = Result<Vec<String>>>;
 }

@@ -416,5 +416,7 @@ impl FileSystem for SimFs {
         self.lock().clock
     }
 
-    fn pause(&self, _duration: Duration) {}
+    fn quarantine_retry_delay(&self) -> Duration {
+        Duration::ZERO
+    }
 }
