@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PersistBase } from "../index.js";
@@ -69,12 +70,29 @@ function hasSetpriv() {
   return spawnSync("setpriv", ["--version"]).status === 0;
 }
 
-/** Runs `script` in a child `node` as the unprivileged user nobody; returns its JSON output. */
-function runAsNobody(script) {
+/**
+ * A copy of the package's runtime files (loader, binary, package.json) in a directory every
+ * user can read: the checkout itself may lie where nobody cannot enter (a 0700 temp folder,
+ * a home directory), and an unprivileged child must still load the package.
+ */
+function packageForOtherUsers(t) {
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), "persist-package-"));
+  t.after(() => fs.rmSync(copy, { recursive: true, force: true }));
+  const runtime = fs.readdirSync(packageDir).filter((name) => name === "index.js" || name === "package.json" || name.endsWith(".node"));
+  for (const name of runtime) {
+    fs.copyFileSync(path.join(packageDir, name), path.join(copy, name));
+    fs.chmodSync(path.join(copy, name), 0o644);
+  }
+  fs.chmodSync(copy, 0o755);
+  return copy;
+}
+
+/** Runs `script` in a child `node` as the unprivileged user nobody, in `cwd`; returns its JSON output. */
+function runAsNobody(script, cwd) {
   const child = spawnSync(
     "setpriv",
     ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", script],
-    { encoding: "utf8" },
+    { encoding: "utf8", cwd },
   );
   assert.equal(child.status, 0, `the child exits normally: ${child.stderr}`);
   return JSON.parse(child.stdout);
@@ -208,8 +226,9 @@ test("a directory without write permission: WRITE_FAILED with cause EACCES, old 
   fs.writeFileSync(path.join(dir, "BTCUSDT.json"), KEPT);
   fs.chmodSync(root, 0o755);
   fs.chmodSync(dir, 0o555);
+  const publicPackage = packageForOtherUsers(t);
   const script = `
-    const { PersistBase } = require(${JSON.stringify(packageDir)});
+    const { PersistBase } = require(${JSON.stringify(publicPackage)});
     const persist = new PersistBase("signal", ${JSON.stringify(root)});
     const report = (e) => ({ message: e.message, code: e.code, cause: e.cause && e.cause.code });
     (async () => {
@@ -218,7 +237,7 @@ test("a directory without write permission: WRITE_FAILED with cause EACCES, old 
       console.log(JSON.stringify({ write, read }));
     })();
   `;
-  const { write, read } = runAsNobody(script);
+  const { write, read } = runAsNobody(script, publicPackage);
   assert.equal(write.code, "WRITE_FAILED");
   assert.equal(write.cause, "EACCES");
   assert.ok(

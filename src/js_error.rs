@@ -37,7 +37,11 @@ pub fn to_js<'env>(env: &'env Env, error: &PersistError) -> Result<Unknown<'env>
         _ => {
             let cause = match error.cause() {
                 Some(Cause::Io(io)) => Some(io_error(env, &io.to_string(), io)?),
-                Some(cause @ Cause::Message(_)) => Some(boundary::error(env, &cause.to_string(), &[], None)?),
+                Some(Cause::Message(message)) => Some(boundary::error(env, message, &[], None)?),
+                Some(Cause::Coded { code, message }) => {
+                    let code = env.create_string(code)?.to_unknown();
+                    Some(boundary::error(env, message, &[("code", code)], None)?)
+                }
                 None => None,
             };
             boundary::error(env, &error.to_string(), &[("code", code)], cause)
@@ -55,7 +59,9 @@ pub fn io_error<'env>(env: &'env Env, message: &str, io: &IoFailure) -> Result<U
         properties.push(("errno", errno.into_unknown(env)?));
     }
     properties.push(("syscall", env.create_string(io.syscall)?.to_unknown()));
-    properties.push(("path", env.create_string(io.path.to_string_lossy())?.to_unknown()));
+    if io.names_path {
+        properties.push(("path", env.create_string(io.path.to_string_lossy())?.to_unknown()));
+    }
     if let Some(dest) = &io.dest {
         properties.push(("dest", env.create_string(dest.to_string_lossy())?.to_unknown()));
     }

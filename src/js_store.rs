@@ -76,12 +76,26 @@ impl JsStore {
             }
         };
         for method in REQUIRED_METHODS {
-            if !has_method(env, &adapter, method) {
-                return Err(PersistError::AdapterMethodMissing {
-                    registry: registry.to_string(),
-                    adapter: adapter_name,
-                    method: method.to_string(),
-                });
+            match method_of(env, &adapter, method) {
+                Ok(true) => {}
+                Ok(false) => {
+                    return Err(PersistError::AdapterMethodMissing {
+                        registry: registry.to_string(),
+                        adapter: adapter_name,
+                        method: method.to_string(),
+                    })
+                }
+                // Reading the method threw (a getter, a Proxy trap): the caller gets that value.
+                Err(thrown_value) => {
+                    let (message, origin) = thrown(env, &thrown_value);
+                    return Err(PersistError::Adapter {
+                        registry: registry.to_string(),
+                        adapter: adapter_name,
+                        method: method.to_string(),
+                        message,
+                        origin,
+                    });
+                }
             }
         }
         let adapter = LocalRef::new(env, &adapter).map_err(|error| PersistError::AdapterConstructor {
@@ -323,6 +337,8 @@ struct PendingCall<T>(Rc<RefCell<CallState<T>>>);
 
 struct CallState<T> {
     outcome: Option<Result<T>>,
+    /// Set with the first outcome and never cleared (the outcome itself is taken when awaited).
+    settled: bool,
     waker: Option<Waker>,
 }
 
@@ -334,7 +350,7 @@ impl<T> Clone for PendingCall<T> {
 
 impl<T> PendingCall<T> {
     fn new() -> Self {
-        Self(Rc::new(RefCell::new(CallState { outcome: None, waker: None })))
+        Self(Rc::new(RefCell::new(CallState { outcome: None, settled: false, waker: None })))
     }
 
     /// Records the first outcome (a thenable may call back more than once) and resumes the
@@ -342,9 +358,10 @@ impl<T> PendingCall<T> {
     fn settle(&self, outcome: Result<T>) {
         let waker = {
             let Ok(mut state) = self.0.try_borrow_mut() else { return };
-            if state.outcome.is_some() {
+            if state.settled {
                 return;
             }
+            state.settled = true;
             state.outcome = Some(outcome);
             state.waker.take()
         };
@@ -354,7 +371,7 @@ impl<T> PendingCall<T> {
     }
 
     fn is_settled(&self) -> bool {
-        self.0.try_borrow().is_ok_and(|state| state.outcome.is_some())
+        self.0.try_borrow().is_ok_and(|state| state.settled)
     }
 }
 
@@ -415,12 +432,13 @@ fn construct<'env>(
     boundary::call(env, *ctor, None, arguments)
 }
 
-fn has_method(env: &Env, object: &Unknown, method: &str) -> bool {
-    boundary::get(env, *object, method)
-        .ok()
-        .and_then(|found| found.ok())
-        .and_then(|value| value.get_type().ok())
-        .is_some_and(|kind| kind == ValueType::Function)
+/// Whether `object[method]` is a function; `Err` is what reading it threw.
+fn method_of<'env>(env: &'env Env, object: &Unknown, method: &str) -> std::result::Result<bool, Unknown<'env>> {
+    match boundary::get(env, *object, method) {
+        Ok(Ok(value)) => Ok(value.get_type().is_ok_and(|kind| kind == ValueType::Function)),
+        Ok(Err(thrown)) => Err(thrown),
+        Err(_) => Ok(false),
+    }
 }
 
 /// The value a JS call threw: its message, and a token for the value itself.

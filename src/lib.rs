@@ -32,6 +32,9 @@ pub fn install_iteration(mut exports: Object, env: Env) -> Result<()> {
         exports.delete_named_property(helper)?;
     }
     registries::install(&env, &class)?;
+    let link: Function<FnArgs<(Object, Vec<Vec<&str>>)>, Unknown> = env.run_script(include_str!("js/singletons.js"))?;
+    let pairs = registries::SINGLETON_CLASSES.iter().map(|(singleton, class)| vec![*singleton, *class]).collect();
+    link.call((exports, pairs).into())?;
     env_state::track_environment(&env, release_environment)
 }
 

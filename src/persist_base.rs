@@ -182,8 +182,9 @@ impl PersistBase {
     /// Deletes every entity of this store (temp files and quarantine are left alone).
     #[napi(ts_return_type = "Promise<void>")]
     pub fn remove_all<'env>(&self, env: &'env Env) -> Result<JsPromise<'env>> {
-        let store = self.store.clone();
-        settle(env, async move { store.remove_all().await }, |env, ()| undefined(env))
+        // Taken now: its place in the order of every key is this call's.
+        let removal = self.store.remove_all();
+        settle(env, removal, |env, ()| undefined(env))
     }
 
     /// Number of stored entities.

@@ -46,6 +46,14 @@ enum AnyStore {
 
 pub type SharedRegistry = Rc<RefCell<RegistryState>>;
 
+/// Each singleton's export name and its class's.
+pub const SINGLETON_CLASSES: [(&str, &str); 4] = [
+    ("PersistSignalAdapter", "PersistSignalUtils"),
+    ("PersistScheduleAdapter", "PersistScheduleUtils"),
+    ("PersistRiskAdapter", "PersistRiskUtils"),
+    ("PersistPartialAdapter", "PersistPartialUtils"),
+];
+
 thread_local! {
     /// This environment's `PersistBase` constructor, to recognise it when it is registered.
     static PERSIST_BASE: RefCell<Option<LocalRef>> = const { RefCell::new(None) };

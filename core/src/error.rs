@@ -17,6 +17,8 @@ pub struct IoFailure {
     pub errno: Option<i32>,
     pub syscall: &'static str,
     pub path: PathBuf,
+    /// Whether the message and the JS error name `path`: Node's `read` errors name no path.
+    pub names_path: bool,
     /// The second path of a two-path call (`rename`'s destination), as Node reports it.
     pub dest: Option<Box<Path>>,
     pub kind: io::ErrorKind,
@@ -31,10 +33,22 @@ impl IoFailure {
             errno: raw.map(|n| -n),
             syscall,
             path: path.to_path_buf(),
+            names_path: true,
             dest: None,
             kind: error.kind(),
             description: describe(error, raw),
         }
+    }
+
+    /// A failure to read `path`, described as Node's `readFile` does: `open` when opening it
+    /// failed, `read` (with no path) when it opened but cannot be read, as a directory.
+    pub fn reading(error: &io::Error, path: &Path) -> Self {
+        let mut failure = Self::new(error, "open", path);
+        if failure.code.as_deref() == Some("EISDIR") {
+            failure.syscall = "read";
+            failure.names_path = false;
+        }
+        failure
     }
 
     /// The same failure of a call that also named `dest` (`rename 'from' -> 'to'`).
@@ -53,7 +67,10 @@ impl fmt::Display for IoFailure {
         if let Some(code) = &self.code {
             write!(f, "{code}: ")?;
         }
-        write!(f, "{}, {} '{}'", self.description, self.syscall, self.path.display())?;
+        write!(f, "{}, {}", self.description, self.syscall)?;
+        if self.names_path {
+            write!(f, " '{}'", self.path.display())?;
+        }
         if let Some(dest) = &self.dest {
             write!(f, " -> '{}'", dest.display())?;
         }
@@ -123,13 +140,18 @@ fn describe(error: &io::Error, _raw: Option<i32>) -> String {
 pub enum Cause {
     Io(Box<IoFailure>),
     Message(String),
+    /// A failure Node reports with a `code` of its own (`ERR_STRING_TOO_LONG`).
+    Coded {
+        code: &'static str,
+        message: String,
+    },
 }
 
 impl fmt::Display for Cause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Cause::Io(io) => io.fmt(f),
-            Cause::Message(message) => f.write_str(message),
+            Cause::Message(message) | Cause::Coded { message, .. } => f.write_str(message),
         }
     }
 }

@@ -3,7 +3,8 @@
 // Promise. Each returns what happened as a value and never throws, whatever the value does
 // (getters, Proxy traps, toString, thenables calling back zero, one or two times), so that no
 // exception is ever left pending in the engine. The intrinsics are captured when the package
-// is loaded: globals replaced later (Promise.prototype.then, JSON, setTimeout) change nothing.
+// is loaded: globals replaced later (Promise.prototype.then, JSON) change nothing, and timers
+// are Node's own whatever `setTimeout` names.
 // Installed once per JS environment by the addon's module init.
 (function boundary() {
   "use strict";
@@ -18,8 +19,10 @@
   const objectToString = Object.prototype.toString;
   const jsonStringify = JSON.stringify;
   const jsonParse = JSON.parse;
-  const setTimer = globalThis.setTimeout;
-  const clearTimer = globalThis.clearTimeout;
+  // Node's own timers, not whatever the global names hold (fake timers, polyfills).
+  const timers = typeof process.getBuiltinModule === "function" ? process.getBuiltinModule("timers") : globalThis;
+  const setTimer = timers.setTimeout;
+  const clearTimer = timers.clearTimeout;
   const arraySort = Array.prototype.sort;
   const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
   const compareCollated = collator.compare;
@@ -126,10 +129,10 @@
 
     /** Starts a timer; returns the function that cancels it, whatever the timer handle is. */
     timer(milliseconds, callback) {
-      const handle = apply(setTimer, globalThis, [callback, milliseconds]);
+      const handle = apply(setTimer, timers, [callback, milliseconds]);
       return () => {
         try {
-          apply(clearTimer, globalThis, [handle]);
+          apply(clearTimer, timers, [handle]);
         } catch {
           // A timer that cannot be cleared fires later and finds its call settled.
         }

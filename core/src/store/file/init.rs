@@ -96,7 +96,7 @@ fn scan(
         Ok(bytes) => Ok(Some(is_valid_json(&bytes))),
         // Removed since the listing: nothing left to validate.
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(error) => Err(IoFailure::new(&error, "open", path)),
+        Err(error) => Err(IoFailure::reading(&error, path)),
     });
     let mut corrupt = Vec::new();
     for (id, verdict) in ids.into_iter().zip(verdicts) {

@@ -118,11 +118,9 @@ impl FileStore {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 Err(PersistError::NotFound { entity, id: id.to_string() })
             }
-            Err(error) => Err(PersistError::Read {
-                entity,
-                id: id.to_string(),
-                cause: IoFailure::new(&error, "open", &path).into(),
-            }),
+            Err(error) => {
+                Err(PersistError::Read { entity, id: id.to_string(), cause: IoFailure::reading(&error, &path).into() })
+            }
         }
     }
 
@@ -360,7 +358,10 @@ pub const MAX_STRING_LENGTH: usize = 0x1fff_ffe8;
 fn decode_document(bytes: Vec<u8>) -> std::result::Result<String, Cause> {
     // UTF-8 never takes fewer bytes than UTF-16 units, so a longer text is too long.
     if bytes.len() > MAX_STRING_LENGTH && utf16_len(&bytes) > MAX_STRING_LENGTH {
-        return Err(Cause::Message("Cannot create a string longer than 0x1fffffe8 characters".to_string()));
+        return Err(Cause::Coded {
+            code: "ERR_STRING_TOO_LONG",
+            message: "Cannot create a string longer than 0x1fffffe8 characters".to_string(),
+        });
     }
     Ok(String::from_utf8(bytes).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned()))
 }
@@ -424,7 +425,7 @@ fn read_in_order(
                 Err(error) => Err(PersistError::Read {
                     entity: entity.to_string(),
                     id: id.clone(),
-                    cause: IoFailure::new(&error, "open", path).into(),
+                    cause: IoFailure::reading(&error, path).into(),
                 }),
             };
             let text = text.map_err(|error| Cause::Message(error.to_string()))?;
