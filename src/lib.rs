@@ -17,6 +17,9 @@ mod write_file_atomic;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+/// `[singleton, class]` export names, as the JS side receives them.
+type SingletonPairs<'a> = Vec<Vec<&'a str>>;
+
 /// Completes the `PersistBase` class with its async-generator methods (`keys`, `values`,
 /// `filter`, `take`, `[Symbol.asyncIterator]`), which only JS can define, and removes the
 /// private native helpers they call from the exports.
@@ -32,7 +35,7 @@ pub fn install_iteration(mut exports: Object, env: Env) -> Result<()> {
         exports.delete_named_property(helper)?;
     }
     registries::install(&env, &class)?;
-    let link: Function<FnArgs<(Object, Vec<Vec<&str>>)>, Unknown> = env.run_script(include_str!("js/singletons.js"))?;
+    let link: Function<FnArgs<(Object, SingletonPairs)>, Unknown> = env.run_script(include_str!("js/singletons.js"))?;
     let pairs = registries::SINGLETON_CLASSES.iter().map(|(singleton, class)| vec![*singleton, *class]).collect();
     link.call((exports, pairs).into())?;
     env_state::track_environment(&env, release_environment)
