@@ -184,12 +184,15 @@ test("unsafe ids are rejected by every method and nothing is written anywhere", 
 
 // ---- entity names ----
 
-test("unsafe entity names are rejected on first use and no directory is created", async (t) => {
+test("unsafe entity names (and unsafe segments of nested names) are rejected on first use and no directory is created", async (t) => {
   const root = tempDir(t);
   const names = [
     ["..", "must not be '.' or '..'"],
-    ["a/b", "must not contain '/'"],
-    ["", "must not be empty"],
+    ["a/../b", `has a segment ".." that must not be '.' or '..'`],
+    ["a//b", "must not have an empty segment (a leading, trailing or doubled '/')"],
+    ["/abs", "must not have an empty segment (a leading, trailing or doubled '/')"],
+    ["a/", "must not have an empty segment (a leading, trailing or doubled '/')"],
+    ["a\\b", "must not contain '\\'"],
   ];
   for (const [name, reason] of names) {
     const persist = new PersistBase(name, path.join(root, "base"));

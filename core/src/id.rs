@@ -26,6 +26,29 @@ pub fn unsafe_component(name: &str) -> Option<&'static str> {
     None
 }
 
+/// Why `name` cannot name a store's directory under its `baseDir`, or `None` if it can. A name is
+/// `/`-separated segments, each a safe single component (backtest-kit 19.5.0 keeps candles under
+/// `<exchange>/<symbol>/<interval>`), or empty: the store is then `baseDir` itself (a live
+/// session's frame). No name can leave `baseDir`.
+pub fn invalid_entity_name(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return None;
+    }
+    for segment in name.split('/') {
+        if segment.is_empty() {
+            return Some("must not have an empty segment (a leading, trailing or doubled '/')".to_string());
+        }
+        if let Some(reason) = unsafe_component(segment) {
+            return Some(if segment == name {
+                reason.to_string()
+            } else {
+                format!("has a segment {segment:?} that {reason}")
+            });
+        }
+    }
+    None
+}
+
 /// Why `id` cannot name an entity file, or `None` if it can. Beyond [`unsafe_component`], an id
 /// must not look like an atomic write's temp file, which listings skip.
 pub fn invalid_entity_id(id: &str) -> Option<&'static str> {
@@ -48,6 +71,16 @@ mod tests {
             assert!(invalid_entity_id(bad).is_some(), "{bad:?} must be rejected");
         }
         assert!(invalid_entity_id(".tmp-abc-x").is_some());
+    }
+
+    #[test]
+    fn names_are_safe_segments_or_empty() {
+        for good in ["", "signal", "binance/BTCUSDT/1m", "a b/ключ", "...", "x.y/z"] {
+            assert_eq!(invalid_entity_name(good), None, "{good:?} must be accepted");
+        }
+        for bad in ["..", ".", "/abs", "a/", "a//b", "a/../b", "a/./b", "a\\b", "a/b\0c"] {
+            assert!(invalid_entity_name(bad).is_some(), "{bad:?} must be rejected");
+        }
     }
 
     #[test]

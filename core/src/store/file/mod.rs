@@ -23,7 +23,7 @@ use super::{InitReport, Store};
 use crate::atomic::parent_dir;
 use crate::error::{Cause, IoFailure, PersistError, Result};
 use crate::fs::{real_fs, DirEntry, FileSystem};
-use crate::id::{invalid_entity_id, unsafe_component};
+use crate::id::{invalid_entity_id, invalid_entity_name};
 use crate::key_order::sort_keys;
 use crate::order::file_queue;
 use crate::TMP_FILE_PREFIX;
@@ -39,7 +39,7 @@ struct Inner {
     entity_name: String,
     /// `path.join(baseDir, entityName)`, as the reference computes it (maybe relative).
     directory: PathBuf,
-    name_error: Option<&'static str>,
+    name_error: Option<String>,
     init: OnceCell<()>,
     fs: Arc<dyn FileSystem>,
     /// Directories this store created whose names are not yet known to be durable (a failed
@@ -60,7 +60,7 @@ impl FileStore {
             inner: Arc::new(Inner {
                 entity_name: entity_name.to_string(),
                 directory: path_clean::clean(base_dir.join(entity_name)),
-                name_error: unsafe_component(entity_name),
+                name_error: invalid_entity_name(entity_name),
                 init: OnceCell::new(),
                 fs,
                 unsynced_dirs: Arc::default(),
@@ -143,9 +143,9 @@ impl FileStore {
     }
 
     fn checked_name(&self) -> Result<String> {
-        match self.inner.name_error {
+        match &self.inner.name_error {
             Some(reason) => {
-                Err(PersistError::InvalidName { entity: self.inner.entity_name.clone(), reason: reason.to_string() })
+                Err(PersistError::InvalidName { entity: self.inner.entity_name.clone(), reason: reason.clone() })
             }
             None => Ok(self.inner.entity_name.clone()),
         }
