@@ -12,6 +12,7 @@ mod local_task;
 mod persist_base;
 mod promise;
 mod registries;
+mod v19;
 mod write_file_atomic;
 
 use napi::bindgen_prelude::*;
@@ -31,6 +32,8 @@ pub fn install_iteration(mut exports: Object, env: Env) -> Result<()> {
         env.run_script(include_str!("js/iteration.js"))?;
     let class: Unknown = exports.get_named_property("PersistBase")?;
     install.call((class, exports, boundary::sort_keys_function(&env)?).into())?;
+    // For the 19.5.0 Instances (`v19/`), which sort ids the engine's way as `keys()` does.
+    exports.set_named_property("__v19SortKeys", boundary::sort_keys_function(&env)?)?;
     for helper in persist_base::PRIVATE_HELPERS {
         exports.delete_named_property(helper)?;
     }

@@ -38,7 +38,7 @@ const VALUES_WINDOW_BYTES: usize = 8 << 20;
 /// ```
 #[napi]
 pub struct PersistBase {
-    store: FileStore,
+    pub(crate) store: FileStore,
     entity_name: String,
     base_dir: String,
     directory: String,
@@ -96,15 +96,22 @@ impl PersistBase {
     ///
     /// @param initial - Whether this is the first initialization (informational)
     #[napi(ts_args_type = "initial?: boolean", ts_return_type = "Promise<void>")]
-    pub fn wait_for_init<'env>(&self, env: &'env Env, initial: Option<Unknown>) -> Result<JsPromise<'env>> {
+    pub fn wait_for_init<'env>(&self, env: &'env Env, initial: Option<Unknown>) -> Result<Unknown<'env>> {
         let _ = initial;
+        // Done already (every call after the first): settled now, with no thread hop.
+        if self.store.is_initialized() {
+            let (deferred, promise) = crate::deferred::LocalDeferred::new(env)?;
+            deferred.resolve(().into_unknown(env)?);
+            return Ok(promise);
+        }
         let store = self.store.clone();
-        settle(env, async move { store.init(false).await }, |env, report| {
+        let promise = settle(env, async move { store.init(false).await }, |env, report| {
             if !report.logs.is_empty() {
                 boundary::log_error(env, &report.logs)?;
             }
             undefined(env)
-        })
+        })?;
+        Ok(promise.to_unknown())
     }
 
     /// Reads an entity: `JSON.parse` of its file.

@@ -40,6 +40,16 @@ pub fn write_durable_on(
     options: &AtomicOptions,
 ) -> Result<(), IoFailure> {
     let dir = parent_dir(target);
+    let temp = stage(fs, target, bytes, options)?;
+    commit_staged(fs, &temp, target)?;
+    fs.sync_dir(dir)
+}
+
+/// The first half of a durable replace: `bytes` in a new temp file beside `target`, synced.
+/// [`commit_staged`] renames it into place; a batch stages many files, renames them all, then
+/// makes every rename durable with one fsync of their directory. On failure nothing is left.
+pub fn stage(fs: &dyn FileSystem, target: &Path, bytes: &[u8], options: &AtomicOptions) -> Result<PathBuf, IoFailure> {
+    let dir = parent_dir(target);
     // No file name: `''` names nothing, `.` `/` `a/..` name directories (what Node's open says).
     let name = target.file_name().ok_or_else(|| {
         #[cfg(unix)]
@@ -50,11 +60,22 @@ pub fn write_durable_on(
     })?;
     let (file, temp) = create_temp_file(fs, dir, &name.to_string_lossy(), options)?;
     let guard = TempFileGuard { fs, path: Some(temp) };
-    let temp = guard.path();
-    write_and_sync(file, bytes).map_err(|(error, syscall)| IoFailure::new(&error, syscall, temp))?;
+    write_and_sync(file, bytes).map_err(|(error, syscall)| IoFailure::new(&error, syscall, guard.path()))?;
+    Ok(guard.disarm())
+}
+
+/// Renames a staged temp file over its target (the temp file is removed if that fails). The
+/// rename is durable once the directory is synced.
+pub fn commit_staged(fs: &dyn FileSystem, temp: &Path, target: &Path) -> Result<(), IoFailure> {
+    let guard = TempFileGuard { fs, path: Some(temp.to_path_buf()) };
     fs.rename(temp, target).map_err(|error| IoFailure::new(&error, "rename", temp).with_dest(target))?;
     guard.disarm();
-    fs.sync_dir(dir)
+    Ok(())
+}
+
+/// Removes a staged temp file that will not be committed.
+pub fn discard_staged(fs: &dyn FileSystem, temp: &Path) {
+    let _ = fs.remove_file(temp);
 }
 
 /// Makes every rename and unlink done inside `dir` before this call durable. Concurrent
@@ -111,8 +132,8 @@ impl TempFileGuard<'_> {
         self.path.as_deref().unwrap_or(Path::new(""))
     }
 
-    fn disarm(mut self) {
-        self.path = None;
+    fn disarm(mut self) -> PathBuf {
+        self.path.take().unwrap_or_default()
     }
 }
 

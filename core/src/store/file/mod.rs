@@ -9,6 +9,7 @@
 //! a `process.chdir()` between two calls moves the second, as it does in the reference, and can
 //! never make one store's write land in another store's file.
 
+mod batch;
 mod init;
 mod write;
 

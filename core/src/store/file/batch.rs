@@ -1,0 +1,186 @@
+//! Operations on many documents of one store in a single file task: the whole job of one
+//! backtest-kit 19.5.0 Instance method (a candle range, a list of signals, a log) in one call.
+//!
+//! A batch write is durable as a group: every document is staged (temp file written and
+//! synced, several at once), renamed into place, and the directory is synced once for all. A
+//! crash at any point leaves each document with its old bytes or its new ones, never a mix;
+//! once the call returns, every document it reports written survives power loss.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::PathBuf;
+
+use super::{blocking, FileStore};
+use crate::atomic::{commit_staged, discard_staged, stage, AtomicOptions};
+use crate::error::{Cause, IoFailure, PersistError, Result};
+use crate::order::file_queue;
+use crate::store::Store;
+
+/// Stagings running at once in a batch: parallel fsyncs share the journal's commits.
+const STAGING_THREADS: usize = 8;
+
+impl FileStore {
+    /// The document of `id`, or `None` when there is none: `hasValue` then `readValue` as one
+    /// step, on the calling thread (which must be one that may block).
+    pub fn read_optional_now(&self, id: &str) -> Result<Option<String>> {
+        match self.read_now(id) {
+            Ok(text) => Ok(Some(text)),
+            Err(PersistError::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The documents of `ids` in order, or `None` as soon as one is missing (the candle cache's
+    /// rule: a range is served whole or not at all).
+    pub async fn read_sequence(&self, ids: Vec<String>) -> Result<Option<Vec<String>>> {
+        let store = self.clone();
+        let entity = self.inner.entity_name.clone();
+        let read = blocking(move || -> Result<Option<Vec<String>>> {
+            let mut texts = Vec::with_capacity(ids.len());
+            for id in &ids {
+                match store.read_optional_now(id)? {
+                    Some(text) => texts.push(text),
+                    None => return Ok(None),
+                }
+            }
+            Ok(Some(texts))
+        })
+        .await;
+        read.unwrap_or_else(|cause| Err(PersistError::Values { entity, cause }))
+    }
+
+    /// Every document, with its id, in key order.
+    pub async fn read_all(&self) -> Result<Vec<(String, String)>> {
+        let ids = self.keys().await?;
+        let texts = self.read_window(ids.clone(), usize::MAX).await?;
+        Ok(ids.into_iter().zip(texts).collect())
+    }
+
+    /// Writes `documents` as one durable batch. With `only_missing`, a document whose id exists
+    /// already is left as it is (an append-only log, a candle cache that never overwrites), and
+    /// of ids given twice the first counts; otherwise the last does. Resolves with the ids
+    /// written. Each write takes its key's place in the order now, as a single write does.
+    pub fn write_batch(
+        &self,
+        documents: Vec<(String, Vec<u8>)>,
+        only_missing: bool,
+    ) -> impl Future<Output = Result<Vec<String>>> + use<> {
+        let planned = self.plan_batch(documents, only_missing);
+        let fs = self.inner.fs.clone();
+        let entity = self.inner.entity_name.clone();
+        async move {
+            let (documents, mut turns) = planned?;
+            for turn in &mut turns {
+                turn.ready().await;
+            }
+            let written = blocking(move || write_documents(&*fs, &entity, documents, only_missing)).await;
+            drop(turns);
+            written.unwrap_or_else(|cause| Err(PersistError::Values { entity: String::new(), cause }))
+        }
+    }
+
+    fn plan_batch(
+        &self,
+        documents: Vec<(String, Vec<u8>)>,
+        only_missing: bool,
+    ) -> Result<(Vec<Staged>, Vec<crate::order::Turn>)> {
+        let mut chosen: Vec<Staged> = Vec::with_capacity(documents.len());
+        let mut position: HashMap<String, usize> = HashMap::with_capacity(documents.len());
+        for (id, json) in documents {
+            let path = self.entity_file(&id)?;
+            match position.get(&id) {
+                Some(_) if only_missing => {}
+                Some(&at) => chosen[at].json = json,
+                None => {
+                    position.insert(id.clone(), chosen.len());
+                    chosen.push(Staged { id, path, json });
+                }
+            }
+        }
+        let turns = chosen.iter().map(|document| file_queue().enqueue(&document.path)).collect();
+        Ok((chosen, turns))
+    }
+}
+
+struct Staged {
+    id: String,
+    path: PathBuf,
+    json: Vec<u8>,
+}
+
+fn write_documents(
+    fs: &dyn crate::fs::FileSystem,
+    entity: &str,
+    mut documents: Vec<Staged>,
+    only_missing: bool,
+) -> Result<Vec<String>> {
+    let failed = |id: &str, cause: Cause| PersistError::Write { entity: entity.to_string(), id: id.to_string(), cause };
+    if only_missing {
+        let mut kept = Vec::with_capacity(documents.len());
+        for document in documents {
+            match fs.exists(&document.path) {
+                Ok(true) => {}
+                Ok(false) => kept.push(document),
+                Err(error) => {
+                    let cause = IoFailure::new(&error, "access", &document.path).into();
+                    return Err(failed(&document.id, cause));
+                }
+            }
+        }
+        documents = kept;
+    }
+    let Some(first) = documents.first() else { return Ok(Vec::new()) };
+    let directory = crate::atomic::parent_dir(&first.path).to_path_buf();
+    let options = AtomicOptions::default();
+    let staged = stage_all(&documents, |document| stage(fs, &document.path, &document.json, &options));
+    let mut temps = Vec::with_capacity(staged.len());
+    let mut failure = None;
+    for (document, outcome) in documents.iter().zip(staged) {
+        match outcome {
+            Ok(temp) => temps.push(temp),
+            Err(io) => {
+                failure.get_or_insert_with(|| failed(&document.id, io.into()));
+                temps.push(PathBuf::new());
+            }
+        }
+    }
+    if let Some(error) = failure {
+        // Nothing is renamed: the batch fails whole, and its temp files go.
+        temps.iter().filter(|temp| !temp.as_os_str().is_empty()).for_each(|temp| discard_staged(fs, temp));
+        return Err(error);
+    }
+    let mut written = Vec::with_capacity(documents.len());
+    for (index, (document, temp)) in documents.iter().zip(&temps).enumerate() {
+        if let Err(io) = commit_staged(fs, temp, &document.path) {
+            temps[index + 1..].iter().for_each(|temp| discard_staged(fs, temp));
+            // What was renamed stays (each document whole); it is made durable before failing.
+            let _ = fs.sync_dir(&directory);
+            return Err(failed(&document.id, io.into()));
+        }
+        written.push(document.id.clone());
+    }
+    fs.sync_dir(&directory).map_err(|io| failed(&documents[0].id, io.into()))?;
+    Ok(written)
+}
+
+/// Applies `work` to every document on up to [`STAGING_THREADS`] threads, in order.
+fn stage_all<R: Send>(documents: &[Staged], work: impl Fn(&Staged) -> R + Sync) -> Vec<R> {
+    if documents.len() <= 1 {
+        return documents.iter().map(&work).collect();
+    }
+    let chunk = documents.len().div_ceil(STAGING_THREADS);
+    std::thread::scope(|scope| {
+        let work = &work;
+        let handles: Vec<_> = documents
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(work).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| match handle.join() {
+                Ok(results) => results,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}

@@ -1,0 +1,88 @@
+//! The native steps of the backtest-kit 19.5.0 Instances (`v19/`): each does the whole file work
+//! of one Instance method in one call off the JS thread, on the store of a `PersistBase`. They
+//! are private to the package: `main.js` and `v19/index.js` export none of them.
+
+use backtest_persist_core::{Cause, PersistError, Store};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::boundary;
+use crate::entity::{parse, stringify};
+use crate::file_task::spawn_file_task;
+use crate::persist_base::PersistBase;
+use crate::promise::{reject, settle, undefined, JsPromise, Rejection};
+
+/// `hasValue(id) ? readValue(id) : undefined`, as one libuv work item.
+#[napi(js_name = "__v19ReadOptional", skip_typescript)]
+pub fn read_optional<'env>(env: &'env Env, persist: &PersistBase, id: String) -> Result<JsPromise<'env>> {
+    let store = persist.store.clone();
+    let entity = store.entity_name().to_string();
+    let read_id = id.clone();
+    spawn_file_task(
+        env,
+        move || store.read_optional_now(&read_id),
+        move |env, text: Option<String>| match text {
+            Some(text) => parse(env, &text).map_err(|message| Rejection::Persist(read_failed(&entity, &id, message))),
+            None => undefined(env),
+        },
+    )
+}
+
+/// The documents of `ids` as JSON texts, or `null` as soon as one is missing.
+#[napi(js_name = "__v19ReadSequence", skip_typescript)]
+pub fn read_sequence<'env>(env: &'env Env, persist: &PersistBase, ids: Vec<String>) -> Result<JsPromise<'env>> {
+    let store = persist.store.clone();
+    settle(env, async move { store.read_sequence(ids).await }, |env, texts| match texts {
+        Some(texts) => Ok(texts.into_unknown(env)?),
+        None => Ok(Null.into_unknown(env)?),
+    })
+}
+
+/// Every document as `[ids, values, needsEngineSort]`, in the native key order.
+#[napi(js_name = "__v19ReadAll", skip_typescript)]
+pub fn read_all<'env>(env: &'env Env, persist: &PersistBase) -> Result<JsPromise<'env>> {
+    let store = persist.store.clone();
+    let entity = store.entity_name().to_string();
+    settle(env, async move { store.read_all().await }, move |env, documents| {
+        let needs_engine_sort = !(boundary::native_order_is_exact() && documents.iter().all(|(id, _)| id.is_ascii()));
+        let mut ids = env.create_array(documents.len() as u32)?;
+        let mut values = env.create_array(documents.len() as u32)?;
+        for (index, (id, text)) in documents.iter().enumerate() {
+            ids.set(index as u32, id.as_str())?;
+            let value = parse(env, text).map_err(|message| Rejection::Persist(read_failed(&entity, id, message)))?;
+            values.set(index as u32, value)?;
+        }
+        let mut result = env.create_array(3)?;
+        result.set(0, ids)?;
+        result.set(1, values)?;
+        result.set(2, needs_engine_sort)?;
+        Ok(result.to_unknown())
+    })
+}
+
+/// Writes `values[i]` under `ids[i]` as one durable batch; with `onlyMissing`, existing ids are
+/// left alone. Resolves with the number written.
+#[napi(js_name = "__v19WriteBatch", skip_typescript)]
+pub fn write_batch<'env>(
+    env: &'env Env,
+    persist: &PersistBase,
+    ids: Vec<String>,
+    values: Vec<Unknown>,
+    only_missing: bool,
+) -> Result<JsPromise<'env>> {
+    let store = persist.store.clone();
+    let entity = store.entity_name().to_string();
+    let mut documents = Vec::with_capacity(ids.len());
+    for (id, value) in ids.into_iter().zip(values) {
+        match stringify(env, value) {
+            Ok(json) => documents.push((id, json)),
+            Err(reason) => return reject(env, PersistError::InvalidEntity { entity, id, reason }),
+        }
+    }
+    let written = store.write_batch(documents, only_missing);
+    settle(env, written, |env, ids: Vec<String>| Ok((ids.len() as f64).into_unknown(env)?))
+}
+
+fn read_failed(entity: &str, id: &str, message: String) -> PersistError {
+    PersistError::Read { entity: entity.to_string(), id: id.to_string(), cause: Cause::Message(message) }
+}

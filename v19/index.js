@@ -1,0 +1,92 @@
+// `@backtest-kit/persist/v19`: backtest-kit's persistence API as 19.5.0 has it (the Instance
+// API, since 8.4): `PersistBase`, the 16 `PersistXAdapter` singletons, the 16 default
+// `PersistXInstance` classes (the file work native), the `PersistXUtils` classes, and
+// `usePersistNative(bk)`, which puts the native Instances under a backtest-kit project.
+"use strict";
+
+const { connect } = require("./bridge.js");
+const { Instances } = require("./instances.js");
+const { Adapters, REGISTRIES, Utils } = require("./utils.js");
+const { PersistBase } = require("./steps.js");
+
+const NAMES = REGISTRIES.map((row) => row.name);
+
+/**
+ * Registers this package's native Instances on the registries of a backtest-kit module
+ * (`import * as bk from "backtest-kit"`): all sixteen, or those in `options.registries`
+ * (`["Signal", "Candle", ...]`). The Instances read the module's config on every read, log
+ * through its logger service and report corrupt cached candles on its error emitter.
+ */
+function usePersistNative(bk, options = {}) {
+  const chosen = options?.registries ?? NAMES;
+  if (!Array.isArray(chosen)) {
+    const error = new TypeError("usePersistNative: options.registries must be an array of registry names");
+    error.code = "ERR_INVALID_ARG_TYPE";
+    throw error;
+  }
+  const unknown = chosen.filter((name) => !NAMES.includes(name));
+  if (unknown.length > 0) {
+    const error = new TypeError(`usePersistNative: unknown registries ${unknown.join(", ")} (one of ${NAMES.join(", ")})`);
+    error.code = "ERR_INVALID_ARG_VALUE";
+    throw error;
+  }
+  const missing = chosen.filter((name) => typeof bk?.[`Persist${name}Adapter`]?.[`usePersist${name}Adapter`] !== "function");
+  if (missing.length > 0) {
+    const error = new TypeError(`usePersistNative: the module has no Persist${missing[0]}Adapter.usePersist${missing[0]}Adapter (backtest-kit 8.4 or later is needed)`);
+    error.code = "ERR_INVALID_ARG_VALUE";
+    throw error;
+  }
+  connect(bk);
+  for (const name of chosen) bk[`Persist${name}Adapter`][`usePersist${name}Adapter`](Instances[name]);
+}
+
+exports.PersistBase = PersistBase;
+exports.usePersistNative = usePersistNative;
+exports.PersistSignalAdapter = Adapters.Signal;
+exports.PersistScheduleAdapter = Adapters.Schedule;
+exports.PersistStrategyAdapter = Adapters.Strategy;
+exports.PersistPartialAdapter = Adapters.Partial;
+exports.PersistBreakevenAdapter = Adapters.Breakeven;
+exports.PersistRiskAdapter = Adapters.Risk;
+exports.PersistCandleAdapter = Adapters.Candle;
+exports.PersistStorageAdapter = Adapters.Storage;
+exports.PersistNotificationAdapter = Adapters.Notification;
+exports.PersistLogAdapter = Adapters.Log;
+exports.PersistMeasureAdapter = Adapters.Measure;
+exports.PersistIntervalAdapter = Adapters.Interval;
+exports.PersistMemoryAdapter = Adapters.Memory;
+exports.PersistStateAdapter = Adapters.State;
+exports.PersistSessionAdapter = Adapters.Session;
+exports.PersistRecentAdapter = Adapters.Recent;
+exports.PersistSignalInstance = Instances.Signal;
+exports.PersistScheduleInstance = Instances.Schedule;
+exports.PersistStrategyInstance = Instances.Strategy;
+exports.PersistPartialInstance = Instances.Partial;
+exports.PersistBreakevenInstance = Instances.Breakeven;
+exports.PersistRiskInstance = Instances.Risk;
+exports.PersistCandleInstance = Instances.Candle;
+exports.PersistStorageInstance = Instances.Storage;
+exports.PersistNotificationInstance = Instances.Notification;
+exports.PersistLogInstance = Instances.Log;
+exports.PersistMeasureInstance = Instances.Measure;
+exports.PersistIntervalInstance = Instances.Interval;
+exports.PersistMemoryInstance = Instances.Memory;
+exports.PersistStateInstance = Instances.State;
+exports.PersistSessionInstance = Instances.Session;
+exports.PersistRecentInstance = Instances.Recent;
+exports.PersistSignalUtils = Utils.Signal;
+exports.PersistScheduleUtils = Utils.Schedule;
+exports.PersistStrategyUtils = Utils.Strategy;
+exports.PersistPartialUtils = Utils.Partial;
+exports.PersistBreakevenUtils = Utils.Breakeven;
+exports.PersistRiskUtils = Utils.Risk;
+exports.PersistCandleUtils = Utils.Candle;
+exports.PersistStorageUtils = Utils.Storage;
+exports.PersistNotificationUtils = Utils.Notification;
+exports.PersistLogUtils = Utils.Log;
+exports.PersistMeasureUtils = Utils.Measure;
+exports.PersistIntervalUtils = Utils.Interval;
+exports.PersistMemoryUtils = Utils.Memory;
+exports.PersistStateUtils = Utils.State;
+exports.PersistSessionUtils = Utils.Session;
+exports.PersistRecentUtils = Utils.Recent;

@@ -1,0 +1,75 @@
+// The file work of the 19.5.0 Instances, each step one native call on the Instance's
+// `PersistBase` (`this._storage`): a read, a range of candles, every document, a batch write.
+// When `_storage` is not this package's own PersistBase (a subclass overriding its methods, or
+// another object put there by a custom Instance), each step makes the same calls on it that
+// backtest-kit's own Instance makes, so overrides are honoured.
+"use strict";
+
+const binding = require("../index.js");
+
+const { PersistBase } = binding;
+
+/** What a read of an absent document gives, told apart from a stored `null`. */
+const ABSENT = Symbol("absent");
+
+function isNative(storage) {
+  return storage !== null && typeof storage === "object" && Object.getPrototypeOf(storage) === PersistBase.prototype;
+}
+
+/** The document `id`, or `ABSENT`. */
+async function readOne(storage, id) {
+  if (isNative(storage)) {
+    const value = await binding.__v19ReadOptional(storage, id);
+    return value === undefined ? ABSENT : value;
+  }
+  return (await storage.hasValue(id)) ? await storage.readValue(id) : ABSENT;
+}
+
+/** Whether the document `id` exists. */
+function hasOne(storage, id) {
+  return storage.hasValue(id);
+}
+
+function writeOne(storage, id, value) {
+  return storage.writeValue(id, value);
+}
+
+/** Every document, in `keys()` order. */
+async function readAll(storage) {
+  if (!isNative(storage)) {
+    const values = [];
+    for await (const id of storage.keys()) values.push(await storage.readValue(id));
+    return values;
+  }
+  const [ids, values, needsEngineSort] = await binding.__v19ReadAll(storage);
+  if (!needsEngineSort) return values;
+  const byId = new Map(ids.map((id, index) => [id, values[index]]));
+  return binding.__v19SortKeys(ids.slice()).map((id) => byId.get(id));
+}
+
+/** The documents of `ids` as JSON texts, or `null` when one is missing (native stores only). */
+function readSequence(storage, ids) {
+  return binding.__v19ReadSequence(storage, ids);
+}
+
+/**
+ * Writes `values[i]` under `ids[i]`: one durable batch on this package's store, or one call at
+ * a time as backtest-kit does. With `onlyMissing`, existing documents are kept.
+ */
+async function writeMany(storage, ids, values, onlyMissing) {
+  if (isNative(storage)) {
+    await binding.__v19WriteBatch(storage, ids, values, onlyMissing);
+    return;
+  }
+  for (let index = 0; index < ids.length; index += 1) {
+    if (onlyMissing && (await storage.hasValue(ids[index]))) continue;
+    await storage.writeValue(ids[index], values[index]);
+  }
+}
+
+/** Every key, as `keys()` yields it. */
+function keys(storage) {
+  return storage.keys();
+}
+
+module.exports = { ABSENT, PersistBase, hasOne, isNative, keys, readAll, readOne, readSequence, writeMany, writeOne };
