@@ -7,15 +7,6 @@ use napi::bindgen_prelude::*;
 use crate::boundary;
 use crate::env_state::take_adapter_error;
 
-/// A `napi::Error` that rejects or throws with the JS error built for `error`. An error a JS
-/// adapter threw is handed back as the very value thrown when it is an `Error`.
-pub fn to_napi(env: &Env, error: &PersistError) -> Error {
-    match to_js(env, error) {
-        Ok(value) => Error::from(value),
-        Err(failed) => failed,
-    }
-}
-
 /// The JS error for `error`. Fails only when the engine itself refuses (a terminating worker).
 pub fn to_js<'env>(env: &'env Env, error: &PersistError) -> Result<Unknown<'env>> {
     let original = match error {

@@ -10,7 +10,7 @@ use napi_derive::napi;
 
 use crate::boundary;
 use crate::entity::{entity_id, parse, stringify};
-use crate::file_task::{file_task, spawn_file_task, FileTask};
+use crate::file_task::spawn_file_task;
 use crate::promise::{reject, settle, undefined, JsPromise, Rejection};
 
 /// Native helpers called by the JS part of the class (`src/js/iteration.js`), removed from the
@@ -123,23 +123,26 @@ impl PersistBase {
         ts_args_type = "entityId: EntityId",
         ts_return_type = "Promise<T>"
     )]
-    pub fn read_value(&self, entity_id_value: Unknown) -> AsyncTask<FileTask<String>> {
-        let id = entity_id(&self.entity_name, entity_id_value);
+    pub fn read_value<'env>(&self, env: &'env Env, entity_id_value: Unknown) -> Result<JsPromise<'env>> {
+        let id = match entity_id(&self.entity_name, entity_id_value) {
+            Ok(id) => id,
+            Err(error) => return reject(env, error),
+        };
         let store = self.store.clone();
         let entity = self.entity_name.clone();
         let read_id = id.clone();
-        file_task(
-            move || store.read_now(&read_id?),
-            move |env, text| parse_entity(env, &entity, id.as_deref().unwrap_or_default(), &text),
-        )
+        spawn_file_task(env, move || store.read_now(&read_id), move |env, text| parse_entity(env, &entity, &id, &text))
     }
 
     /// Whether the entity's file exists.
     #[napi(ts_args_type = "entityId: EntityId", ts_return_type = "Promise<boolean>")]
-    pub fn has_value(&self, entity_id_value: Unknown) -> AsyncTask<FileTask<bool>> {
-        let id = entity_id(&self.entity_name, entity_id_value);
+    pub fn has_value<'env>(&self, env: &'env Env, entity_id_value: Unknown) -> Result<JsPromise<'env>> {
+        let id = match entity_id(&self.entity_name, entity_id_value) {
+            Ok(id) => id,
+            Err(error) => return reject(env, error),
+        };
         let store = self.store.clone();
-        file_task(move || store.has_now(&id?), |env, found| Ok(found.into_unknown(env)?))
+        spawn_file_task(env, move || store.has_now(&id), |env, found| Ok(found.into_unknown(env)?))
     }
 
     /// Writes an entity as `JSON.stringify(entity)`, atomically and durably. `null` is a valid

@@ -124,7 +124,12 @@ fn adapter_timeout(env: &Env, options: Option<Unknown>, kind: RegistryKind, meth
     }
     let timeout = match crate::boundary::get(env, options, "timeoutMs")? {
         Ok(timeout) => timeout,
-        Err(thrown) => return Err(Error::from(thrown)),
+        // What the getter threw is described, not kept: the registration throws synchronously, and
+        // a thrown value's own conversions must not run inside the engine's exception path.
+        Err(thrown) => {
+            let described = crate::boundary::describe(env, &thrown);
+            return Err(invalid(&format!("reading options.timeoutMs threw {described}")));
+        }
     };
     match timeout.get_type()? {
         ValueType::Undefined => Ok(None),
@@ -307,20 +312,7 @@ fn run_on_js_thread<'env, T: 'static>(
     let task_env = *env;
     spawn_local(async move {
         let outcome = work.await.map_err(Rejection::from).and_then(|value| to_js(&task_env, value));
-        match outcome {
-            Ok(value) => deferred.resolve(value),
-            Err(rejection) => {
-                let reason = match rejection {
-                    Rejection::Persist(error) => crate::js_error::to_js(&task_env, &error),
-                    Rejection::Engine(error) => Err(error),
-                };
-                let reason = reason.unwrap_or_else(|error| {
-                    crate::boundary::clear_pending_exception(&task_env);
-                    JsError::from(error).into_unknown(task_env)
-                });
-                deferred.reject(reason);
-            }
-        }
+        crate::promise::conclude(&task_env, deferred, outcome);
     });
     Ok(promise)
 }
