@@ -48,8 +48,8 @@ function emitError(error) {
   }
 }
 
-/** Bridges to a backtest-kit module: its `getConfig`, `lib.loggerService`, `emitters.errorEmitter`. */
-function connect(bk) {
+/** Throws unless `bk` has a `getConfig()` whose config has the keys the Instances read. */
+function checkConfig(bk) {
   if (typeof bk?.getConfig !== "function") {
     throw codedError("usePersistNative: the module has no getConfig(); pass the backtest-kit module itself (import * as bk from \"backtest-kit\")", "INVALID_CONFIG", TypeError);
   }
@@ -58,9 +58,14 @@ function connect(bk) {
   if (missing.length > 0) {
     throw codedError(`usePersistNative: backtest-kit's config has no ${missing.join(", ")}`, "INVALID_CONFIG", TypeError);
   }
+}
+
+/** Bridges to a backtest-kit module: its `getConfig`, `lib.loggerService`, `emitters.errorEmitter`. */
+function connect(bk) {
+  checkConfig(bk);
   bridge.getConfig = () => bk.getConfig();
   bridge.logger = bk.lib?.loggerService ?? null;
   bridge.errorEmitter = bk.emitters?.errorEmitter ?? null;
 }
 
-module.exports = { bridge, codedError, config, connect, emitError, log };
+module.exports = { bridge, checkConfig, codedError, config, connect, emitError, log };

@@ -4,7 +4,7 @@
 // `usePersistNative(bk)`, which puts the native Instances under a backtest-kit project.
 "use strict";
 
-const { connect } = require("./bridge.js");
+const { checkConfig, connect } = require("./bridge.js");
 const { Instances } = require("./instances.js");
 const { Adapters, REGISTRIES, Utils } = require("./utils.js");
 const { PersistBase } = require("./steps.js");
@@ -18,6 +18,7 @@ const NAMES = REGISTRIES.map((row) => row.name);
  * through its logger service and report corrupt cached candles on its error emitter.
  */
 function usePersistNative(bk, options = {}) {
+  checkConfig(bk);
   const chosen = options?.registries ?? NAMES;
   if (!Array.isArray(chosen)) {
     const error = new TypeError("usePersistNative: options.registries must be an array of registry names");
