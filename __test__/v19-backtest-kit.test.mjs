@@ -69,3 +69,34 @@ for (const [first, second] of [
     assert.equal(restarted.signalId, opened.signalId, "it is the signal persisted before the restart");
   });
 }
+
+test("under usePersistNative(bk): a later setConfig reaches reads, a corrupt cached candle reaches listenError and setLogger", { timeout: 30_000 }, async (t) => {
+  const bk = await import("backtest-kit");
+  const { usePersistNative } = await import("@backtest-kit/persist/v19");
+  const dir = tempDir(t, "bk-bridge");
+  const previous = process.cwd();
+  process.chdir(dir);
+  t.after(() => process.chdir(previous));
+  const warnings = [];
+  bk.setLogger({ log() {}, debug() {}, info() {}, warn: (topic) => warnings.push(topic) });
+  usePersistNative(bk);
+
+  await bk.PersistSignalAdapter.writeSignalData({ id: "s1" }, "BTCUSDT", "strategy", "exchange");
+  bk.setConfig({ CC_SIGNAL_LEVERAGE_MULTIPLIER: 3 });
+  t.after(() => bk.setConfig({ CC_SIGNAL_LEVERAGE_MULTIPLIER: 1 }));
+  assert.equal((await bk.PersistSignalAdapter.readSignalData("BTCUSDT", "strategy", "exchange")).multiplier, 3);
+
+  let unsubscribe;
+  const heard = new Promise((resolve) => (unsubscribe = bk.listenError(resolve)));
+  t.after(() => unsubscribe());
+  const since = Math.floor((Date.now() - 3600_000) / 60_000) * 60_000;
+  await bk.PersistCandleAdapter.writeCandlesData([{ timestamp: since, open: 1, high: 1, low: 1, close: 1, volume: 1 }], "BTCUSDT", "1m", "exchange");
+  fs.writeFileSync(path.join(dir, "dump/data/candle/exchange/BTCUSDT/1m", `${since}.json`), "{torn");
+  const originalWarn = console.warn;
+  console.warn = () => {};
+  t.after(() => (console.warn = originalWarn));
+  assert.equal(await bk.PersistCandleAdapter.readCandlesData("BTCUSDT", "1m", "exchange", 1, since, since + 60_000), null);
+  assert.match(String((await heard)?.message), /JSON|Unexpected|Expected/, "listenError heard of the parse failure");
+  const message = `PersistCandleInstance.readCandlesData found invalid candle symbol=BTCUSDT interval=1m timestamp=${since}`;
+  assert.ok(warnings.includes(message), `setLogger's warn saw it: ${JSON.stringify(warnings)}`);
+});
