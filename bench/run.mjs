@@ -2,6 +2,7 @@
 // repetition by repetition. Never part of CI's pass/fail.
 //   --quick   a short run (fewer operations, 3 repetitions) under a minute or so
 //   --json    the same results as JSON
+//   --only a,b  just these cases (by key), for a look at one change
 // Writes bench/results.svg, a bar chart of the ratios to the reference.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -9,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { cases } from "./cases.mjs";
+import { v19Cases } from "./v19-cases.mjs";
 import { measureRegistryLatency } from "./registry-latency.mjs";
 import { fmt, range, summary } from "./stats.mjs";
 import { ratioChart } from "./chart.mjs";
@@ -18,8 +20,8 @@ const quick = process.argv.includes("--quick");
 const asJson = process.argv.includes("--json");
 const reps = quick ? 3 : 5;
 const size = quick
-  ? { writes: 400, concurrent: 1000, reads: 4000, files: 10_000, calls: 500 }
-  : { writes: 2000, concurrent: 1000, reads: 20_000, files: 10_000, calls: 2000 };
+  ? { writes: 400, concurrent: 1000, reads: 4000, files: 10_000, calls: 500, candleReads: 20, candleFiles: 20_000 }
+  : { writes: 2000, concurrent: 1000, reads: 20_000, files: 10_000, calls: 2000, candleReads: 50, candleFiles: 100_000 };
 
 const plan = [
   { key: "sequentialWrites", title: "sequential durable writes, over 10 keys", unit: "writes/s", target: 2.5, args: { writes: size.writes } },
@@ -29,6 +31,12 @@ const plan = [
   { key: "initScan", title: "waitForInit on 10,000 files, 1% corrupt, 20 temp leftovers", unit: "ms", target: 20, args: { files: size.files } },
   { key: "listKeys", title: "keys() over 10,000 entities", unit: "ms", target: 10, args: { files: size.files } },
   { key: "listValues", title: "values() over 10,000 entities", unit: "ms", target: 10, args: { files: size.files } },
+  { key: "candleRead1000", title: "19.5.0 candle cache: readCandlesData of 1,000 cached candles", unit: "ms per read", target: 25, args: { reads: size.candleReads } },
+  { key: "candleRead5", title: "19.5.0 candle cache: a 5-candle read (every strategy tick)", unit: "ms per read", target: 20, args: { reads: size.candleReads * 20 } },
+  { key: "candleWrite", title: "19.5.0 candle cache: 1,000 closed candles written durably", unit: "ms", target: 10, args: { count: 1000 } },
+  { key: "candleFirstRead", title: `19.5.0 candle cache: first read of ${size.candleFiles.toLocaleString("en")} cached candles (init included)`, unit: "ms", target: 30, args: { files: size.candleFiles } },
+  { key: "storageWrite", title: "19.5.0 storage: writeStorageData of 50 signals", unit: "ms per write", target: 10, args: { rows: 50, writes: 10 } },
+  { key: "logWrite", title: "19.5.0 log: writeLogData of 1,000 new entries", unit: "ms", target: 20, args: { entries: 1000, appends: 20 } },
   { key: "registryDefaultStore", title: "registry write+read on the default store (vs plain-JS registry over the reference)", unit: "calls/s", target: 5, args: { calls: size.calls } },
 ];
 
@@ -43,10 +51,16 @@ function machine() {
   return { cpu: cpus[0]?.model ?? "unknown", cores: cpus.length, fileSystem: `${fileSystem} (${os.tmpdir()})`, node: process.version, platform: `${process.platform} ${os.release()}` };
 }
 
+const onlyAt = process.argv.indexOf("--only");
+if (onlyAt !== -1) {
+  const keep = new Set(process.argv[onlyAt + 1].split(","));
+  plan.splice(0, plan.length, ...plan.filter(({ key }) => keep.has(key)));
+}
+
 const samples = Object.fromEntries(plan.map(({ key }) => [key, []]));
 for (let rep = 0; rep < reps; rep += 1) {
   for (const { key, args } of plan) {
-    samples[key].push(await cases[key](args));
+    samples[key].push(await (cases[key] ?? v19Cases[key])(args));
   }
 }
 

@@ -2,6 +2,7 @@
 //! of one Instance method in one call off the JS thread, on the store of a `PersistBase`. They
 //! are private to the package: `main.js` and `v19/index.js` export none of them.
 
+use backtest_persist_core::json::is_valid_json;
 use backtest_persist_core::{Cause, PersistError, Store};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -28,14 +29,39 @@ pub fn read_optional<'env>(env: &'env Env, persist: &PersistBase, id: String) ->
     )
 }
 
-/// The documents of `ids` as JSON texts, or `null` as soon as one is missing.
+/// The documents of `ids`, as one libuv work item: `null` when one is missing, else the text
+/// of a JSON array of them all (each checked to be one JSON value, so the array is exactly
+/// the documents; one `JSON.parse` then builds them), or `[index, text]` for the first
+/// document that does not parse.
 #[napi(js_name = "__v19ReadSequence", skip_typescript)]
 pub fn read_sequence<'env>(env: &'env Env, persist: &PersistBase, ids: Vec<String>) -> Result<JsPromise<'env>> {
     let store = persist.store.clone();
-    settle(env, async move { store.read_sequence(ids).await }, |env, texts| match texts {
-        Some(texts) => Ok(texts.into_unknown(env)?),
-        None => Ok(Null.into_unknown(env)?),
-    })
+    spawn_file_task(
+        env,
+        move || {
+            let Some(texts) = store.read_sequence_now(&ids)? else { return Ok(Sequence::Missing) };
+            if let Some(index) = texts.iter().position(|text| !is_valid_json(text.as_bytes())) {
+                return Ok(Sequence::Invalid(index, texts.into_iter().nth(index).unwrap_or_default()));
+            }
+            Ok(Sequence::Whole(format!("[{}]", texts.join(","))))
+        },
+        |env, sequence| match sequence {
+            Sequence::Missing => Ok(Null.into_unknown(env)?),
+            Sequence::Whole(text) => Ok(env.create_string(&text)?.to_unknown()),
+            Sequence::Invalid(index, text) => {
+                let mut pair = env.create_array(2)?;
+                pair.set(0, index as f64)?;
+                pair.set(1, text)?;
+                Ok(pair.to_unknown())
+            }
+        },
+    )
+}
+
+enum Sequence {
+    Missing,
+    Whole(String),
+    Invalid(usize, String),
 }
 
 /// Every document as `[ids, values, needsEngineSort]`, in the native key order.

@@ -122,17 +122,20 @@ async function readCandlesData(limit, sinceTimestamp, _untilTimestamp) {
   const stepMs = stepOf(this, "readCandlesData");
   const timestamps = Array.from({ length: Math.max(0, limit) }, (_, i) => sinceTimestamp + i * stepMs);
   if (!steps.isNative(this._storage)) return readCandlesOneByOne(this, timestamps);
-  const texts = await steps.readSequence(this._storage, timestamps.map(String));
-  if (texts === null) return null;
-  const candles = [];
-  for (let i = 0; i < texts.length; i += 1) {
+  const read = await steps.readSequence(this._storage, timestamps.map(String));
+  if (read === null) return null;
+  if (Array.isArray(read)) {
+    // [index, text] of the first candle that does not parse: the error readValue would give.
+    const [index, text] = read;
+    let error;
     try {
-      candles.push(JSON.parse(texts[i]));
-    } catch (error) {
-      return invalidCandle(this, timestamps[i], error);
+      JSON.parse(text);
+    } catch (cause) {
+      error = new Error(`Failed to read entity ${this._storage.entityName}:${timestamps[index]}: ${cause.message}`);
     }
+    return invalidCandle(this, timestamps[index], error);
   }
-  return candles;
+  return JSON.parse(read);
 }
 
 async function readCandlesOneByOne(instance, timestamps) {

@@ -47,7 +47,10 @@ async function readAll(storage) {
   return binding.__v19SortKeys(ids.slice()).map((id) => byId.get(id));
 }
 
-/** The documents of `ids` as JSON texts, or `null` when one is missing (native stores only). */
+/**
+ * The documents of `ids` (native stores only): `null` when one is missing, the text of a JSON
+ * array of them all, or `[index, text]` for the first that does not parse.
+ */
 function readSequence(storage, ids) {
   return binding.__v19ReadSequence(storage, ids);
 }

@@ -49,6 +49,27 @@ pub fn write_durable_on(
 /// [`commit_staged`] renames it into place; a batch stages many files, renames them all, then
 /// makes every rename durable with one fsync of their directory. On failure nothing is left.
 pub fn stage(fs: &dyn FileSystem, target: &Path, bytes: &[u8], options: &AtomicOptions) -> Result<PathBuf, IoFailure> {
+    stage_with(fs, target, bytes, options, true)
+}
+
+/// [`stage`] without the temp file's fsync, for a batch that makes all its temp files durable
+/// at once ([`FileSystem::sync_file_system`]) before renaming any of them.
+pub fn stage_unsynced(
+    fs: &dyn FileSystem,
+    target: &Path,
+    bytes: &[u8],
+    options: &AtomicOptions,
+) -> Result<PathBuf, IoFailure> {
+    stage_with(fs, target, bytes, options, false)
+}
+
+fn stage_with(
+    fs: &dyn FileSystem,
+    target: &Path,
+    bytes: &[u8],
+    options: &AtomicOptions,
+    sync: bool,
+) -> Result<PathBuf, IoFailure> {
     let dir = parent_dir(target);
     // No file name: `''` names nothing, `.` `/` `a/..` name directories (what Node's open says).
     let name = target.file_name().ok_or_else(|| {
@@ -60,7 +81,7 @@ pub fn stage(fs: &dyn FileSystem, target: &Path, bytes: &[u8], options: &AtomicO
     })?;
     let (file, temp) = create_temp_file(fs, dir, &name.to_string_lossy(), options)?;
     let guard = TempFileGuard { fs, path: Some(temp) };
-    write_and_sync(file, bytes).map_err(|(error, syscall)| IoFailure::new(&error, syscall, guard.path()))?;
+    write_and_sync(file, bytes, sync).map_err(|(error, syscall)| IoFailure::new(&error, syscall, guard.path()))?;
     Ok(guard.disarm())
 }
 
@@ -114,9 +135,11 @@ fn create_temp_file(
     Err(IoFailure::new(&error, "open", &temp))
 }
 
-fn write_and_sync(mut file: Box<dyn NewFile>, bytes: &[u8]) -> Result<(), (io::Error, &'static str)> {
+fn write_and_sync(mut file: Box<dyn NewFile>, bytes: &[u8], sync: bool) -> Result<(), (io::Error, &'static str)> {
     file.write_all(bytes).map_err(|error| (error, "write"))?;
-    file.sync().map_err(|error| (error, "fsync"))?;
+    if sync {
+        file.sync().map_err(|error| (error, "fsync"))?;
+    }
     drop(file);
     Ok(())
 }

@@ -217,13 +217,14 @@ fn an_io_error_at_any_call_is_reported_and_never_taken_for_success() {
 fn touched(step: &Step) -> usize {
     match step {
         Step::Write(key, _) | Step::Remove(key) => *key,
-        Step::RemoveAll | Step::Init => 0,
+        Step::RemoveAll | Step::Init | Step::Batch(_) => 0,
     }
 }
 
 fn touches(step: &Step, key: usize) -> bool {
     match step {
         Step::Write(k, _) | Step::Remove(k) => *k == key,
+        Step::Batch(writes) => writes.iter().any(|(k, _)| *k == key),
         Step::RemoveAll => true,
         Step::Init => false,
     }

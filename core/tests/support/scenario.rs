@@ -23,6 +23,8 @@ pub enum Step {
     Write(usize, u32),
     Remove(usize),
     RemoveAll,
+    /// A batch write of several keys (as the 19.5.0 Instances make): each key whole, old or new.
+    Batch(Vec<(usize, u32)>),
 }
 
 /// The value of each key: `None` when absent, else the version written.
@@ -74,6 +76,20 @@ impl Scenario {
                 0 => Step::RemoveAll,
                 1 => Step::Init,
                 2..=5 if values[key].is_some() => Step::Remove(key),
+                6 | 7 => {
+                    let mut keys: Vec<usize> = (0..KEYS.len()).collect();
+                    rng.shuffle(&mut keys);
+                    let count = rng.usize(2..=KEYS.len());
+                    Step::Batch(
+                        keys[..count]
+                            .iter()
+                            .map(|key| {
+                                version += 1;
+                                (*key, version)
+                            })
+                            .collect(),
+                    )
+                }
                 _ => {
                     version += 1;
                     Step::Write(key, version)
@@ -126,6 +142,7 @@ pub fn apply(values: &mut Values, step: &Step) {
         Step::Write(key, version) => values[*key] = Some(*version),
         Step::Remove(key) => values[*key] = None,
         Step::RemoveAll => *values = Default::default(),
+        Step::Batch(writes) => writes.iter().for_each(|(key, version)| values[*key] = Some(*version)),
     }
 }
 
@@ -139,6 +156,11 @@ pub async fn run_step(store: &mut FileStore, fs: &SimFs, step: &Step) -> Result<
         Step::Write(key, version) => store.write(KEYS[*key], document(*key, *version)).await,
         Step::Remove(key) => store.remove(KEYS[*key]).await,
         Step::RemoveAll => store.remove_all().await,
+        Step::Batch(writes) => {
+            let documents =
+                writes.iter().map(|(key, version)| (KEYS[*key].to_string(), document(*key, *version))).collect();
+            store.write_batch(documents, false).await.map(drop)
+        }
     }
 }
 
@@ -149,7 +171,8 @@ pub fn exactly(values: &Values) -> Allowed {
     values.iter().map(|value| BTreeSet::from([*value])).collect()
 }
 
-/// Widens `allowed` by what an unacknowledged `step` may have done.
+/// Widens `allowed` by what an unacknowledged `step` may have done (a batch: each of its keys
+/// on its own).
 pub fn may_also(allowed: &mut Allowed, values: &Values, step: &Step) {
     let mut after = *values;
     apply(&mut after, step);

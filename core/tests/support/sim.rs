@@ -416,6 +416,27 @@ impl FileSystem for SimFs {
         self.lock().clock
     }
 
+    fn syncs_file_system(&self) -> bool {
+        true
+    }
+
+    /// Half the batches of the scenarios take the one-sync path, half sync each file.
+    fn one_sync_from(&self) -> usize {
+        3
+    }
+
+    /// Every file's data durable at once; renames and unlinks still need their directory's.
+    fn sync_file_system(&self, _dir: &Path) -> io::Result<()> {
+        let mut state = self.lock();
+        state.call()?;
+        if !state.ignore_file_sync {
+            for inode in state.inodes.iter_mut() {
+                inode.durable = inode.data.clone();
+            }
+        }
+        Ok(())
+    }
+
     fn quarantine_retry_delay(&self) -> Duration {
         Duration::ZERO
     }

@@ -11,7 +11,7 @@ use std::future::Future;
 use std::path::PathBuf;
 
 use super::{blocking, FileStore};
-use crate::atomic::{commit_staged, discard_staged, stage, AtomicOptions};
+use crate::atomic::{commit_staged, discard_staged, stage, stage_unsynced, AtomicOptions};
 use crate::error::{Cause, IoFailure, PersistError, Result};
 use crate::order::file_queue;
 use crate::store::Store;
@@ -30,23 +30,26 @@ impl FileStore {
         }
     }
 
-    /// The documents of `ids` in order, or `None` as soon as one is missing (the candle cache's
-    /// rule: a range is served whole or not at all).
+    /// The documents of `ids` in order, or `None` when one is missing (the candle cache's rule:
+    /// a range is served whole or not at all).
     pub async fn read_sequence(&self, ids: Vec<String>) -> Result<Option<Vec<String>>> {
         let store = self.clone();
         let entity = self.inner.entity_name.clone();
-        let read = blocking(move || -> Result<Option<Vec<String>>> {
-            let mut texts = Vec::with_capacity(ids.len());
-            for id in &ids {
-                match store.read_optional_now(id)? {
-                    Some(text) => texts.push(text),
-                    None => return Ok(None),
-                }
-            }
-            Ok(Some(texts))
-        })
-        .await;
+        let read = blocking(move || store.read_sequence_now(&ids)).await;
         read.unwrap_or_else(|cause| Err(PersistError::Values { entity, cause }))
+    }
+
+    /// [`FileStore::read_sequence`] on the calling thread (one that may block), reading on
+    /// several threads when the range is long.
+    pub fn read_sequence_now(&self, ids: &[String]) -> Result<Option<Vec<String>>> {
+        let mut texts = Vec::with_capacity(ids.len());
+        for text in super::parallel_map(ids, |id| self.read_optional_now(id)) {
+            match text? {
+                Some(text) => texts.push(text),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(texts))
     }
 
     /// Every document, with its id, in key order.
@@ -132,7 +135,20 @@ fn write_documents(
     let Some(first) = documents.first() else { return Ok(Vec::new()) };
     let directory = crate::atomic::parent_dir(&first.path).to_path_buf();
     let options = AtomicOptions::default();
-    let staged = stage_all(&documents, |document| stage(fs, &document.path, &document.json, &options));
+    // Many documents: temp files written unsynced, all made durable by one file-system sync
+    // before any is renamed (where the platform has one); else each synced on its own.
+    let staged = if documents.len() >= fs.one_sync_from() && fs.syncs_file_system() {
+        let staged = stage_all(&documents, |document| stage_unsynced(fs, &document.path, &document.json, &options));
+        match fs.sync_file_system(&directory) {
+            Ok(()) => staged,
+            Err(error) => {
+                staged.iter().flatten().for_each(|temp| discard_staged(fs, temp));
+                return Err(failed(&documents[0].id, IoFailure::new(&error, "syncfs", &directory).into()));
+            }
+        }
+    } else {
+        stage_all(&documents, |document| stage(fs, &document.path, &document.json, &options))
+    };
     let mut temps = Vec::with_capacity(staged.len());
     let mut failure = None;
     for (document, outcome) in documents.iter().zip(staged) {

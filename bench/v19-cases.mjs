@@ -1,0 +1,151 @@
+// Benchmark cases of the 19.5.0 surface: this package's native Instances beside backtest-kit
+// 19.5.0's own (`reference`), each in a fresh working directory (the Instances write under
+// ./dump). A case returns one figure per peer, as bench/cases.mjs does.
+import fs from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import * as bk from "backtest-kit";
+import * as ours from "../v19/index.js";
+import { freshDir } from "./cases.mjs";
+
+const MINUTE = 60_000;
+const PEERS = { ours, reference: bk };
+
+/** Runs `body` with a fresh directory as the working directory. */
+async function inFreshDir(label, body) {
+  const dir = freshDir(label);
+  const previous = process.cwd();
+  process.chdir(dir);
+  try {
+    return await body(dir);
+  } finally {
+    process.chdir(previous);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function timed(body) {
+  const start = performance.now();
+  await body();
+  return performance.now() - start;
+}
+
+/** `count` closed one-minute candles ending a day ago. */
+function candles(count) {
+  const first = Math.floor((Date.now() - 24 * 3600_000) / MINUTE) * MINUTE - count * MINUTE;
+  return Array.from({ length: count }, (_, i) => ({ timestamp: first + i * MINUTE, open: 97_000 + i, high: 97_100 + i, low: 96_900 + i, close: 97_050 + i, volume: 12.5 }));
+}
+
+async function candleInstance(peer, rows) {
+  const instance = new PEERS[peer].PersistCandleInstance("BTCUSDT", "1m", "binance");
+  await instance.waitForInit(true);
+  if (rows) await instance.writeCandlesData(rows);
+  return instance;
+}
+
+/** ms per readCandlesData of `limit` cached candles, the cache initialized. */
+async function candleReads({ limit, reads }) {
+  const figures = {};
+  for (const peer of Object.keys(PEERS)) {
+    figures[peer] = await inFreshDir(`candles-${peer}`, async () => {
+      const rows = candles(Math.max(limit, 1000));
+      const instance = await candleInstance(peer, rows);
+      const since = rows.at(-limit).timestamp;
+      const ms = await timed(async () => {
+        for (let n = 0; n < reads; n += 1) {
+          const got = await instance.readCandlesData(limit, since, since + limit * MINUTE);
+          if (got?.length !== limit) throw new Error(`${peer} read ${got?.length} candles`);
+        }
+      });
+      return ms / reads;
+    });
+  }
+  return { ...figures, lowerIsBetter: true };
+}
+
+export const v19Cases = {
+  candleRead1000: ({ reads }) => candleReads({ limit: 1000, reads }),
+  candleRead5: ({ reads }) => candleReads({ limit: 5, reads }),
+
+  /** ms to write `count` closed candles durably into an empty cache. */
+  async candleWrite({ count }) {
+    const figures = {};
+    for (const peer of Object.keys(PEERS)) {
+      figures[peer] = await inFreshDir(`candle-write-${peer}`, async () => {
+        const instance = await candleInstance(peer);
+        const rows = candles(count);
+        return timed(() => instance.writeCandlesData(rows));
+      });
+    }
+    return { ...figures, lowerIsBetter: true };
+  },
+
+  /** ms of the first read of a cache of `files` candles (init included), and our worst stall. */
+  async candleFirstRead({ files }) {
+    const figures = {};
+    let worstDelayMs = 0;
+    for (const peer of Object.keys(PEERS)) {
+      figures[peer] = await inFreshDir(`candle-init-${peer}`, async (dir) => {
+        const rows = candles(files);
+        const folder = `${dir}/dump/data/candle/binance/BTCUSDT/1m`;
+        fs.mkdirSync(folder, { recursive: true });
+        for (const row of rows) fs.writeFileSync(`${folder}/${row.timestamp}.json`, JSON.stringify(row));
+        const histogram = monitorEventLoopDelay({ resolution: 1 });
+        histogram.enable();
+        const ms = await timed(async () => {
+          const instance = new PEERS[peer].PersistCandleInstance("BTCUSDT", "1m", "binance");
+          await instance.waitForInit(true);
+          const got = await instance.readCandlesData(5, rows.at(-5).timestamp, 0);
+          if (got?.length !== 5) throw new Error(`${peer} read ${got?.length} candles`);
+        });
+        histogram.disable();
+        if (peer === "ours") worstDelayMs = histogram.max / 1e6;
+        return ms;
+      });
+    }
+    return { ...figures, lowerIsBetter: true, extra: { files, oursWorstEventLoopStallMs: worstDelayMs } };
+  },
+
+  /** ms per writeStorageData of `rows` signals (each call rewrites them all, as backtest-kit's callers do). */
+  async storageWrite({ rows, writes }) {
+    const figures = {};
+    for (const peer of Object.keys(PEERS)) {
+      figures[peer] = await inFreshDir(`storage-${peer}`, async () => {
+        const instance = new PEERS[peer].PersistStorageInstance(false);
+        await instance.waitForInit(true);
+        const signals = Array.from({ length: rows }, (_, i) => ({ id: `sig-${i}`, priceOpen: 97_000 + i, note: "x".repeat(400) }));
+        const ms = await timed(async () => {
+          for (let n = 0; n < writes; n += 1) await instance.writeStorageData(signals.map((s) => ({ ...s, updatedAt: n })));
+        });
+        return ms / writes;
+      });
+    }
+    return { ...figures, lowerIsBetter: true };
+  },
+
+  /**
+   * ms per writeLogData of `entries` entries: `fresh`, all new (the first write); `append`, one
+   * new entry after the rest (what every log line does in backtest-kit).
+   */
+  async logWrite({ entries, appends }) {
+    const figures = {};
+    const extra = {};
+    for (const peer of Object.keys(PEERS)) {
+      figures[peer] = await inFreshDir(`log-${peer}`, async () => {
+        const instance = new PEERS[peer].PersistLogInstance();
+        await instance.waitForInit(true);
+        const log = Array.from({ length: entries }, (_, i) => ({ id: `entry-${i}`, type: "info", topic: "bench", args: [i] }));
+        const fresh = await timed(() => instance.writeLogData(log));
+        const append = await timed(async () => {
+          for (let n = 0; n < appends; n += 1) {
+            log.shift();
+            log.push({ id: `entry-${entries + n}`, type: "info", topic: "bench", args: [n] });
+            await instance.writeLogData(log);
+          }
+        });
+        extra[`${peer}AppendMs`] = append / appends;
+        return fresh;
+      });
+    }
+    return { ...figures, lowerIsBetter: true, extra: { ...extra, appendRatio: extra.referenceAppendMs / extra.oursAppendMs } };
+  },
+};
