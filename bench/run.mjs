@@ -60,6 +60,8 @@ if (onlyAt !== -1) {
 const samples = Object.fromEntries(plan.map(({ key }) => [key, []]));
 for (let rep = 0; rep < reps; rep += 1) {
   for (const { key, args } of plan) {
+    // Each case on a quiet disk: what earlier cases left unsynced is flushed first, for every peer.
+    execFileSync("sync");
     samples[key].push(await (cases[key] ?? v19Cases[key])(args));
   }
 }

@@ -5,7 +5,8 @@ import fs from "node:fs";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import * as bk from "backtest-kit";
 import * as ours from "../v19/index.js";
-import { freshDir } from "./cases.mjs";
+import { execFileSync } from "node:child_process";
+import { freshDir, syscallLimitBinary } from "./cases.mjs";
 
 const MINUTE = 60_000;
 const PEERS = { ours, reference: bk };
@@ -27,6 +28,20 @@ async function timed(body) {
   const start = performance.now();
   await body();
   return performance.now() - start;
+}
+
+/**
+ * ms of the floor of a durable batch of `files` new files of `bytes` each on this disk, with
+ * nothing but system calls (temp files, one syncfs, renames, one directory fsync).
+ */
+function batchFloor(files, bytes) {
+  const dir = freshDir("batch-floor");
+  try {
+    execFileSync("sync");
+    return Number(execFileSync(syscallLimitBinary(), ["batch", dir, String(files), String(bytes)], { encoding: "utf8" }));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** `count` closed one-minute candles ending a day ago. */
@@ -76,7 +91,8 @@ export const v19Cases = {
         return timed(() => instance.writeCandlesData(rows));
       });
     }
-    return { ...figures, lowerIsBetter: true };
+    const floor = batchFloor(count, JSON.stringify(candles(1)[0]).length);
+    return { ...figures, lowerIsBetter: true, extra: { bareSyscallFloorMs: floor, floorRatioToReference: figures.reference / floor } };
   },
 
   /** ms of the first read of a cache of `files` candles (init included), and our worst stall. */
@@ -119,7 +135,8 @@ export const v19Cases = {
         return ms / writes;
       });
     }
-    return { ...figures, lowerIsBetter: true };
+    const floor = batchFloor(rows, 440);
+    return { ...figures, lowerIsBetter: true, extra: { bareSyscallFloorMs: floor, floorRatioToReference: figures.reference / floor } };
   },
 
   /**
@@ -146,6 +163,11 @@ export const v19Cases = {
         return fresh;
       });
     }
-    return { ...figures, lowerIsBetter: true, extra: { ...extra, appendRatio: extra.referenceAppendMs / extra.oursAppendMs } };
+    const floor = batchFloor(entries, 60);
+    return {
+      ...figures,
+      lowerIsBetter: true,
+      extra: { ...extra, appendRatio: extra.referenceAppendMs / extra.oursAppendMs, bareSyscallFloorMs: floor, floorRatioToReference: figures.reference / floor },
+    };
   },
 };

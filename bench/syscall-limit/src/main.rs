@@ -3,6 +3,9 @@
 //! implementation of the same guarantee can go on this disk.
 //!
 //! usage: syscall-limit <dir> <writes> <keys> <payload-bytes>; prints writes per second.
+//!        syscall-limit batch <dir> <files> <payload-bytes>: the floor of a durable batch of new
+//!        files (each written to a temp file, one syncfs, each renamed, one directory fsync);
+//!        prints milliseconds. On Linux only (it needs syncfs).
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -11,6 +14,11 @@ use std::time::Instant;
 
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
+    if let [_, mode, dir, files, bytes] = args.as_slice() {
+        if mode == "batch" {
+            return batch(Path::new(dir), parse(files), parse(bytes));
+        }
+    }
     let [_, dir, writes, keys, bytes] = args.as_slice() else {
         eprintln!("usage: syscall-limit <dir> <writes> <keys> <payload-bytes>");
         std::process::exit(2);
@@ -31,6 +39,41 @@ fn main() -> std::io::Result<()> {
     }
     println!("{:.1}", writes as f64 / started.elapsed().as_secs_f64());
     Ok(())
+}
+
+#[cfg(target_os = "linux")]
+fn batch(dir: &Path, files: usize, bytes: usize) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let payload = vec![b'x'; bytes];
+    let started = Instant::now();
+    let mut temps = Vec::with_capacity(files);
+    for n in 0..files {
+        let temp = dir.join(format!(".tmp-{n:012x}-f{n}.json"));
+        OpenOptions::new().write(true).create_new(true).open(&temp)?.write_all(&payload)?;
+        temps.push(temp);
+    }
+    let handle = File::open(dir)?;
+    // SAFETY: `handle` stays open for the call.
+    if unsafe { libc_syncfs(handle.as_raw_fd()) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    for (n, temp) in temps.iter().enumerate() {
+        std::fs::rename(temp, dir.join(format!("f{n}.json")))?;
+    }
+    handle.sync_all()?;
+    println!("{:.1}", started.elapsed().as_secs_f64() * 1000.0);
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+extern "C" {
+    #[link_name = "syncfs"]
+    fn libc_syncfs(fd: i32) -> i32;
+}
+
+#[cfg(not(target_os = "linux"))]
+fn batch(_dir: &Path, _files: usize, _bytes: usize) -> std::io::Result<()> {
+    Err(std::io::Error::other("the batch floor needs syncfs (Linux)"))
 }
 
 fn parse(text: &str) -> usize {

@@ -42,11 +42,13 @@ impl FileStore {
     /// [`FileStore::read_sequence`] on the calling thread (one that may block), reading on
     /// several threads when the range is long.
     pub fn read_sequence_now(&self, ids: &[String]) -> Result<Option<Vec<String>>> {
+        let files: Vec<(&String, PathBuf)> = ids.iter().zip(self.entity_files(ids)?).collect();
         let mut texts = Vec::with_capacity(ids.len());
-        for text in super::parallel_map(ids, |id| self.read_optional_now(id)) {
-            match text? {
-                Some(text) => texts.push(text),
-                None => return Ok(None),
+        for text in super::parallel_map(&files, |(id, path)| self.read_file(id, path)) {
+            match text {
+                Ok(text) => texts.push(text),
+                Err(PersistError::NotFound { .. }) => return Ok(None),
+                Err(error) => return Err(error),
             }
         }
         Ok(Some(texts))
@@ -89,8 +91,9 @@ impl FileStore {
     ) -> Result<(Vec<Staged>, Vec<crate::order::Turn>)> {
         let mut chosen: Vec<Staged> = Vec::with_capacity(documents.len());
         let mut position: HashMap<String, usize> = HashMap::with_capacity(documents.len());
-        for (id, json) in documents {
-            let path = self.entity_file(&id)?;
+        let ids: Vec<String> = documents.iter().map(|(id, _)| id.clone()).collect();
+        let paths = self.entity_files(&ids)?;
+        for ((id, json), path) in documents.into_iter().zip(paths) {
             match position.get(&id) {
                 Some(_) if only_missing => {}
                 Some(&at) => chosen[at].json = json,

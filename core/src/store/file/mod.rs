@@ -113,16 +113,37 @@ impl FileStore {
     /// tokio blocking thread): for callers already there, a hop to another would cost more.
     pub fn read_now(&self, id: &str) -> Result<String> {
         let path = self.entity_file(id)?;
+        self.read_file(id, &path)
+    }
+
+    /// The document at `path`, the file of `id`.
+    fn read_file(&self, id: &str, path: &Path) -> Result<String> {
         let entity = self.inner.entity_name.clone();
-        match self.inner.fs.read(&path) {
+        match self.inner.fs.read(path) {
             Ok(bytes) => decode_document(bytes).map_err(|cause| PersistError::Read { entity, id: id.into(), cause }),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 Err(PersistError::NotFound { entity, id: id.to_string() })
             }
             Err(error) => {
-                Err(PersistError::Read { entity, id: id.to_string(), cause: IoFailure::reading(&error, &path).into() })
+                Err(PersistError::Read { entity, id: id.to_string(), cause: IoFailure::reading(&error, path).into() })
             }
         }
+    }
+
+    /// The files of many valid ids, the directory resolved once for all.
+    fn entity_files(&self, ids: &[String]) -> Result<Vec<PathBuf>> {
+        let entity = self.checked_name()?;
+        let directory = self.resolved_directory();
+        ids.iter()
+            .map(|id| match invalid_entity_id(id) {
+                Some(reason) => Err(PersistError::InvalidId {
+                    entity: entity.clone(),
+                    id: id.to_string(),
+                    reason: format!("{id:?} {reason}"),
+                }),
+                None => Ok(directory.join(format!("{id}.json"))),
+            })
+            .collect()
     }
 
     /// Whether a document exists, checked on the calling thread (see [`FileStore::read_now`]).
