@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { tempDir } from "./helpers/tmp.mjs";
+import { filesUnder, tempDir } from "./helpers/tmp.mjs";
 
 const bot = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures", "v19-bot.mjs");
 
@@ -22,19 +22,6 @@ function run(dir, mode, persistence) {
   return JSON.parse(line);
 }
 
-/** Every file under `dir` with its bytes. */
-function tree(dir) {
-  const found = {};
-  const walk = (at) => {
-    for (const entry of fs.readdirSync(at, { withFileTypes: true })) {
-      const full = path.join(at, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else found[path.relative(dir, full)] = fs.readFileSync(full, "utf8");
-    }
-  };
-  walk(dir);
-  return found;
-}
 
 test("a backtest: the same results and the same candle cache, with backtest-kit's persistence and with the native one", { timeout: 300_000 }, (t) => {
   const outcomes = {};
@@ -46,7 +33,7 @@ test("a backtest: the same results and the same candle cache, with backtest-kit'
     assert.equal(warm.fetched, 0, "the second run is served from the cache");
     assert.deepEqual(warm.events, cold.events, "the cached run sees the same candles");
     assert.ok(cold.events.filter((event) => event.action === "closed").length > 0, "signals opened and closed");
-    outcomes[persistence] = { events: cold.events, files: tree(path.join(dir, "dump")) };
+    outcomes[persistence] = { events: cold.events, files: filesUnder(path.join(dir, "dump")) };
   }
   assert.deepEqual(outcomes.native.events, outcomes.defaults.events);
   assert.deepEqual(Object.keys(outcomes.native.files).sort(), Object.keys(outcomes.defaults.files).sort());
@@ -62,7 +49,7 @@ for (const [first, second] of [
     const dir = tempDir(t, `bk-live-${first}-${second}`);
     const opened = run(dir, "live", first);
     assert.equal(opened.action, "opened");
-    const files = Object.keys(tree(path.join(dir, "dump"))).filter((name) => !name.startsWith("data/candle/")).sort();
+    const files = Object.keys(filesUnder(path.join(dir, "dump"))).filter((name) => !name.startsWith("data/candle/")).sort();
     assert.deepEqual(files, ["data/signal/BTCUSDT_osc_mock/BTCUSDT.json", "data/strategy/BTCUSDT_osc_mock/strategy.json"]);
     const restarted = run(dir, "restart", second);
     assert.equal(restarted.action, "restored", "the restart finds the open signal");

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import * as bk from "backtest-kit";
 import * as ours from "@backtest-kit/persist/v19";
-import { tempDir } from "./helpers/tmp.mjs";
+import { filesUnder, tempDir } from "./helpers/tmp.mjs";
 
 const MINUTE = 60_000;
 const since = Math.floor((Date.now() - 24 * 3600_000) / MINUTE) * MINUTE;
@@ -117,19 +117,6 @@ const ROWS = [
   },
 ];
 
-/** Every file under `dir`, with its bytes. */
-function files(dir) {
-  const found = {};
-  const walk = (at) => {
-    for (const entry of fs.readdirSync(at, { withFileTypes: true })) {
-      const full = path.join(at, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else found[path.relative(dir, full)] = fs.readFileSync(full, "utf8");
-    }
-  };
-  if (fs.existsSync(dir)) walk(dir);
-  return found;
-}
 
 /** A fresh directory as the working directory; the first call also arranges the way back. */
 function inDirectory(t, label) {
@@ -162,7 +149,7 @@ for (const row of ROWS) {
 
     await row.write(theirs, 0);
     assert.deepEqual(await row.read(mine), await row.read(theirs), "ours reads what backtest-kit wrote");
-    const afterTheirs = files(path.join(dir, "dump"));
+    const afterTheirs = filesUnder(path.join(dir, "dump"));
     assert.ok(Object.keys(afterTheirs).length > 0, "backtest-kit wrote files");
 
     await row.write(mine, 1);
@@ -174,6 +161,6 @@ for (const row of ROWS) {
     await twinTheirs.waitForInit(true);
     await row.write(twinTheirs, 0);
     await row.write(twinTheirs, 1);
-    assert.deepEqual(files(path.join(dir, "dump")), files(path.join(twin, "dump")), "the same files, byte for byte");
+    assert.deepEqual(filesUnder(path.join(dir, "dump")), filesUnder(path.join(twin, "dump")), "the same files, byte for byte");
   });
 }

@@ -27,3 +27,17 @@ export async function collect(iterable) {
   for await (const item of iterable) items.push(item);
   return items;
 }
+
+/** Every file under `dir` (recursively), by path relative to it, with its text. */
+export function filesUnder(dir) {
+  const found = {};
+  const walk = (at) => {
+    for (const entry of fs.readdirSync(at, { withFileTypes: true })) {
+      const full = path.join(at, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else found[path.relative(dir, full)] = fs.readFileSync(full, "utf8");
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir);
+  return found;
+}

@@ -10,7 +10,8 @@ use backtest_persist_core::{FileStore, PersistError, Store};
 
 use super::sim::SimFs;
 
-pub const ENTITY: &str = "signal";
+/// Nested, as backtest-kit 19.5.0's candle cache names its stores: init creates three levels.
+pub const ENTITY: &str = "binance/BTCUSDT/1m";
 pub const KEYS: [&str; 4] = ["BTCUSDT", "ETHUSDT", "k1", "k10"];
 /// A document that does not parse, present before the first init when a scenario says so.
 pub const CORRUPT_ID: &str = "torn";

@@ -182,24 +182,11 @@ fn write_documents(
     Ok(written)
 }
 
-/// Applies `work` to every document on up to [`STAGING_THREADS`] threads, in order.
+/// Applies `work` to every document on up to [`STAGING_THREADS`] threads (fsyncs wait on the
+/// disk, not a core, so more threads than cores help), in order.
 fn stage_all<R: Send>(documents: &[Staged], work: impl Fn(&Staged) -> R + Sync) -> Vec<R> {
     if documents.len() <= 1 {
         return documents.iter().map(&work).collect();
     }
-    let chunk = documents.len().div_ceil(STAGING_THREADS);
-    std::thread::scope(|scope| {
-        let work = &work;
-        let handles: Vec<_> = documents
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(work).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|handle| match handle.join() {
-                Ok(results) => results,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    })
+    super::map_on_threads(documents, STAGING_THREADS, work)
 }
