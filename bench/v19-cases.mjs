@@ -77,7 +77,35 @@ async function candleReads({ limit, reads }) {
   return { ...figures, lowerIsBetter: true };
 }
 
+/** p50 and p99 (µs) of `reads` registry reads through a JS Instance adapter that answers at once. */
+async function adapterLatency(peer, reads) {
+  class Immediate {
+    waitForInit() {}
+    readSignalData() {
+      return { id: "x" };
+    }
+    writeSignalData() {}
+  }
+  const registry = peer === "ours" ? new ours.PersistSignalUtils() : bk.PersistSignalAdapter;
+  registry.usePersistSignalAdapter(Immediate);
+  const times = new Float64Array(reads);
+  for (let n = 0; n < reads; n += 1) {
+    const start = performance.now();
+    await registry.readSignalData("BTCUSDT", "strategy", "exchange");
+    times[n] = (performance.now() - start) * 1000;
+  }
+  registry.useJson();
+  times.sort();
+  return { p50: times[Math.floor(reads * 0.5)], p99: times[Math.floor(reads * 0.99)] };
+}
+
 export const v19Cases = {
+  /** p50 µs of a registry read through an immediately answering JS Instance adapter. */
+  async adapterRead({ reads }) {
+    const figures = { ours: await adapterLatency("ours", reads), reference: await adapterLatency("reference", reads) };
+    return { ours: figures.ours.p50, reference: figures.reference.p50, lowerIsBetter: true, extra: { p99us: { ours: figures.ours.p99, reference: figures.reference.p99 } } };
+  },
+
   candleRead1000: ({ reads }) => candleReads({ limit: 1000, reads }),
   candleRead5: ({ reads }) => candleReads({ limit: 5, reads }),
 
