@@ -23,6 +23,8 @@ const fileOf = {
   "schedule/s/BTC": "schedule/s/BTC.json",
   "risk/r/positions": "risk/r/positions.json",
   "partial/BTC/levels": "partial/BTC/levels.json",
+  // The batch's last document, renamed last: every one of the batch's ten is checked below too.
+  "storage/live": "storage/live/r9.json",
 };
 const seqOf = (key, value) => (key.startsWith("risk") ? value[0].seq : key.startsWith("partial") ? value.levels.seq : value.seq);
 
@@ -50,6 +52,7 @@ test(`${KILLS} SIGKILLs during writes never lose an acknowledged write or tear a
   const cwd = tempDir(t, "kill");
   const data = path.join(cwd, "dump/data");
   const lastAcked = new Map();
+  const rowsSeen = new Map();
   let seq = 0;
   for (let round = 0; round < KILLS; round += 1) {
     const { events, signal } = await runUntilKilled(cwd, seq, 1 + Math.floor(Math.random() * 40));
@@ -69,6 +72,16 @@ test(`${KILLS} SIGKILLs during writes never lose an acknowledged write or tear a
       const inFlight = (issued.get(key) ?? []).filter((s) => s > acked);
       assert.ok(stored === acked || inFlight.includes(stored), `round ${round}: ${key} holds ${stored}, last acknowledged ${acked}`);
       lastAcked.set(key, stored);
+      if (key === "storage/live") {
+        // Each of the batch's documents is whole and holds the last acknowledged batch or a later
+        // one that was in flight (this round, or an earlier one that no write has replaced since).
+        for (let i = 0; i < 10; i += 1) {
+          const row = JSON.parse(fs.readFileSync(path.join(data, `storage/live/r${i}.json`), "utf8")).seq;
+          const known = rowsSeen.get(i);
+          assert.ok(row === acked || inFlight.includes(row) || (row === known && known >= acked), `round ${round}: storage row r${i} holds ${row}, last acknowledged ${acked}`);
+          rowsSeen.set(i, row);
+        }
+      }
     }
   }
   const quarantined = allFiles(data).filter((file) => file.includes(`${path.sep}.quarantine${path.sep}`));

@@ -246,3 +246,20 @@ test("bad input: unknown interval, rows that are not arrays, ids and names that 
   assert.throws(() => v19.usePersistNative({}), { code: "INVALID_CONFIG" });
   assert.throws(() => v19.usePersistNative({ getConfig: () => ({ CC_SIGNAL_LEVERAGE_MULTIPLIER: 1, CC_SIGNAL_ISOLATED_MARGIN: true }) }, { registries: ["Nope"] }), { code: "ERR_INVALID_ARG_VALUE" });
 });
+
+test("writes issued together on a fresh Instance land in call order, even when its init finishes first on its thread", async (t) => {
+  const dir = tempDir(t, "v19-order");
+  const previous = process.cwd();
+  process.chdir(dir);
+  t.after(() => process.chdir(previous));
+  const registry = new v19.PersistStorageUtils();
+  const rows = (seq) => Array.from({ length: 10 }, (_, i) => ({ id: `r${i}`, seq }));
+  for (let round = 0; round < 100; round += 1) {
+    registry.clear(); // a new Instance, whose init runs while the writes are issued
+    await Promise.all([0, 1, 2, 3].map((k) => registry.writeStorageData(rows(round * 4 + k), false)));
+    for (let i = 0; i < 10; i += 1) {
+      const stored = JSON.parse(fs.readFileSync(path.join(dir, `dump/data/storage/live/r${i}.json`), "utf8")).seq;
+      assert.equal(stored, round * 4 + 3, `round ${round}: r${i} holds the last write`);
+    }
+  }
+});

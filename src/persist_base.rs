@@ -39,6 +39,9 @@ const VALUES_WINDOW_BYTES: usize = 8 << 20;
 #[napi]
 pub struct PersistBase {
     pub(crate) store: FileStore,
+    /// The Promise of the init in flight, shared by every `waitForInit` call made meanwhile (as
+    /// the reference's singleshot is), so that their continuations run in call order.
+    init_in_flight: std::rc::Rc<std::cell::RefCell<Option<crate::env_state::LocalRef>>>,
     entity_name: String,
     base_dir: String,
     directory: String,
@@ -60,7 +63,7 @@ impl PersistBase {
         };
         let store = FileStore::new(&entity_name, Path::new(&base_dir));
         let directory = store.directory().to_string_lossy().into_owned();
-        Ok(Self { store, entity_name, base_dir, directory })
+        Ok(Self { store, init_in_flight: Default::default(), entity_name, base_dir, directory })
     }
 
     /// Unique entity type identifier.
@@ -98,6 +101,11 @@ impl PersistBase {
     #[napi(ts_args_type = "initial?: boolean", ts_return_type = "Promise<void>")]
     pub fn wait_for_init<'env>(&self, env: &'env Env, initial: Option<Unknown>) -> Result<Unknown<'env>> {
         let _ = initial;
+        // An init in flight is joined, even once the store has finished it on its thread: its
+        // Promise settles on a later turn, and a call resolved before it would overtake it.
+        if let Some(shared) = self.init_in_flight.borrow().as_ref().and_then(|shared| shared.get(env).ok()) {
+            return Ok(shared);
+        }
         // Done already (every call after the first): settled now, with no thread hop.
         if self.store.is_initialized() {
             let (deferred, promise) = crate::deferred::LocalDeferred::new(env)?;
@@ -105,13 +113,17 @@ impl PersistBase {
             return Ok(promise);
         }
         let store = self.store.clone();
-        let promise = settle(env, async move { store.init(false).await }, |env, report| {
+        let slot = self.init_in_flight.clone();
+        let promise = settle(env, async move { Ok(store.init(false).await) }, move |env, outcome| {
+            slot.borrow_mut().take();
+            let report = outcome.map_err(Rejection::Persist)?;
             if !report.logs.is_empty() {
                 boundary::log_error(env, &report.logs)?;
             }
             undefined(env)
         })?;
-        Ok(promise.to_unknown())
+        *self.init_in_flight.borrow_mut() = Some(crate::env_state::LocalRef::new(env, &promise)?);
+        Ok(promise)
     }
 
     /// Reads an entity: `JSON.parse` of its file.
