@@ -12,7 +12,7 @@
 // A test that would hang on a broken build fails on its `timeout` instead.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -20,7 +20,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import fc from "fast-check";
 import { PersistBase, PersistSignalAdapter, writeFileAtomic } from "../index.js";
-import { captureConsoleError, collect, tempDir } from "./helpers/tmp.mjs";
+import { captureConsoleError, collect, runWithDeadline, tempDir } from "./helpers/tmp.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixture = (name) => path.join(here, "fixtures", name);
@@ -35,29 +35,8 @@ function inTempCwd(t, label) {
   return dir;
 }
 
-/**
- * Runs `command args` with stdout and stderr captured; resolves with its exit. Kills it with
- * SIGKILL after `limitMs` (then `killed` is true), so a hung child fails the test.
- */
-function run(command, args, { limitMs = 60_000, cwd } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    let killed = false;
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      killed = true;
-      child.kill("SIGKILL");
-    }, limitMs);
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, killed, stdout, stderr });
-    });
-  });
-}
+/** Runs a child, SIGKILLed after `limitMs` so a hung one fails the test (helpers/tmp.mjs). */
+const run = runWithDeadline;
 
 /** The child ended by itself with exit code 0; returns its last stdout line as JSON. */
 function cleanOutput(result, what) {

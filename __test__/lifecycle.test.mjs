@@ -4,11 +4,10 @@
 // as a kill by this runner and a crash as the child's exit code or signal.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { tempDir } from "./helpers/tmp.mjs";
+import { runWithDeadline, tempDir } from "./helpers/tmp.mjs";
 
 const packageUrl = new URL("../index.js", import.meta.url).href;
 const packagePath = fileURLToPath(packageUrl);
@@ -21,23 +20,9 @@ function runScript(t, source, { limitMs = 10_000, cwd = tempDir(t, "lifecycle") 
   const file = path.join(cwd, `script-${Date.now()}-${Math.random().toString(16).slice(2)}.mjs`);
   fs.writeFileSync(file, source);
   const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file], { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    let killed = false;
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      killed = true;
-      child.kill("SIGKILL");
-    }, limitMs);
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      fs.rmSync(file, { force: true });
-      resolve({ code, signal, killed, stdout, stderr, cwd, elapsedMs: Date.now() - started });
-    });
+  return runWithDeadline(process.execPath, [file], { limitMs, cwd }).then((result) => {
+    fs.rmSync(file, { force: true });
+    return { ...result, cwd, elapsedMs: Date.now() - started };
   });
 }
 

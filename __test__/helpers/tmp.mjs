@@ -1,4 +1,5 @@
 // A fresh temp directory per test, removed when the test ends.
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -40,4 +41,29 @@ export function filesUnder(dir) {
   };
   if (fs.existsSync(dir)) walk(dir);
   return found;
+}
+
+/**
+ * Runs `command args` with `cwd`; resolves with `{ code, signal, killed, stdout, stderr }`. A child
+ * still running after `limitMs` is SIGKILLed (`killed` is then true), so a hung child fails a test
+ * instead of hanging it.
+ */
+export function runWithDeadline(command, args, { limitMs = 60_000, cwd } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let killed = false;
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill("SIGKILL");
+    }, limitMs);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, killed, stdout, stderr });
+    });
+  });
 }
