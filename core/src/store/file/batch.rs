@@ -188,5 +188,5 @@ fn stage_all<R: Send>(documents: &[Staged], work: impl Fn(&Staged) -> R + Sync) 
     if documents.len() <= 1 {
         return documents.iter().map(&work).collect();
     }
-    super::map_on_threads(documents, STAGING_THREADS, work)
+    super::read::map_on_threads(documents, STAGING_THREADS, work)
 }
