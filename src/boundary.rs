@@ -222,7 +222,10 @@ pub fn sort_keys_function(env: &Env) -> Result<Unknown<'_>> {
     function.ok_or_else(|| Error::from_reason("this environment is being torn down"))?
 }
 
-/// Whether the native collation gives the engine's order for ASCII ids here.
-pub fn native_order_is_exact() -> bool {
-    HELPERS.with(|slot| slot.borrow().as_ref().is_some_and(|helpers| helpers.native_order_is_exact))
+/// Whether a listing of `ids` must be sorted by the engine's own collator: the native order is
+/// exact only for ASCII ids under a default locale of root's order.
+pub fn needs_engine_sort<'a>(mut ids: impl Iterator<Item = &'a str>) -> bool {
+    let native_order_is_exact =
+        HELPERS.with(|slot| slot.borrow().as_ref().is_some_and(|helpers| helpers.native_order_is_exact));
+    !(native_order_is_exact && ids.all(|id| id.is_ascii()))
 }

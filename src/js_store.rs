@@ -242,8 +242,8 @@ impl JsStore {
 
     /// The failure for a value the adapter threw or rejected with, keeping the value itself.
     fn thrown(&self, method: &str, value: &Unknown) -> PersistError {
-        let env = &self.0.env;
-        self.failure(method, boundary::describe(env, value), stash_adapter_error(env, value))
+        let (message, origin) = thrown(&self.0.env, value);
+        self.failure(method, message, origin)
     }
 
     fn failure(&self, method: &str, message: String, origin: Option<u64>) -> PersistError {

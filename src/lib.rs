@@ -31,9 +31,10 @@ pub fn install_iteration(mut exports: Object, env: Env) -> Result<()> {
     let install: Function<FnArgs<(Unknown, Object, Unknown)>, Unknown> =
         env.run_script(include_str!("js/iteration.js"))?;
     let class: Unknown = exports.get_named_property("PersistBase")?;
-    install.call((class, exports, boundary::sort_keys_function(&env)?).into())?;
+    let sort_keys = boundary::sort_keys_function(&env)?;
+    install.call((class, exports, sort_keys).into())?;
     // For the 19.5.0 Instances (`v19/`), which sort ids the engine's way as `keys()` does.
-    exports.set_named_property("__v19SortKeys", boundary::sort_keys_function(&env)?)?;
+    exports.set_named_property("__v19SortKeys", sort_keys)?;
     for helper in persist_base::PRIVATE_HELPERS {
         exports.delete_named_property(helper)?;
     }

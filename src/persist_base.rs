@@ -9,7 +9,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::boundary;
-use crate::entity::{entity_id, parse, stringify};
+use crate::entity::{entity_id, parse_document, stringify};
 use crate::file_task::spawn_file_task;
 use crate::promise::{reject, settle, undefined, JsPromise, Rejection};
 
@@ -143,7 +143,11 @@ impl PersistBase {
         let store = self.store.clone();
         let entity = self.entity_name.clone();
         let read_id = id.clone();
-        spawn_file_task(env, move || store.read_now(&read_id), move |env, text| parse_entity(env, &entity, &id, &text))
+        spawn_file_task(
+            env,
+            move || store.read_now(&read_id),
+            move |env, text| parse_document(env, &entity, &id, &text),
+        )
     }
 
     /// Whether the entity's file exists.
@@ -231,7 +235,7 @@ pub fn persist_base_list<'env>(env: &'env Env, persist: &PersistBase, for_values
         })
     };
     settle(env, listed, |env, ids: Vec<String>| {
-        let needs_engine_sort = !(boundary::native_order_is_exact() && ids.iter().all(|id| id.is_ascii()));
+        let needs_engine_sort = boundary::needs_engine_sort(ids.iter().map(String::as_str));
         let length = ids.len();
         let ids = std::rc::Rc::new(ids);
         let slice = env.create_function_from_closure::<Unknown, Vec<String>, _>("slice", move |ctx| {
@@ -263,7 +267,7 @@ pub fn persist_base_read<'env>(env: &'env Env, persist: &PersistBase, ids: Vec<S
     settle(env, async move { store.read_window(read_ids, VALUES_WINDOW_BYTES).await }, move |env, texts| {
         let mut values = env.create_array(texts.len() as u32)?;
         for (index, (id, text)) in ids.iter().zip(texts.iter()).enumerate() {
-            match parse_entity(env, &entity, id, text) {
+            match parse_document(env, &entity, id, text) {
                 Ok(value) => values.set(index as u32, value)?,
                 Err(Rejection::Persist(error)) => {
                     return Err(PersistError::Values {
@@ -276,22 +280,6 @@ pub fn persist_base_read<'env>(env: &'env Env, persist: &PersistBase, ids: Vec<S
             }
         }
         Ok(values.to_unknown())
-    })
-}
-
-fn parse_entity<'env>(
-    env: &'env Env,
-    entity: &str,
-    id: &str,
-    text: &str,
-) -> std::result::Result<Unknown<'env>, Rejection> {
-    parse(env, text).map_err(|message| {
-        PersistError::Read {
-            entity: entity.to_string(),
-            id: id.to_string(),
-            cause: backtest_persist_core::Cause::Message(message),
-        }
-        .into()
     })
 }
 

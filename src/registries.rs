@@ -11,12 +11,12 @@ use std::time::Duration;
 
 use backtest_persist_core::registry::{read_through, write_through, Memo, RegistryKind};
 use backtest_persist_core::store::PlannedWrite;
-use backtest_persist_core::{Cause, FileStore, PersistError, Store};
+use backtest_persist_core::{FileStore, PersistError, Store};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::deferred::LocalDeferred;
-use crate::entity::{entity_id, parse, stringify};
+use crate::entity::{entity_id, parse_document, stringify};
 use crate::env_state::LocalRef;
 use crate::file_task::spawn_file_task;
 use crate::js_store::JsStore;
@@ -216,22 +216,19 @@ fn read<'env>(env: &'env Env, registry: &SharedRegistry, key: Unknown, id: Optio
     };
     let default = kind.default_json();
     // A document that does not parse (corrupted since init) fails as the reference's read does.
-    let failed = {
-        let (entity, id) = (store_entity(&store), id.clone());
-        move |message: String| PersistError::Read { entity, id, cause: Cause::Message(message) }
-    };
+    let (entity, document) = (store_entity(&store), id.clone());
     match store {
         // Initialized already: hasValue and readValue as one libuv work item.
         AnyStore::File(store) if store.is_initialized() => {
             let read = move || if store.has_now(&id)? { Ok(Some(store.read_now(&id)?)) } else { Ok(None) };
             let promise = spawn_file_task(env, read, move |env, text: Option<String>| {
-                parse_value(env, text.as_deref().unwrap_or(default), failed)
+                parse_document(env, &entity, &document, text.as_deref().unwrap_or(default))
             })?;
             Ok(promise.to_unknown())
         }
         AnyStore::File(store) => {
             let promise = settle(env, read_through(store, initial, id), move |env, text| {
-                parse_value(env, text.as_deref().unwrap_or(default), failed)
+                parse_document(env, &entity, &document, text.as_deref().unwrap_or(default))
             })?;
             Ok(promise.to_unknown())
         }
@@ -241,7 +238,7 @@ fn read<'env>(env: &'env Env, registry: &SharedRegistry, key: Unknown, id: Optio
                 let text = read_through(store, initial, id).await?;
                 Ok(text.unwrap_or_else(|| default.to_string()))
             },
-            move |env, text| parse_value(env, &text, failed),
+            move |env, text| parse_document(env, &entity, &document, &text),
         ),
     }
 }
@@ -285,14 +282,6 @@ fn write<'env>(
             run_on_js_thread(env, write_through(store, initial, &id, json), |env, ()| Ok(().into_unknown(env)?))
         }
     }
-}
-
-fn parse_value<'env>(
-    env: &'env Env,
-    text: &str,
-    failed: impl FnOnce(String) -> PersistError,
-) -> std::result::Result<Unknown<'env>, Rejection> {
-    parse(env, text).map_err(|message| Rejection::Persist(failed(message)))
 }
 
 fn store_entity(store: &AnyStore) -> String {

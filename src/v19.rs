@@ -3,15 +3,15 @@
 //! are private to the package: `main.js` and `v19/index.js` export none of them.
 
 use backtest_persist_core::json::is_valid_json;
-use backtest_persist_core::{Cause, PersistError, Store};
+use backtest_persist_core::{PersistError, Store};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::boundary;
-use crate::entity::{parse, stringify};
+use crate::entity::{parse_document, stringify};
 use crate::file_task::spawn_file_task;
 use crate::persist_base::PersistBase;
-use crate::promise::{reject, settle, undefined, JsPromise, Rejection};
+use crate::promise::{reject, settle, undefined, JsPromise};
 
 /// `hasValue(id) ? readValue(id) : undefined`, as one libuv work item.
 #[napi(js_name = "__v19ReadOptional", skip_typescript)]
@@ -23,7 +23,7 @@ pub fn read_optional<'env>(env: &'env Env, persist: &PersistBase, id: String) ->
         env,
         move || store.read_optional_now(&read_id),
         move |env, text: Option<String>| match text {
-            Some(text) => parse(env, &text).map_err(|message| Rejection::Persist(read_failed(&entity, &id, message))),
+            Some(text) => parse_document(env, &entity, &id, &text),
             None => undefined(env),
         },
     )
@@ -70,12 +70,12 @@ pub fn read_all<'env>(env: &'env Env, persist: &PersistBase) -> Result<JsPromise
     let store = persist.store.clone();
     let entity = store.entity_name().to_string();
     settle(env, async move { store.read_all().await }, move |env, documents| {
-        let needs_engine_sort = !(boundary::native_order_is_exact() && documents.iter().all(|(id, _)| id.is_ascii()));
+        let needs_engine_sort = boundary::needs_engine_sort(documents.iter().map(|(id, _)| id.as_str()));
         let mut ids = env.create_array(documents.len() as u32)?;
         let mut values = env.create_array(documents.len() as u32)?;
         for (index, (id, text)) in documents.iter().enumerate() {
             ids.set(index as u32, id.as_str())?;
-            let value = parse(env, text).map_err(|message| Rejection::Persist(read_failed(&entity, id, message)))?;
+            let value = parse_document(env, &entity, id, text)?;
             values.set(index as u32, value)?;
         }
         let mut result = env.create_array(3)?;
@@ -107,8 +107,4 @@ pub fn write_batch<'env>(
     }
     let written = store.write_batch(documents, only_missing);
     settle(env, written, |env, ids: Vec<String>| Ok((ids.len() as f64).into_unknown(env)?))
-}
-
-fn read_failed(entity: &str, id: &str, message: String) -> PersistError {
-    PersistError::Read { entity: entity.to_string(), id: id.to_string(), cause: Cause::Message(message) }
 }
