@@ -95,15 +95,16 @@ test("without timeoutMs a pending call is simply pending (no timeout is invented
   assert.deepEqual(await read, { id: "eventually" });
 });
 
-for (const [label, options, message] of [
-  ["a string", "fast", "options must be an object"],
-  ["zero", { timeoutMs: 0 }, "options.timeoutMs must be a positive number of milliseconds, at most 2147483647"],
-  ["a negative number", { timeoutMs: -5 }, "options.timeoutMs must be a positive number of milliseconds, at most 2147483647"],
-  ["NaN", { timeoutMs: NaN }, "options.timeoutMs must be a positive number of milliseconds, at most 2147483647"],
-  ["Infinity", { timeoutMs: Infinity }, "options.timeoutMs must be a positive number of milliseconds, at most 2147483647"],
-  ["a numeric string", { timeoutMs: "100" }, "options.timeoutMs must be a positive number of milliseconds, at most 2147483647"],
+const TIMEOUT = "options.timeoutMs must be a positive number of milliseconds, at most 2147483647";
+for (const [label, options, message, name, code] of [
+  ["a string", "fast", "options must be an object. Received type string ('fast')", "TypeError", "ERR_INVALID_ARG_TYPE"],
+  ["zero", { timeoutMs: 0 }, `${TIMEOUT}. Received type number (0)`, "RangeError", "ERR_OUT_OF_RANGE"],
+  ["a negative number", { timeoutMs: -5 }, `${TIMEOUT}. Received type number (-5)`, "RangeError", "ERR_OUT_OF_RANGE"],
+  ["NaN", { timeoutMs: NaN }, `${TIMEOUT}. Received type number (NaN)`, "RangeError", "ERR_OUT_OF_RANGE"],
+  ["Infinity", { timeoutMs: Infinity }, `${TIMEOUT}. Received type number (Infinity)`, "RangeError", "ERR_OUT_OF_RANGE"],
+  ["a numeric string", { timeoutMs: "100" }, `${TIMEOUT}. Received type string ('100')`, "TypeError", "ERR_INVALID_ARG_TYPE"],
 ]) {
-  test(`options as ${label} are refused at registration, and the registered adapter stays`, async () => {
+  test(`options as ${label} are refused at registration with ${code}, and the registered adapter stays`, async () => {
     const registry = registryWith({ readValue: () => ({ id: "kept" }) });
     class Other {
       waitForInit() {}
@@ -116,6 +117,8 @@ for (const [label, options, message] of [
       writeValue() {}
     }
     assert.throws(() => registry.usePersistSignalAdapter(Other, options), {
+      name,
+      code,
       message: `PersistSignalAdapter.usePersistSignalAdapter: ${message}`,
     });
     assert.deepEqual(await registry.readSignalData(fresh("s"), "BTCUSDT"), { id: "kept" });

@@ -632,10 +632,13 @@ for (const registry of REGISTRIES) {
       assert.throws(
         () => registry.use(bad),
         (error) => {
-          assert.ok(error instanceof Error);
-          assert.equal(
+          assert.ok(error instanceof TypeError);
+          assert.equal(error.code, "ERR_INVALID_ARG_TYPE");
+          assert.ok(
+            error.message.startsWith(
+              `${registry.singleton}.use${registry.singleton}: the adapter must be a class or constructor function. Received `,
+            ),
             error.message,
-            `${registry.singleton}.use${registry.singleton}: the adapter must be a class or constructor function`,
           );
           return true;
         },

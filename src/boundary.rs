@@ -169,21 +169,42 @@ pub fn error<'env>(
     properties: &[(&str, Unknown)],
     cause: Option<Unknown>,
 ) -> Result<Unknown<'env>> {
-    new_error(env, message, properties, cause, false)
+    new_error(env, message, properties, cause, "error")
 }
 
 /// A `TypeError` with Node's `code` for an argument of the wrong type:
 /// `The "<name>" argument must be <expected>. Received type number (123)`.
 pub fn invalid_arg_type<'env>(env: &'env Env, name: &str, expected: &str, value: Unknown) -> Result<Unknown<'env>> {
-    let received = helper(env, |h| &h.received, &[value])?;
-    let received = unsafe { received.cast::<JsString>() }?.into_utf8()?.into_owned()?;
+    let received = received(env, value)?;
     type_error(env, &format!("The \"{name}\" argument must be {expected}.{received}"), "ERR_INVALID_ARG_TYPE")
+}
+
+/// How Node's argument errors show a value: ` Received type number (123)`, ` Received null`.
+pub fn received(env: &Env, value: Unknown) -> Result<String> {
+    let received = helper(env, |h| &h.received, &[value])?;
+    unsafe { received.cast::<JsString>() }?.into_utf8()?.into_owned()
 }
 
 /// A `TypeError` with `message` and Node's `code` (`ERR_INVALID_ARG_VALUE`, ...).
 pub fn type_error<'env>(env: &'env Env, message: &str, code: &str) -> Result<Unknown<'env>> {
     let code = env.create_string(code)?.to_unknown();
-    new_error(env, message, &[("code", code)], None, true)
+    new_error(env, message, &[("code", code)], None, "type")
+}
+
+/// A `RangeError` with `message` and Node's `ERR_OUT_OF_RANGE`.
+pub fn out_of_range<'env>(env: &'env Env, message: &str) -> Result<Unknown<'env>> {
+    let code = env.create_string("ERR_OUT_OF_RANGE")?.to_unknown();
+    new_error(env, message, &[("code", code)], None, "range")
+}
+
+/// Throws `value` synchronously: the returned error, handed back to napi-rs, leaves the
+/// exception as it is instead of replacing it with one of napi's own.
+pub fn throw(env: &Env, value: Unknown) -> Error {
+    let status = unsafe { napi::sys::napi_throw(env.raw(), value.raw()) };
+    if status != napi::sys::Status::napi_ok {
+        return Error::from_reason("the exception could not be thrown: this environment is being torn down");
+    }
+    Error::new(Status::PendingException, "")
 }
 
 fn new_error<'env>(
@@ -191,7 +212,7 @@ fn new_error<'env>(
     message: &str,
     properties: &[(&str, Unknown)],
     cause: Option<Unknown>,
-    is_type_error: bool,
+    kind: &str,
 ) -> Result<Unknown<'env>> {
     let mut object = Object::new(env)?;
     for (name, value) in properties {
@@ -203,8 +224,8 @@ fn new_error<'env>(
         None => ().into_unknown(env)?,
     };
     let message = env.create_string(message)?.to_unknown();
-    let is_type_error = is_type_error.into_unknown(env)?;
-    helper(env, |h| &h.error, &[message, object.to_unknown(), has_cause, cause, is_type_error])
+    let kind = env.create_string(kind)?.to_unknown();
+    helper(env, |h| &h.error, &[message, object.to_unknown(), has_cause, cause, kind])
 }
 
 /// Prints each line with the `console.error` of this moment.

@@ -51,8 +51,16 @@ pub struct PersistBase {
 impl PersistBase {
     /// @param entityName - Entity type identifier, the directory name under `baseDir`
     /// @param baseDir - Base directory (default: `<cwd>/logs/data`)
-    #[napi(constructor)]
-    pub fn new(entity_name: String, base_dir: Option<String>) -> Result<Self> {
+    ///
+    /// Arguments that are not strings throw what the reference's `path.join` throws: a
+    /// `TypeError` with code `ERR_INVALID_ARG_TYPE` (`null` for `baseDir` is taken as absent).
+    #[napi(constructor, ts_args_type = "entityName: string, baseDir?: string | undefined | null")]
+    pub fn new(env: &Env, entity_name: Unknown, base_dir: Option<Unknown>) -> Result<Self> {
+        let base_dir = match base_dir.map(|value| Ok::<_, Error>((value.get_type()?, value))).transpose()? {
+            Some((ValueType::Undefined | ValueType::Null, _)) | None => None,
+            Some((_, value)) => Some(path_argument(env, value)?),
+        };
+        let entity_name = path_argument(env, entity_name)?;
         let base_dir = match base_dir {
             Some(base_dir) => base_dir,
             None => std::env::current_dir()
@@ -86,10 +94,11 @@ impl PersistBase {
 
     /// Computes the file path of an entity: `path.join(baseDir, entityName, `${entityId}.json`)`.
     #[napi(js_name = "_getFilePath", ts_args_type = "entityId: EntityId")]
-    pub fn get_file_path(&self, entity_id_value: Unknown) -> Result<String> {
-        let id =
-            entity_id(&self.entity_name, entity_id_value).map_err(|error| Error::from_reason(error.to_string()))?;
-        Ok(path_string(self.store.file_path(&id)))
+    pub fn get_file_path(&self, env: &Env, entity_id_value: Unknown) -> Result<String> {
+        match entity_id(&self.entity_name, entity_id_value) {
+            Ok(id) => Ok(path_string(self.store.file_path(&id))),
+            Err(error) => Err(boundary::throw(env, crate::js_error::to_js(env, &error)?)),
+        }
     }
 
     /// Initializes the store once per instance, however often it is called: creates the
@@ -281,6 +290,14 @@ pub fn persist_base_read<'env>(env: &'env Env, persist: &PersistBase, ids: Vec<S
         }
         Ok(values.to_unknown())
     })
+}
+
+/// A path argument as the reference's `path.join` takes it: a string, or its TypeError.
+fn path_argument(env: &Env, value: Unknown) -> Result<String> {
+    if value.get_type()? == ValueType::String {
+        return unsafe { value.cast::<napi::JsString>() }?.into_utf8()?.into_owned();
+    }
+    Err(boundary::throw(env, boundary::invalid_arg_type(env, "path", "of type string", value)?))
 }
 
 fn path_string(path: PathBuf) -> String {

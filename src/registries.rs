@@ -95,12 +95,12 @@ fn use_adapter(
     method: &str,
 ) -> Result<()> {
     let kind = registry.borrow().kind;
-    let timeout = adapter_timeout(env, options, kind, method)?;
+    let name = format!("{}.{method}", kind.adapter_name());
+    let timeout = adapter_timeout(env, options, &name)?;
     if !is_constructor(env, &ctor)? {
-        return Err(Error::new(
-            Status::InvalidArg,
-            format!("{}.{method}: the adapter must be a class or constructor function", kind.adapter_name()),
-        ));
+        let received = crate::boundary::received(env, ctor)?;
+        let message = format!("{name}: the adapter must be a class or constructor function.{received}");
+        return Err(crate::boundary::throw(env, crate::boundary::type_error(env, &message, "ERR_INVALID_ARG_TYPE")?));
     }
     let is_native = PERSIST_BASE.with(|slot| match slot.borrow().as_ref() {
         Some(base) => base.get(env).and_then(|base| env.strict_equals(base, ctor)),
@@ -113,14 +113,28 @@ fn use_adapter(
 
 /// `options.timeoutMs` of `usePersist*Adapter(Ctor, options)`: absent, or a positive number of
 /// milliseconds. It bounds each call a registry makes to a JS adapter; the native `PersistBase`
-/// makes no such calls and ignores it.
-fn adapter_timeout(env: &Env, options: Option<Unknown>, kind: RegistryKind, method: &str) -> Result<Option<Duration>> {
-    let invalid = |what: &str| Error::new(Status::InvalidArg, format!("{}.{method}: {what}", kind.adapter_name()));
+/// makes no such calls and ignores it. Wrong types throw Node's `ERR_INVALID_ARG_TYPE`
+/// TypeError, numbers out of range its `ERR_OUT_OF_RANGE` RangeError, both naming `name`.
+fn adapter_timeout(env: &Env, options: Option<Unknown>, name: &str) -> Result<Option<Duration>> {
+    let refuse = |what: &str, value: Unknown, range: bool| -> Error {
+        let error = crate::boundary::received(env, value).and_then(|received| {
+            let message = format!("{name}: {what}.{received}");
+            match range {
+                true => crate::boundary::out_of_range(env, &message),
+                false => crate::boundary::type_error(env, &message, "ERR_INVALID_ARG_TYPE"),
+            }
+        });
+        match error {
+            Ok(error) => crate::boundary::throw(env, error),
+            Err(error) => error,
+        }
+    };
+    const TIMEOUT: &str = "options.timeoutMs must be a positive number of milliseconds, at most 2147483647";
     let Some(options) = options else { return Ok(None) };
     match options.get_type()? {
         ValueType::Undefined | ValueType::Null => return Ok(None),
         ValueType::Object => {}
-        _ => return Err(invalid("options must be an object")),
+        _ => return Err(refuse("options must be an object", options, false)),
     }
     let timeout = match crate::boundary::get(env, options, "timeoutMs")? {
         Ok(timeout) => timeout,
@@ -128,7 +142,11 @@ fn adapter_timeout(env: &Env, options: Option<Unknown>, kind: RegistryKind, meth
         // a thrown value's own conversions must not run inside the engine's exception path.
         Err(thrown) => {
             let described = crate::boundary::describe(env, &thrown);
-            return Err(invalid(&format!("reading options.timeoutMs threw {described}")));
+            let message = format!("{name}: reading options.timeoutMs threw {described}");
+            return Err(crate::boundary::throw(
+                env,
+                crate::boundary::type_error(env, &message, "ERR_INVALID_ARG_VALUE")?,
+            ));
         }
     };
     match timeout.get_type()? {
@@ -138,10 +156,10 @@ fn adapter_timeout(env: &Env, options: Option<Unknown>, kind: RegistryKind, meth
             if millis.is_finite() && millis > 0.0 && millis <= MAX_TIMEOUT_MS {
                 Ok(Some(Duration::from_secs_f64(millis / 1000.0)))
             } else {
-                Err(invalid("options.timeoutMs must be a positive number of milliseconds, at most 2147483647"))
+                Err(refuse(TIMEOUT, timeout, true))
             }
         }
-        _ => Err(invalid("options.timeoutMs must be a positive number of milliseconds, at most 2147483647")),
+        _ => Err(refuse(TIMEOUT, timeout, false)),
     }
 }
 
@@ -308,13 +326,13 @@ fn run_on_js_thread<'env, T: 'static>(
 
 macro_rules! registry {
     (
-        $(#[$class_doc:meta])*
+        doc $class_doc:literal,
         class $class:ident, singleton $singleton:literal, kind $kind:expr,
         functions ($use_fn:ident, $read_fn:ident, $write_fn:ident),
         use $use_js:literal, read $read_js:literal ($read_ts:literal), write $write_js:literal ($write_ts:literal),
         value $value_ts:literal
     ) => {
-        $(#[$class_doc])*
+        #[doc = $class_doc]
         #[napi]
         pub struct $class {
             registry: SharedRegistry,
@@ -376,7 +394,7 @@ macro_rules! registry {
 }
 
 registry! {
-    /// Registry of open signals: `./dump/data/signal/<strategyName>/<symbol>.json`.
+    doc "Registry of open signals: `./dump/data/signal/<strategyName>/<symbol>.json`.",
     class PersistSignalUtils, singleton "PersistSignalAdapter", kind RegistryKind::Signal,
     functions (signal_use, signal_read, signal_write),
     use "usePersistSignalAdapter",
@@ -386,7 +404,7 @@ registry! {
 }
 
 registry! {
-    /// Registry of scheduled signals: `./dump/data/schedule/<strategyName>/<symbol>.json`.
+    doc "Registry of scheduled signals: `./dump/data/schedule/<strategyName>/<symbol>.json`.",
     class PersistScheduleUtils, singleton "PersistScheduleAdapter", kind RegistryKind::Schedule,
     functions (schedule_use, schedule_read, schedule_write),
     use "usePersistScheduleAdapter",
@@ -396,7 +414,7 @@ registry! {
 }
 
 registry! {
-    /// Registry of risk positions: `./dump/data/risk/<riskName>/positions.json`.
+    doc "Registry of risk positions: `./dump/data/risk/<riskName>/positions.json`.",
     class PersistRiskUtils, singleton "PersistRiskAdapter", kind RegistryKind::Risk,
     functions (risk_use, risk_read, risk_write),
     use "usePersistRiskAdapter",
@@ -406,7 +424,7 @@ registry! {
 }
 
 registry! {
-    /// Registry of partial profit/loss levels: `./dump/data/partial/<symbol>/levels.json`.
+    doc "Registry of partial profit/loss levels: `./dump/data/partial/<symbol>/levels.json`.",
     class PersistPartialUtils, singleton "PersistPartialAdapter", kind RegistryKind::Partial,
     functions (partial_use, partial_read, partial_write),
     use "usePersistPartialAdapter",

@@ -15,9 +15,13 @@ use crate::promise::{reject, settle, undefined, JsPromise};
 
 /// `hasValue(id) ? readValue(id) : undefined`, as one libuv work item.
 #[napi(js_name = "__v19ReadOptional", skip_typescript)]
-pub fn read_optional<'env>(env: &'env Env, persist: &PersistBase, id: String) -> Result<JsPromise<'env>> {
+pub fn read_optional<'env>(env: &'env Env, persist: &PersistBase, id: Unknown) -> Result<JsPromise<'env>> {
     let store = persist.store.clone();
     let entity = store.entity_name().to_string();
+    let id = match crate::entity::entity_id(&entity, id) {
+        Ok(id) => id,
+        Err(error) => return reject(env, error),
+    };
     let read_id = id.clone();
     spawn_file_task(
         env,

@@ -14,6 +14,7 @@
   const promiseThen = Promise.prototype.then;
   const ErrorCtor = Error;
   const TypeErrorCtor = TypeError;
+  const RangeErrorCtor = RangeError;
   const StringCtor = String;
   const symbolToString = Symbol.prototype.toString;
   const objectToString = Object.prototype.toString;
@@ -141,10 +142,11 @@
 
     /**
      * An Error with `message`, the own enumerable properties of `properties` (`code`, `errno`,
-     * ...), and `cause` as `new Error(message, { cause })` sets it, when `hasCause`.
+     * ...), and `cause` as `new Error(message, { cause })` sets it, when `hasCause`; a
+     * TypeError or RangeError when `kind` is "type" or "range".
      */
-    error(message, properties, hasCause, cause, isTypeError) {
-      const Ctor = isTypeError ? TypeErrorCtor : ErrorCtor;
+    error(message, properties, hasCause, cause, kind) {
+      const Ctor = kind === "type" ? TypeErrorCtor : kind === "range" ? RangeErrorCtor : ErrorCtor;
       const error = hasCause ? new Ctor(message, { cause }) : new Ctor(message);
       for (const name of Object.keys(properties)) {
         defineProperty(error, name, { value: properties[name], writable: true, configurable: true, enumerable: true });
