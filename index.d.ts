@@ -8,19 +8,20 @@ export interface IEntity {}
 
 /**
  * What a persistence backend must provide to be registered as an adapter. The registries call
- * only these four methods; `keys` is used where present.
+ * only these four methods, and await what each returns: a plain value or a Promise of it.
+ * `keys` is used where present.
  */
 export interface IPersistBase<Entity extends IEntity | null = IEntity> {
   /** Prepares the backend once; `initial` is true on the registry's first use of this store. */
-  waitForInit(initial: boolean): Promise<void>;
-  /** Reads an entity; rejects when it does not exist. */
-  readValue(entityId: EntityId): Promise<Entity>;
+  waitForInit(initial: boolean): void | Promise<void>;
+  /** Reads an entity; rejects (or throws) when it does not exist. */
+  readValue(entityId: EntityId): Entity | Promise<Entity>;
   /** Whether an entity exists. */
-  hasValue(entityId: EntityId): Promise<boolean>;
+  hasValue(entityId: EntityId): boolean | Promise<boolean>;
   /** Writes an entity (upsert). */
-  writeValue(entityId: EntityId, entity: Entity): Promise<void>;
+  writeValue(entityId: EntityId, entity: Entity): void | Promise<void>;
   /** Entity ids, sorted. */
-  keys?(): AsyncGenerator<EntityId>;
+  keys?(): AsyncIterable<EntityId> | Iterable<EntityId>;
 }
 
 /** A constructor the registries can call as `new Ctor(entityName, baseDir)`. */
@@ -38,6 +39,59 @@ export interface IPersistAdapterOptions {
    */
   timeoutMs?: number;
 }
+
+/** The `code` of every error this package creates itself (`isPersistError` narrows to it). */
+export type PersistErrorCode =
+  | "ENTITY_NOT_FOUND"
+  | "INVALID_ENTITY_ID"
+  | "INVALID_ENTITY_NAME"
+  | "INVALID_ENTITY"
+  | "INIT_FAILED"
+  | "READ_FAILED"
+  | "HAS_FAILED"
+  | "WRITE_FAILED"
+  | "REMOVE_FAILED"
+  | "REMOVE_ALL_FAILED"
+  | "KEYS_FAILED"
+  | "VALUES_FAILED"
+  | "COUNT_FAILED"
+  | "ADAPTER_METHOD_MISSING"
+  | "ADAPTER_FAILED"
+  | "ADAPTER_CONSTRUCTOR_FAILED"
+  | "INVALID_CONFIG"
+  | "INVALID_CANDLE_INTERVAL";
+
+/**
+ * Node's codes for arguments of the wrong type or value, which this package's functions throw
+ * (or reject with) as `TypeError` / `RangeError`, as Node's own functions do.
+ */
+export type ArgumentErrorCode = "ERR_INVALID_ARG_TYPE" | "ERR_INVALID_ARG_VALUE" | "ERR_OUT_OF_RANGE";
+
+/**
+ * An error of this package: its `code` is one of `PersistErrorCode`; `cause` is what failed
+ * underneath (a Node-style fs error with `code`, `errno`, `syscall`, `path`; or what a JS
+ * adapter threw).
+ */
+export interface PersistError<Code extends PersistErrorCode = PersistErrorCode> extends Error {
+  code: Code;
+  cause?: unknown;
+}
+
+/** Every `PersistErrorCode`, in a frozen array. */
+export declare const PERSIST_ERROR_CODES: readonly PersistErrorCode[];
+
+/**
+ * Whether `error` is an error of this package (with `code` given: one with that code).
+ *
+ * ```typescript
+ * try { await store.readValue("BTCUSDT"); }
+ * catch (error) { if (isPersistError(error, "ENTITY_NOT_FOUND")) { ... } else throw error; }
+ * ```
+ */
+export declare function isPersistError<Code extends PersistErrorCode = PersistErrorCode>(
+  error: unknown,
+  code?: Code,
+): error is PersistError<Code>;
 
 /** Instance type of `PersistBase`. */
 export type TPersistBase = InstanceType<typeof PersistBase>;
@@ -155,6 +209,9 @@ export declare class PersistBase {
   /**
    * @param entityName - Entity type identifier, the directory name under `baseDir`
    * @param baseDir - Base directory (default: `<cwd>/logs/data`)
+   *
+   * Arguments that are not strings throw what the reference's `path.join` throws: a
+   * `TypeError` with code `ERR_INVALID_ARG_TYPE` (`null` for `baseDir` is taken as absent).
    */
   constructor(entityName: string, baseDir?: string | undefined | null)
   /** Unique entity type identifier. */
@@ -199,7 +256,7 @@ export declare class PersistBase {
   getCount(): Promise<number>
 }
 
-/** r" Registry of partial profit/loss levels: `./dump/data/partial/<symbol>/levels.json`. */
+/** Registry of partial profit/loss levels: `./dump/data/partial/<symbol>/levels.json`. */
 export declare class PersistPartialUtils {
   constructor()
   /**
@@ -215,7 +272,7 @@ export declare class PersistPartialUtils {
   writePartialData(partialData: PartialData, symbol: string): Promise<void>
 }
 
-/** r" Registry of risk positions: `./dump/data/risk/<riskName>/positions.json`. */
+/** Registry of risk positions: `./dump/data/risk/<riskName>/positions.json`. */
 export declare class PersistRiskUtils {
   constructor()
   /**
@@ -231,7 +288,7 @@ export declare class PersistRiskUtils {
   writePositionData(riskRow: RiskData, riskName: string): Promise<void>
 }
 
-/** r" Registry of scheduled signals: `./dump/data/schedule/<strategyName>/<symbol>.json`. */
+/** Registry of scheduled signals: `./dump/data/schedule/<strategyName>/<symbol>.json`. */
 export declare class PersistScheduleUtils {
   constructor()
   /**
@@ -247,7 +304,7 @@ export declare class PersistScheduleUtils {
   writeScheduleData(scheduledSignalRow: IScheduledSignalRow | null, strategyName: string, symbol: string): Promise<void>
 }
 
-/** r" Registry of open signals: `./dump/data/signal/<strategyName>/<symbol>.json`. */
+/** Registry of open signals: `./dump/data/signal/<strategyName>/<symbol>.json`. */
 export declare class PersistSignalUtils {
   constructor()
   /**

@@ -1,9 +1,9 @@
 // The package's entry point: exactly the documented exports. `index.js` is the loader napi-rs
-// generates for the native binary; it also stamps a private `__napiBindingTarget` on what it
+// generates for the native binary, loaded through `binding.js` (which explains a missing binary); it also stamps a private `__napiBindingTarget` on what it
 // exports, which is no part of this API.
 "use strict";
 
-const binding = require("./index.js");
+const binding = require("./binding.js");
 
 exports.PersistBase = binding.PersistBase;
 exports.writeFileAtomic = binding.writeFileAtomic;
@@ -15,3 +15,8 @@ exports.PersistSignalUtils = binding.PersistSignalUtils;
 exports.PersistScheduleUtils = binding.PersistScheduleUtils;
 exports.PersistRiskUtils = binding.PersistRiskUtils;
 exports.PersistPartialUtils = binding.PersistPartialUtils;
+
+const errors = require("./errors.js");
+
+exports.PERSIST_ERROR_CODES = errors.PERSIST_ERROR_CODES;
+exports.isPersistError = errors.isPersistError;

@@ -12,6 +12,7 @@ import { tempDir } from "./helpers/tmp.mjs";
 
 const require = createRequire(import.meta.url);
 const DOCUMENTED = [
+  "PERSIST_ERROR_CODES",
   "PersistBase",
   "PersistPartialAdapter",
   "PersistPartialUtils",
@@ -21,6 +22,7 @@ const DOCUMENTED = [
   "PersistScheduleUtils",
   "PersistSignalAdapter",
   "PersistSignalUtils",
+  "isPersistError",
   "writeFileAtomic",
 ];
 

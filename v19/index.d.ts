@@ -5,7 +5,16 @@
 import { PersistBase } from "../index.js";
 
 export { PersistBase };
-export type { EntityId, IEntity, IPersistBase, TPersistBaseCtor } from "../index.js";
+export type {
+  ArgumentErrorCode,
+  EntityId,
+  IEntity,
+  IPersistBase,
+  PersistError,
+  PersistErrorCode,
+  TPersistBaseCtor,
+} from "../index.js";
+export { isPersistError, PERSIST_ERROR_CODES } from "../index.js";
 
 /** A value that may be returned as is or as a Promise: adapters may be sync or async. */
 type MaybePromise<T> = T | Promise<T>;

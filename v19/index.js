@@ -8,6 +8,7 @@ const { checkConfig, connect } = require("./bridge.js");
 const { Instances } = require("./instances.js");
 const { Adapters, REGISTRIES, Utils } = require("./utils.js");
 const { PersistBase } = require("./steps.js");
+const errors = require("../errors.js");
 
 const NAMES = REGISTRIES.map((row) => row.name);
 
@@ -42,6 +43,8 @@ function usePersistNative(bk, options = {}) {
 }
 
 exports.PersistBase = PersistBase;
+exports.PERSIST_ERROR_CODES = errors.PERSIST_ERROR_CODES;
+exports.isPersistError = errors.isPersistError;
 exports.usePersistNative = usePersistNative;
 exports.PersistSignalAdapter = Adapters.Signal;
 exports.PersistScheduleAdapter = Adapters.Schedule;

@@ -5,7 +5,7 @@
 // backtest-kit's own Instance makes, so overrides are honoured.
 "use strict";
 
-const binding = require("../index.js");
+const binding = require("../binding.js");
 
 const { PersistBase } = binding;
 

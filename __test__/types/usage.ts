@@ -8,7 +8,7 @@ import {
   type IPersistBase,
   type TPersistBase,
   type TPersistBaseCtor,
-} from "../../index.js";
+} from "@backtest-kit/persist";
 
 interface ISignalRow extends IEntity {
   id: string;
