@@ -1,24 +1,32 @@
-// Packaging as a user gets it: `npm pack`, then `npm install <tarball>` in a fresh project
-// beside backtest-kit@19.5.0. No prebuilt binary matches there, so the install builds from
-// source (sharing this repo's cargo target dir to stay quick); a script then writes through
-// this package and reads through backtest-kit's PersistBase, and the other way round.
+// Packaging as a user gets it, both ways a binary arrives:
+// - `npm pack`, then `npm install <tarball> --omit=optional` in a fresh project beside
+//   backtest-kit@19.5.0: no platform package, so the install script builds from source (sharing
+//   this repo's cargo target dir to stay quick); a script then writes through this package and
+//   reads through backtest-kit's PersistBase, and the other way round.
+// - the packed main and platform tarballs (`scripts/pack-platform.js`) installed with cargo and
+//   rustc hidden from PATH: the prebuilt binary loads and nothing is compiled; and with neither
+//   the platform package nor the install script, loading says what to install.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 import { tempDir } from "./helpers/tmp.mjs";
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+const { platformSuffix } = createRequire(import.meta.url)("../platform.js");
 
 test("npm pack, npm install <tarball> beside backtest-kit, then write and read through both", { timeout: 15 * 60_000 }, (t) => {
   const work = tempDir(t, "persist-pack");
   const packed = JSON.parse(execFileSync(npm, ["pack", "--json", "--pack-destination", work], { cwd: root, encoding: "utf8" }));
   const tarball = path.join(work, packed[0].filename);
   const shipped = packed[0].files.map((file) => file.path);
-  assert.ok(shipped.includes("index.js") && shipped.includes("index.d.ts") && shipped.includes("core/src/lib.rs"));
+  for (const file of ["index.js", "index.d.ts", "binding.js", "platform.js", "errors.js", "core/src/lib.rs", "LICENSE", "CHANGELOG.md", "examples/quick-start.mjs", "examples/demo/run.mjs"]) {
+    assert.ok(shipped.includes(file), `${file} is shipped`);
+  }
   assert.ok(!shipped.some((file) => file.endsWith(".node")), "the tarball carries sources, not a binary");
 
   const project = path.join(work, "app");
@@ -38,7 +46,7 @@ test("npm pack, npm install <tarball> beside backtest-kit, then write and read t
       overrides: { ...ourPackage.overrides, "di-singleton": "$di-singleton" },
     }),
   );
-  execFileSync(npm, ["install", "--no-audit", "--no-fund"], {
+  execFileSync(npm, ["install", "--no-audit", "--no-fund", "--omit=optional"], {
     cwd: project,
     stdio: ["ignore", "ignore", "inherit"],
     env: { ...process.env, CARGO_TARGET_DIR: path.join(root, "target") },
@@ -71,4 +79,120 @@ console.log(JSON.stringify({
     keys: ["BTCUSDT", "ETHUSDT"],
   });
   assert.equal(fs.readFileSync(path.join(project, "data/note.txt"), "utf8"), "ok");
+});
+
+/** PATH without the directories that hold cargo or rustc. */
+function pathWithoutRust() {
+  return process.env.PATH.split(path.delimiter)
+    .filter((dir) => !["cargo", "rustc"].some((tool) => fs.existsSync(path.join(dir, tool))))
+    .join(path.delimiter);
+}
+
+test("the packed main and platform tarballs install with cargo hidden, load the prebuilt binary and compile nothing", { timeout: 5 * 60_000 }, (t) => {
+  const suffix = platformSuffix();
+  if (!fs.existsSync(path.join(root, "npm", suffix))) {
+    t.skip(`no platform package is defined for ${suffix}`);
+    return;
+  }
+  const work = tempDir(t, "persist prebuilt");
+  const platformTarball = execFileSync(process.execPath, [path.join(root, "scripts/pack-platform.js"), "--out", work], { cwd: root, encoding: "utf8" }).trim();
+  const packed = JSON.parse(execFileSync(npm, ["pack", "--json", "--pack-destination", work], { cwd: root, encoding: "utf8" }));
+  const mainTarball = path.join(work, packed[0].filename);
+  const platformFiles = execFileSync("tar", ["-tzf", platformTarball], { encoding: "utf8" }).trim().split("\n").sort();
+  assert.deepEqual(platformFiles, ["package/README.md", `package/persist.${suffix}.node`, "package/package.json"].sort());
+
+  const project = path.join(work, "app");
+  fs.mkdirSync(project);
+  fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
+  const env = { ...process.env, PATH: pathWithoutRust(), CARGO_TARGET_DIR: path.join(work, "must-stay-absent") };
+  assert.throws(() => execFileSync("cargo", ["--version"], { env, stdio: "ignore" }), "cargo is hidden");
+  const started = process.hrtime.bigint();
+  execFileSync(npm, ["install", "--no-audit", "--no-fund", mainTarball, platformTarball], { cwd: project, env, stdio: ["ignore", "ignore", "inherit"] });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  t.diagnostic(`npm install of the two tarballs took ${seconds.toFixed(1)} s`);
+
+  const installed = path.join(project, "node_modules/@backtest-kit/persist");
+  assert.deepEqual(fs.readdirSync(installed).filter((name) => name.endsWith(".node")), [], "no binary was built into the package");
+  assert.equal(fs.existsSync(env.CARGO_TARGET_DIR), false, "cargo never ran");
+  fs.writeFileSync(
+    path.join(project, "main.mjs"),
+    `
+import { createRequire } from "node:module";
+import { PersistBase, isPersistError } from "@backtest-kit/persist";
+import { usePersistNative } from "@backtest-kit/persist/v19";
+const store = new PersistBase("signal", "./data");
+await store.waitForInit(true);
+await store.writeValue("BTCUSDT", { id: "a" });
+const missing = await store.readValue("ETHUSDT").catch((error) => error);
+console.log(JSON.stringify({
+  read: await store.readValue("BTCUSDT"),
+  guard: isPersistError(missing, "ENTITY_NOT_FOUND"),
+  v19: typeof usePersistNative,
+  binary: createRequire(import.meta.url).resolve("@backtest-kit/persist-${suffix}"),
+}));
+`,
+  );
+  const result = JSON.parse(execFileSync(process.execPath, ["main.mjs"], { cwd: project, env, encoding: "utf8" }).trim());
+  assert.deepEqual(result.read, { id: "a" });
+  assert.equal(result.guard, true);
+  assert.equal(result.v19, "function");
+  assert.ok(result.binary.includes(path.join("node_modules", "@backtest-kit", `persist-${suffix}`)), result.binary);
+
+  // The examples the README offers run from the installed copy.
+  execFileSync(process.execPath, [path.join(installed, "examples/quick-start.mjs")], { cwd: project, env, stdio: "ignore" });
+
+  // Install scripts blocked and no platform package: loading says what to do, not "npm has a bug".
+  const bare = path.join(work, "bare");
+  fs.mkdirSync(bare);
+  fs.writeFileSync(path.join(bare, "package.json"), JSON.stringify({ name: "bare", private: true }));
+  execFileSync(npm, ["install", "--no-audit", "--no-fund", "--ignore-scripts", "--omit=optional", mainTarball], { cwd: bare, env, stdio: ["ignore", "ignore", "inherit"] });
+  const script = `try { require("@backtest-kit/persist"); } catch (error) { console.log(JSON.stringify({ code: error.code, message: error.message })); }`;
+  const failure = JSON.parse(execFileSync(process.execPath, ["-e", script], { cwd: bare, env, encoding: "utf8" }).trim());
+  assert.equal(failure.code, "ERR_NATIVE_BINARY_MISSING");
+  assert.ok(failure.message.includes(`npm install @backtest-kit/persist-${suffix}@${packed[0].version}`), failure.message);
+  assert.ok(failure.message.includes("pnpm approve-builds"), failure.message);
+  assert.doesNotMatch(failure.message, /npm has a bug/);
+});
+
+test("the install script refuses to build without a toolchain, and says what is missing", (t) => {
+  const work = tempDir(t, "persist no toolchain");
+  // A copy of the package without .git, so the script behaves as in a user's node_modules.
+  for (const file of ["package.json", "platform.js", "Cargo.toml"]) fs.copyFileSync(path.join(root, file), path.join(work, file));
+  fs.mkdirSync(path.join(work, "scripts"));
+  fs.copyFileSync(path.join(root, "scripts/install.js"), path.join(work, "scripts/install.js"));
+  let failure;
+  try {
+    execFileSync(process.execPath, [path.join(work, "scripts/install.js")], { cwd: work, env: { ...process.env, PATH: pathWithoutRust() }, encoding: "utf8", stdio: "pipe" });
+  } catch (error) {
+    failure = error;
+  }
+  assert.ok(failure, "the script failed");
+  assert.equal(failure.status, 1);
+  assert.match(failure.stderr, /cargo and rustc >= 1\.88 are needed and were not found on PATH: install Rust from https:\/\/rustup\.rs/);
+  assert.match(failure.stderr, new RegExp(`or install the prebuilt package instead: npm install @backtest-kit/persist-${platformSuffix()}`));
+});
+
+test("every platform package is an optional dependency at the package's version, and the libc named matches the loader's", () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+  const platforms = fs.readdirSync(path.join(root, "npm")).sort();
+  assert.deepEqual(platforms, ["darwin-arm64", "darwin-x64", "linux-arm64-gnu", "linux-arm64-musl", "linux-x64-gnu", "linux-x64-musl", "win32-x64-msvc"]);
+  assert.deepEqual(Object.keys(manifest.optionalDependencies).sort(), platforms.map((platform) => `@backtest-kit/persist-${platform}`));
+  const loader = fs.readFileSync(path.join(root, "index.js"), "utf8");
+  for (const platform of platforms) {
+    const own = JSON.parse(fs.readFileSync(path.join(root, "npm", platform, "package.json"), "utf8"));
+    assert.equal(own.name, `@backtest-kit/persist-${platform}`);
+    assert.equal(own.version, manifest.version, platform);
+    assert.equal(manifest.optionalDependencies[own.name], manifest.version, platform);
+    assert.deepEqual(own.files, [`persist.${platform}.node`]);
+    if (platform.startsWith("linux-")) assert.deepEqual(own.libc, [platform.endsWith("-musl") ? "musl" : "glibc"]);
+    assert.ok(loader.includes(`require('${own.name}')`), `the generated loader looks for ${own.name}`);
+  }
+  // This machine's suffix is one the loader knows.
+  assert.ok(platforms.includes(platformSuffix()) || process.platform === "freebsd");
+});
+
+test("the declarations' doc comments are clean text (no raw-string residue of the Rust macros)", () => {
+  const declarations = fs.readFileSync(path.join(root, "index.d.ts"), "utf8");
+  assert.doesNotMatch(declarations, /\/\*\*\s*r"/);
+  assert.match(declarations, /\/\*\* Registry of open signals: /);
 });

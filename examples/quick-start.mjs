@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { PersistBase } from "../index.js";
+import { PersistBase } from "@backtest-kit/persist";
 
 const collect = async (iterable) => {
   const items = [];

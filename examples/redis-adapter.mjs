@@ -12,7 +12,7 @@ import {
   PersistRiskAdapter,
   PersistScheduleAdapter,
   PersistSignalAdapter,
-} from "../index.js";
+} from "@backtest-kit/persist";
 
 // One connection for every store in the process; it connects on first use.
 let client;

@@ -1,24 +1,22 @@
 #!/usr/bin/env node
-// Makes sure this package has a native binary for the running platform: a prebuilt one from
-// `@backtest-kit/persist-<platform>` when installed, otherwise one built from the bundled Rust
-// sources with cargo (release profile) and copied to `persist.<platform>.node`.
+// The install script. Most installs find the prebuilt binary: npm installs the platform package
+// `@backtest-kit/persist-<platform>` from optionalDependencies and this script returns at once.
+// Only where none fits (another platform, an install without optional dependencies) it builds
+// the binary from the bundled Rust sources, after checking that cargo, a recent enough rustc and
+// a C linker are there, and says so before the minute the build takes.
+//
+//   node scripts/install.js [--force]   (--force, or a git checkout: always build)
 "use strict";
 
-const { execFileSync } = require("node:child_process");
+const { execFileSync, spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
+const { platformSuffix } = require("../platform.js");
 
 const root = path.join(__dirname, "..");
 const crate = "backtest-persist-napi";
-
-function platformSuffix() {
-  const { platform, arch } = process;
-  if (platform === "linux") return `linux-${arch}-gnu`;
-  if (platform === "darwin") return `darwin-${arch}`;
-  if (platform === "win32") return `win32-${arch}-msvc`;
-  return `${platform}-${arch}`;
-}
+const say = (line) => console.error(`@backtest-kit/persist: ${line}`);
 
 function libraryName() {
   const base = crate.replace(/-/g, "_");
@@ -36,15 +34,65 @@ function hasPrebuilt(suffix) {
   }
 }
 
+/** The `rust-version` the workspace declares (the oldest rustc its dependencies build with). */
+function requiredRust() {
+  const manifest = fs.readFileSync(path.join(root, "Cargo.toml"), "utf8");
+  return manifest.match(/^rust-version\s*=\s*"([\d.]+)"/m)[1];
+}
+
+function olderThan(version, required) {
+  const [a, b] = [version, required].map((text) => text.split(".").map(Number));
+  for (let index = 0; index < 3; index++) {
+    if ((a[index] ?? 0) !== (b[index] ?? 0)) return (a[index] ?? 0) < (b[index] ?? 0);
+  }
+  return false;
+}
+
+/** What is missing to build from source, as lines telling what to install; empty when nothing. */
+function missingToolchain() {
+  const problems = [];
+  const rustc = spawnSync("rustc", ["--version"], { encoding: "utf8" });
+  const cargo = spawnSync("cargo", ["--version"], { encoding: "utf8" });
+  const required = requiredRust();
+  if (cargo.error || rustc.error) {
+    problems.push(`cargo and rustc >= ${required} are needed and were not found on PATH: install Rust from https://rustup.rs`);
+  } else {
+    const version = rustc.stdout.match(/rustc (\d+\.\d+\.\d+)/)?.[1];
+    if (version && olderThan(version, required)) {
+      problems.push(`rustc ${version} is too old: ${required} or later is needed (rustup update stable)`);
+    }
+  }
+  if (process.platform !== "win32") {
+    const linker = spawnSync("cc", ["--version"], { encoding: "utf8" });
+    if (linker.error) {
+      const how = process.platform === "darwin" ? "xcode-select --install" : "apt-get install build-essential, apk add build-base, ...";
+      problems.push(`a C linker (cc) is needed and was not found on PATH (${how})`);
+    }
+  }
+  return problems;
+}
+
 function main() {
   const suffix = platformSuffix();
-  const force = process.argv.includes("--force") || fs.existsSync(path.join(root, ".git"));
+  const checkout = fs.existsSync(path.join(root, ".git"));
+  const force = process.argv.includes("--force") || checkout;
   if (!force && hasPrebuilt(suffix)) {
     return;
   }
+  if (!checkout) {
+    say(`no prebuilt binary for ${suffix} (@backtest-kit/persist-${suffix} is not installed); building it from source.`);
+  }
+  const problems = missingToolchain();
+  if (problems.length > 0) {
+    say(`cannot build the native binary for ${suffix} from source:`);
+    for (const problem of problems) say(`  - ${problem}`);
+    say(`or install the prebuilt package instead: npm install @backtest-kit/persist-${suffix}`);
+    process.exit(1);
+  }
   // Inside a user's node_modules the build tree goes to a temp folder and is removed after.
-  const ownTarget = !process.env.CARGO_TARGET_DIR && !fs.existsSync(path.join(root, ".git"));
+  const ownTarget = !process.env.CARGO_TARGET_DIR && !checkout;
   const targetDir = process.env.CARGO_TARGET_DIR || (ownTarget ? fs.mkdtempSync(path.join(os.tmpdir(), "persist-build-")) : path.join(root, "target"));
+  if (!checkout) say("cargo build --release (about a minute on two cores; npm shows this output with --foreground-scripts)");
   try {
     execFileSync("cargo", ["build", "--release", "--locked", "-p", crate], {
       cwd: root,
@@ -52,9 +100,7 @@ function main() {
       env: { ...process.env, CARGO_TARGET_DIR: targetDir },
     });
   } catch (error) {
-    const reason = error.code === "ENOENT" ? "cargo was not found on PATH" : `cargo build failed (${error.message})`;
-    console.error(`@backtest-kit/persist: no prebuilt binary for ${suffix} and building from source failed: ${reason}.`);
-    console.error("Install Rust (https://rustup.rs) and run `npm rebuild @backtest-kit/persist`.");
+    say(`cargo build failed for ${suffix} (${error.message}); the output above says why.`);
     process.exit(1);
   }
   fs.copyFileSync(path.join(targetDir, "release", libraryName()), path.join(root, `persist.${suffix}.node`));

@@ -8,7 +8,7 @@ import {
   PersistRiskAdapter,
   PersistScheduleAdapter,
   PersistSignalAdapter,
-} from "../../index.js";
+} from "@backtest-kit/persist";
 
 export const STRATEGIES = ["trend", "meanrev"];
 export const SYMBOLS = ["BTCUSDT", "ETHUSDT", "SOLUSDT"];
