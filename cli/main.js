@@ -1,0 +1,391 @@
+// `backtest-persist <command>`: inspect, verify, migrate, export and import persisted bot state.
+// Exit codes: 0 done (nothing wrong); 1 something is wrong or was refused (corrupt documents, a
+// conflicting destination), nothing changed; 2 bad usage or input (an unknown option, a missing
+// directory, a server URL, a malformed NDJSON line), nothing changed; 3 a write failed while
+// applying (what was written stays; running the command again resumes).
+"use strict";
+
+const fs = require("node:fs");
+const path = require("node:path");
+const readline = require("node:readline");
+const { parseArgs } = require("node:util");
+const { checkDestinationRoot, checkRoot, dirOf, readDocument, scan, usage } = require("./tree.js");
+const { apply, checkDestination, classify } = require("./plan.js");
+const { toV19 } = require("./layout.js");
+
+const COMMON = { json: { type: "boolean" }, help: { type: "boolean", short: "h" } };
+
+const COMMANDS = {
+  inspect: {
+    summary: "what is stored: registries, entity directories, document counts, sizes, newest writes",
+    usage: "backtest-persist inspect [root] [--json]",
+    details: [
+      "root      the directory backtest-kit persists into (default: ./dump)",
+      "--json    one JSON object on stdout instead of the tree",
+      "Quarantined documents (.quarantine/) and temp files of writes (.tmp-*) are called out.",
+    ],
+    options: {},
+    run: inspect,
+  },
+  verify: {
+    summary: "checks that every document parses; exit 1 when anything is wrong; changes nothing",
+    usage: "backtest-persist verify [root] [--json]",
+    details: [
+      "Lists each corrupt document, each quarantined file and each stale temp file (older than",
+      "120 s: a crashed write). Temp files younger than that may be a write in progress and are",
+      "listed without failing the check.",
+    ],
+    options: {},
+    run: verify,
+  },
+  migrate: {
+    summary: "copies every document from one tree to another; a dry run unless --apply",
+    usage: "backtest-persist migrate --from <root> --to <root> [--layout v19 --exchange <name> [--strategy <name>]] [--apply] [--overwrite] [--json]",
+    details: [
+      "--from, --to   the source and destination roots (directories; the destination may not exist yet)",
+      "--layout v19   maps the December-2025 layout onto backtest-kit 19.5.0's: signal, schedule,",
+      "               risk and partial paths gain the exchange (--exchange), partial levels are split",
+      "               per signal under the strategy (--strategy); other documents are copied as they are",
+      "--apply        writes (durably); without it, prints what would be written",
+      "--overwrite    replaces destination documents holding a different value (refused otherwise)",
+      "Never changes the source. Documents already holding the same value are skipped, so an",
+      "interrupted run is resumed by running it again. A corrupt source document stops the run.",
+    ],
+    options: {
+      from: { type: "string" },
+      to: { type: "string" },
+      layout: { type: "string" },
+      exchange: { type: "string" },
+      strategy: { type: "string" },
+      apply: { type: "boolean" },
+      overwrite: { type: "boolean" },
+    },
+    run: migrate,
+  },
+  export: {
+    summary: "writes every document as NDJSON lines {\"path\", \"document\"}",
+    usage: "backtest-persist export [root] [--out <file>]",
+    details: [
+      "--out    the NDJSON file to write (default: stdout)",
+      "Streamed one document at a time. A corrupt document is not exported: it is named on stderr",
+      "and the exit code is 1.",
+    ],
+    options: { out: { type: "string" } },
+    run: exportCommand,
+  },
+  import: {
+    summary: "writes the documents of an NDJSON export into a tree; a dry run unless --apply",
+    usage: "backtest-persist import <file | -> --to <root> [--apply] [--overwrite] [--json]",
+    details: [
+      "file           an NDJSON export (- for stdin)",
+      "--to           the destination root (may not exist yet)",
+      "--apply, --overwrite   as for migrate. Every line is checked before anything is written.",
+    ],
+    options: { to: { type: "string" }, apply: { type: "boolean" }, overwrite: { type: "boolean" } },
+    run: importCommand,
+  },
+};
+
+function helpText(name) {
+  if (!name) {
+    const lines = ["usage: backtest-persist <command> [options]", "", "commands:"];
+    for (const [command, spec] of Object.entries(COMMANDS)) lines.push(`  ${command.padEnd(8)} ${spec.summary}`);
+    lines.push("", "backtest-persist <command> --help shows a command's options.");
+    lines.push("exit codes: 0 done, 1 something wrong or refused, 2 bad usage or input, 3 a write failed");
+    return lines.join("\n");
+  }
+  const spec = COMMANDS[name];
+  return [`usage: ${spec.usage}`, "", spec.summary, "", ...spec.details.map((line) => `  ${line}`)].join("\n");
+}
+
+/** A progress bar on stderr when it is a terminal (and --json is off); otherwise nothing. */
+function progress(io, total, label) {
+  if (!io.stderr.isTTY || io.json || total < 2) return { tick() {}, stop() {} };
+  const { SingleBar, Presets } = require("cli-progress");
+  const bar = new SingleBar({ format: `${label} [{bar}] {value}/{total}`, stream: io.stderr, clearOnComplete: true }, Presets.shades_classic);
+  bar.start(total, 0);
+  return { tick: () => bar.increment(), stop: () => bar.stop() };
+}
+
+function formatBytes(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+const iso = (ms) => (ms === null ? null : new Date(ms).toISOString());
+
+/** The registry a path belongs to: `data/signal`, `memory`, ... (the first two segments under `data/`). */
+function registryOf(relative) {
+  const segments = relative.split("/");
+  return segments[0] === "data" && segments.length > 2 ? `data/${segments[1]}` : segments.length > 1 ? segments[0] : ".";
+}
+
+function summarize(found) {
+  const directories = new Map();
+  for (const doc of found.documents) {
+    const dir = dirOf(doc.path);
+    const entry = directories.get(dir) ?? { path: dir, registry: registryOf(doc.path), documents: 0, bytes: 0, newest: 0 };
+    entry.documents++;
+    entry.bytes += doc.bytes;
+    entry.newest = Math.max(entry.newest, doc.modified);
+    directories.set(dir, entry);
+  }
+  const registries = new Map();
+  for (const dir of directories.values()) {
+    const entry = registries.get(dir.registry) ?? { name: dir.registry, directories: 0, documents: 0, bytes: 0, newest: 0 };
+    entry.directories++;
+    entry.documents += dir.documents;
+    entry.bytes += dir.bytes;
+    entry.newest = Math.max(entry.newest, dir.newest);
+    registries.set(dir.registry, entry);
+  }
+  const sorted = (map) => [...map.values()].sort((a, b) => ((a.path ?? a.name) < (b.path ?? b.name) ? -1 : 1));
+  return { registries: sorted(registries), directories: sorted(directories) };
+}
+
+async function inspect(io, values, positionals) {
+  const root = positionals[0] ?? "dump";
+  checkRoot(root);
+  const found = scan(root);
+  const { registries, directories } = summarize(found);
+  const report = {
+    root: path.resolve(root),
+    documents: found.documents.length,
+    bytes: found.documents.reduce((sum, doc) => sum + doc.bytes, 0),
+    registries: registries.map((r) => ({ ...r, newest: iso(r.newest) })),
+    directories: directories.map((d) => ({ ...d, newest: iso(d.newest) })),
+    quarantined: found.quarantined.map((f) => ({ path: f.path, bytes: f.bytes, modified: iso(f.modified) })),
+    temp: found.temp.map((f) => ({ path: f.path, bytes: f.bytes, modified: iso(f.modified), stale: f.stale })),
+  };
+  if (values.json) return io.out(JSON.stringify(report, null, 2)), 0;
+  io.out(`${report.root}: ${report.documents} documents, ${formatBytes(report.bytes)}`);
+  for (const registry of registries) {
+    io.out(`${registry.name}  ${registry.directories} directories, ${registry.documents} documents, ${formatBytes(registry.bytes)}, newest ${iso(registry.newest)}`);
+    for (const dir of directories.filter((d) => d.registry === registry.name)) {
+      io.out(`  ${dir.path}  ${dir.documents} documents, ${formatBytes(dir.bytes)}, newest ${iso(dir.newest)}`);
+    }
+  }
+  for (const file of report.quarantined) io.out(`quarantined: ${file.path} (${formatBytes(file.bytes)}, ${file.modified})`);
+  for (const file of report.temp) io.out(`temp file of ${file.stale ? "a crashed write" : "a write in progress"}: ${file.path}`);
+  return 0;
+}
+
+async function verify(io, values, positionals) {
+  const root = positionals[0] ?? "dump";
+  checkRoot(root);
+  const found = scan(root);
+  const corrupt = [];
+  const bar = progress(io, found.documents.length, "verify");
+  for (const doc of found.documents) {
+    const read = readDocument(root, doc.path);
+    if (read.error) corrupt.push({ path: doc.path, reason: read.error });
+    bar.tick();
+  }
+  bar.stop();
+  const stale = found.temp.filter((f) => f.stale).map((f) => f.path);
+  const inProgress = found.temp.filter((f) => !f.stale).map((f) => f.path);
+  const quarantined = found.quarantined.map((f) => f.path);
+  const ok = corrupt.length === 0 && stale.length === 0 && quarantined.length === 0;
+  if (values.json) {
+    io.out(JSON.stringify({ root: path.resolve(root), ok, documents: found.documents.length, corrupt, quarantined, staleTemp: stale, tempInProgress: inProgress }, null, 2));
+  } else {
+    for (const doc of corrupt) io.out(`corrupt: ${doc.path}: ${doc.reason}`);
+    for (const file of quarantined) io.out(`quarantined: ${file}`);
+    for (const file of stale) io.out(`stale temp file (a crashed write): ${file}`);
+    for (const file of inProgress) io.out(`temp file younger than 120 s (a write in progress?): ${file}`);
+    io.out(ok ? `ok: ${found.documents.length} documents parse` : `${corrupt.length} corrupt, ${quarantined.length} quarantined, ${stale.length} stale temp files`);
+  }
+  return ok ? 0 : 1;
+}
+
+/** Prints a plan (dry run) or applies it; the shared tail of migrate and import. */
+async function finish(io, values, destination, entries, refused) {
+  const { writes, same, conflicts } = refused.length > 0 ? { writes: [], same: [], conflicts: [] } : classify(entries, destination, values);
+  const problems = [...refused, ...conflicts.map((c) => c.reason)];
+  const report = {
+    to: path.resolve(destination),
+    applied: false,
+    write: writes.map((w) => ({ from: w.from, to: w.to, overwrites: Boolean(w.overwrites) })),
+    alreadyThere: same.length,
+    refused: problems,
+  };
+  if (problems.length > 0) {
+    if (values.json) io.out(JSON.stringify(report, null, 2));
+    for (const problem of problems) io.err(`refused: ${problem}`);
+    io.err("nothing was written");
+    return 1;
+  }
+  if (values.apply) {
+    const bar = progress(io, writes.length, "write");
+    try {
+      await apply(writes, destination, () => bar.tick());
+    } catch (error) {
+      bar.stop();
+      io.err(`write failed: ${error.message}; the documents written so far stay, and running the command again resumes`);
+      return 3;
+    }
+    bar.stop();
+    report.applied = true;
+  }
+  if (values.json) {
+    io.out(JSON.stringify(report, null, 2));
+  } else {
+    for (const w of report.write) io.out(`${values.apply ? "wrote" : "would write"} ${w.to}${w.from && w.from !== w.to ? ` (from ${w.from})` : ""}${w.overwrites ? " (replacing a different value)" : ""}`);
+    io.out(`${writes.length} ${values.apply ? "written" : "to write"}, ${same.length} already there${values.apply ? "" : "; dry run: pass --apply to write"}`);
+  }
+  return 0;
+}
+
+function isInside(child, parent) {
+  const relative = path.relative(parent, child);
+  return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
+}
+
+async function migrate(io, values) {
+  if (!values.from || !values.to) throw usage("migrate needs --from <root> and --to <root>");
+  if (values.layout !== undefined && values.layout !== "v19") throw usage(`--layout ${values.layout}: the one layout mapping is v19 (December 2025 to backtest-kit 19.5.0)`);
+  if ((values.exchange || values.strategy) && values.layout !== "v19") throw usage("--exchange and --strategy apply to --layout v19");
+  checkRoot(values.from, "--from");
+  checkDestinationRoot(values.to);
+  const from = fs.realpathSync(values.from);
+  const to = path.resolve(values.to);
+  if (isInside(to, from) || isInside(from, to)) throw usage("--from and --to must be separate trees (neither inside the other)");
+  for (const name of ["exchange", "strategy"]) {
+    if (values[name] !== undefined && (values[name] === "" || /[/\\\0]/.test(values[name]))) throw usage(`--${name} must be a plain name`);
+  }
+  const found = scan(from);
+  const entries = [];
+  const refused = [];
+  const bar = progress(io, found.documents.length, "read");
+  for (const doc of found.documents) {
+    const read = readDocument(from, doc.path);
+    bar.tick();
+    if (read.error) {
+      refused.push(`${doc.path} is corrupt (${read.error}); fix or remove it at the source first`);
+      continue;
+    }
+    const mapped = values.layout === "v19" ? toV19(doc.path, read.text, read.value, values) : null;
+    if (mapped?.refused) {
+      refused.push(mapped.refused);
+      continue;
+    }
+    for (const target of mapped ?? [{ to: doc.path, text: read.text }]) {
+      const invalid = checkDestination(target.to);
+      if (invalid) refused.push(`${doc.path}: ${invalid}`);
+      else entries.push({ from: doc.path, to: target.to, text: target.text });
+    }
+  }
+  bar.stop();
+  return finish(io, values, to, entries, refused);
+}
+
+async function exportCommand(io, values, positionals) {
+  const root = positionals[0] ?? "dump";
+  checkRoot(root);
+  const found = scan(root);
+  const out = values.out ? fs.createWriteStream(values.out, { flags: "wx" }) : io.stdout;
+  const opened = values.out ? new Promise((resolve, reject) => out.once("open", resolve).once("error", reject)) : Promise.resolve();
+  await opened.catch((error) => {
+    throw usage(`--out ${values.out}: ${error.code === "EEXIST" ? "already exists" : error.message}`);
+  });
+  let corrupt = 0;
+  const bar = progress(io, found.documents.length, "export");
+  for (const doc of found.documents) {
+    const read = readDocument(root, doc.path);
+    bar.tick();
+    if (read.error) {
+      corrupt++;
+      io.err(`not exported, corrupt: ${doc.path}: ${read.error}`);
+      continue;
+    }
+    const line = `${JSON.stringify({ path: doc.path, document: read.value })}\n`;
+    if (!out.write(line)) await new Promise((resolve) => out.once("drain", resolve));
+  }
+  bar.stop();
+  if (values.out) {
+    await new Promise((resolve, reject) => out.end((error) => (error ? reject(error) : resolve())));
+    const fd = fs.openSync(values.out, "r");
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+  }
+  io.err(`exported ${found.documents.length - corrupt} documents${corrupt ? `, ${corrupt} corrupt left out` : ""}`);
+  return corrupt ? 1 : 0;
+}
+
+async function importCommand(io, values, positionals) {
+  const source = positionals[0];
+  if (!source || !values.to) throw usage("import needs an NDJSON file (or - for stdin) and --to <root>");
+  checkDestinationRoot(values.to);
+  let input;
+  if (source === "-") input = io.stdin;
+  else {
+    if (!fs.existsSync(source)) throw usage(`${source}: no such file`);
+    input = fs.createReadStream(source, "utf8");
+  }
+  const entries = [];
+  const bad = [];
+  let number = 0;
+  for await (const line of readline.createInterface({ input, crlfDelay: Infinity })) {
+    number++;
+    if (line.trim() === "") continue;
+    let row;
+    try {
+      row = JSON.parse(line);
+    } catch (error) {
+      bad.push(`line ${number}: not JSON (${error.message})`);
+      continue;
+    }
+    if (row === null || typeof row !== "object" || typeof row.path !== "string" || !("document" in row)) {
+      bad.push(`line ${number}: expected {"path": "...", "document": ...}`);
+      continue;
+    }
+    const invalid = checkDestination(row.path);
+    if (invalid) bad.push(`line ${number}: ${invalid}`);
+    else entries.push({ from: `line ${number}`, to: row.path, text: JSON.stringify(row.document) });
+  }
+  if (bad.length > 0) {
+    for (const problem of bad) io.err(`bad input: ${problem}`);
+    io.err("nothing was written");
+    return 2;
+  }
+  return finish(io, values, path.resolve(values.to), entries, []);
+}
+
+/** Runs the CLI with `argv` (without node and the script); resolves to the exit code. */
+async function main(argv, io) {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.out(helpText(rest[0] && COMMANDS[rest[0]] ? rest[0] : undefined));
+    return name === undefined ? 2 : 0;
+  }
+  const spec = COMMANDS[name];
+  if (!spec) {
+    io.err(`unknown command ${JSON.stringify(name)}\n\n${helpText()}`);
+    return 2;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: { ...COMMON, ...spec.options }, allowPositionals: true, strict: true });
+  } catch (error) {
+    io.err(`${error.message}\n\n${helpText(name)}`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    io.out(helpText(name));
+    return 0;
+  }
+  io.json = Boolean(parsed.values.json);
+  try {
+    return await spec.run(io, parsed.values, parsed.positionals);
+  } catch (error) {
+    if (error.exitCode) {
+      io.err(error.message);
+      return error.exitCode;
+    }
+    io.err(`failed: ${error.message}`);
+    return 3;
+  }
+}
+
+module.exports = { main };

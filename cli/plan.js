@@ -1,0 +1,90 @@
+// What `migrate` and `import` would write, and writing it. A plan is a list of
+// `{ from, to, text }` (a source path or NDJSON line, a destination path relative to the
+// destination root, the exact document text). Planning checks everything before anything is
+// written: collisions between sources, destination documents holding a different value, corrupt
+// sources. Applying writes each document durably (this package's writeFileAtomic: temp file,
+// fsync, rename, directory fsync; new directories fsynced into their parents), never deletes, and
+// skips documents already holding the planned text, so an interrupted run is resumed by
+// running it again.
+"use strict";
+
+const fs = require("node:fs");
+const path = require("node:path");
+const { writeFileAtomic } = require("../main.js");
+
+/** Checks a destination path: relative, `/`-separated plain names, ending in `.json`. */
+function checkDestination(relative) {
+  const segments = relative.split("/");
+  const bad = segments.find((segment) => segment === "" || segment === "." || segment === ".." || /[\\\0]/.test(segment) || segment.startsWith(".tmp-") || segment === ".quarantine");
+  if (bad !== undefined || !relative.endsWith(".json") || path.isAbsolute(relative)) {
+    return `path ${JSON.stringify(relative)} is not a relative path of plain names ending in .json`;
+  }
+  return null;
+}
+
+/**
+ * Sorts `entries` into what to write, what is already there, and what is refused:
+ * `{ writes, same, conflicts }`. A conflict is two entries for one destination with different
+ * texts, or a destination holding a different text (unless `overwrite`).
+ */
+function classify(entries, destinationRoot, { overwrite = false } = {}) {
+  const writes = [];
+  const same = [];
+  const conflicts = [];
+  const byDestination = new Map();
+  for (const entry of entries) {
+    const earlier = byDestination.get(entry.to);
+    if (earlier) {
+      if (earlier.text !== entry.text) conflicts.push({ ...entry, reason: `${earlier.from} and ${entry.from} both map to ${entry.to} with different values` });
+      continue;
+    }
+    byDestination.set(entry.to, entry);
+    let existing = null;
+    try {
+      existing = fs.readFileSync(path.join(destinationRoot, entry.to), "utf8");
+    } catch (error) {
+      if (error.code !== "ENOENT") throw error;
+    }
+    if (existing === null) writes.push(entry);
+    else if (existing === entry.text) same.push(entry);
+    else if (overwrite) writes.push({ ...entry, overwrites: true });
+    else conflicts.push({ ...entry, reason: `${entry.to} already holds a different value (--overwrite replaces it)` });
+  }
+  return { writes, same, conflicts };
+}
+
+/** Creates `directory` and its missing parents, each made durable in its parent. */
+function makeDirectoryDurably(directory) {
+  const missing = [];
+  for (let at = directory; !fs.existsSync(at); at = path.dirname(at)) missing.unshift(at);
+  for (const dir of missing) {
+    try {
+      fs.mkdirSync(dir);
+    } catch (error) {
+      if (error.code !== "EEXIST") throw error;
+    }
+    syncDirectory(path.dirname(dir));
+  }
+}
+
+function syncDirectory(dir) {
+  if (process.platform === "win32") return;
+  const fd = fs.openSync(dir, "r");
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Writes every planned document durably; `onWritten()` after each. */
+async function apply(writes, destinationRoot, onWritten = () => {}) {
+  for (const entry of writes) {
+    const file = path.join(destinationRoot, entry.to);
+    makeDirectoryDurably(path.dirname(file));
+    await writeFileAtomic(file, entry.text);
+    onWritten(entry);
+  }
+}
+
+module.exports = { apply, checkDestination, classify };
