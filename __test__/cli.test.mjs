@@ -341,3 +341,36 @@ test("progress bars are drawn on a terminal only", async (t) => {
   assert.equal(terminal.status, 0, terminal.stderr);
   assert.match(terminal.stdout, /verify \[[^\]]*\] \d+\/50/);
 });
+
+test("migrate killed mid-apply leaves only whole documents, and running it again completes the copy", async (t) => {
+  const dir = tempDir(t, "cli kill");
+  const from = path.join(dir, "dump");
+  const to = path.join(dir, "copy");
+  const logs = path.join(from, "data/log/log");
+  fs.mkdirSync(logs, { recursive: true });
+  for (let index = 0; index < 400; index++) fs.writeFileSync(path.join(logs, `${index}.json`), JSON.stringify({ id: index, text: "x".repeat(200) }));
+  const { spawn } = await import("node:child_process");
+  const child = spawn(process.execPath, [bin, "migrate", "--from", from, "--to", to, "--apply"], { stdio: "ignore" });
+  const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  // Kill it once some documents, not all, are written.
+  for (let waited = 0; ; waited += 5) {
+    const written = fs.existsSync(path.join(to, "data/log/log")) ? fs.readdirSync(path.join(to, "data/log/log")).length : 0;
+    if (written >= 20 || waited > 60_000) break;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  child.kill("SIGKILL");
+  const { signal } = await exited;
+  const partial = filesUnder(to);
+  const count = Object.keys(partial).filter((file) => !path.basename(file).startsWith(".tmp-")).length;
+  t.diagnostic(`killed (${signal}) after ${count} of 400 documents`);
+  for (const [file, text] of Object.entries(partial)) {
+    if (path.basename(file).startsWith(".tmp-")) continue;
+    assert.deepEqual(JSON.parse(text), JSON.parse(fs.readFileSync(path.join(from, file), "utf8")), file);
+  }
+  assert.ok(signal === "SIGKILL" ? count < 400 : true);
+  const resumed = await cli(["migrate", "--from", from, "--to", to, "--apply"]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stdout, new RegExp(`${400 - count} written, ${count} already there`));
+  const copied = Object.fromEntries(Object.entries(filesUnder(to)).filter(([file]) => !path.basename(file).startsWith(".tmp-")));
+  assert.deepEqual(copied, filesUnder(from));
+});

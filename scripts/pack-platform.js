@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Packs this machine's platform package, `@backtest-kit/persist-<platform>`: copies the release
-// binary `persist.<platform>.node` (built by `npm install` or `npm run build`, stripped by the
-// release profile) into `npm/<platform>/` and runs `npm pack` there. Prints the tarball's path.
+// Builds and packs this machine's platform package, `@backtest-kit/persist-<platform>`: copies the
+// release binary `persist.<platform>.node` (built by `npm install` or `npm run build`, and built
+// here with cargo when it is missing; stripped by the release profile) into `npm/<platform>/`
+// and runs `npm pack` there. Prints the tarball's path.
 //
 //   node scripts/pack-platform.js [--out <dir>]
 //
@@ -27,8 +28,7 @@ function main() {
     process.exit(1);
   }
   if (!fs.existsSync(binary)) {
-    console.error(`pack-platform: ${file} does not exist; run \`npm run build\` first`);
-    process.exit(1);
+    execFileSync(process.execPath, [path.join(__dirname, "install.js"), "--force"], { cwd: root, stdio: ["ignore", 2, 2] });
   }
   const { version } = require("../package.json");
   const manifest = JSON.parse(fs.readFileSync(path.join(packageDir, "package.json"), "utf8"));
