@@ -196,3 +196,14 @@ test("the declarations' doc comments are clean text (no raw-string residue of th
   assert.doesNotMatch(declarations, /\/\*\*\s*r"/);
   assert.match(declarations, /\/\*\* Registry of open signals: /);
 });
+
+test("the libc is detected: a process report without a glibc version names the musl binary", () => {
+  const probe = (glibc) => `
+    process.report.getReport = () => ({ header: ${glibc ? '{ glibcVersionRuntime: "2.36" }' : "{}"} });
+    Object.defineProperty(process, "platform", { value: "linux" });
+    console.log(require(${JSON.stringify(path.join(root, "platform.js"))}).platformSuffix());
+  `;
+  const run = (glibc) => execFileSync(process.execPath, ["-e", probe(glibc)], { encoding: "utf8" }).trim();
+  assert.equal(run(false), `linux-${process.arch}-musl`);
+  assert.equal(run(true), `linux-${process.arch}-gnu`);
+});
