@@ -34,6 +34,13 @@ pub fn adapter_queue() -> &'static KeyedQueue {
     QUEUE.get_or_init(KeyedQueue::default)
 }
 
+/// The queue of server stores' operations (Redis), keyed by server and logical document path.
+#[cfg(feature = "redis")]
+pub fn server_queue() -> &'static KeyedQueue {
+    static QUEUE: OnceLock<KeyedQueue> = OnceLock::new();
+    QUEUE.get_or_init(KeyedQueue::default)
+}
+
 #[derive(Default)]
 pub struct KeyedQueue {
     state: Mutex<QueueState>,

@@ -4,9 +4,13 @@
 //! `Send`-ness: the file store's run on the thread pool, a JS adapter's on the JS thread.
 
 mod file;
+#[cfg(feature = "redis")]
+mod redis;
 
 use std::future::Future;
 
+#[cfg(feature = "redis")]
+pub use self::redis::{redact_url, RedisStore};
 pub use file::{resolve, FileStore, ImmediateWrite, PlannedWrite, MAX_CONCURRENT_FILE_TASKS, MAX_STRING_LENGTH};
 
 use crate::error::Result;

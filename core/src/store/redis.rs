@@ -1,0 +1,364 @@
+//! The Redis store: the documents of one namespace in one Redis hash, named by the store's
+//! logical directory (`<baseDir>/<entityName>`, lexically normalised, exactly the path the file
+//! store would use), one field per entity id holding the exact JSON text. So data moves between
+//! the file store and Redis without renaming, and `HSET`/`HGET` make every document whole: a
+//! reader sees one write or another, never a mix.
+//!
+//! Order: operations on one key take their turn when called (the process-wide server queue,
+//! keyed by server and key), so writes land in call order within a process; across processes
+//! the last write to reach the server wins. A resolved write is one the server acknowledged;
+//! with `appendonly yes` and `appendfsync always` the server acknowledges only after its AOF is
+//! fsynced. `?wait=<n>` in the URL adds `WAIT n` after each write, so it resolves only once `n`
+//! replicas have it.
+//!
+//! The connection is a [`redis::aio::ConnectionManager`]: one multiplexed connection shared by
+//! every store of the URL, reconnected with bounded exponential backoff after the server goes
+//! away. Calls in flight when it drops fail with a clear error; later calls go out on the new
+//! connection, without restarting the process.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tokio::sync::OnceCell;
+
+use super::{InitReport, Store};
+use crate::error::{Cause, PersistError, Result};
+use crate::id::{invalid_entity_id, invalid_entity_name};
+use crate::key_order::sort_keys;
+use crate::order::server_queue;
+
+/// How long a connection attempt or a reply may take before the call fails with `STORE_TIMEOUT`.
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
+const CONNECTION_TIMEOUT: Duration = Duration::from_secs(5);
+/// Reconnection attempts after the connection drops, spaced 100 ms, 200 ms, ... up to 2 s.
+const RECONNECT_RETRIES: usize = 6;
+
+/// A Redis server as the stores of one URL share it.
+struct Server {
+    /// The URL with its password replaced by `***`, for messages.
+    shown: String,
+    /// What names the server in the write order: scheme, host, port, database.
+    identity: String,
+    client: redis::Client,
+    /// Replicas a write waits for (`?wait=<n>`), and how long (`?wait_timeout_ms=`).
+    wait: Option<(u32, u64)>,
+    connection: OnceCell<ConnectionManager>,
+}
+
+/// The servers of this process, by URL: every store of one URL shares one connection.
+fn servers() -> &'static Mutex<HashMap<String, Arc<Server>>> {
+    static SERVERS: OnceLock<Mutex<HashMap<String, Arc<Server>>>> = OnceLock::new();
+    SERVERS.get_or_init(Default::default)
+}
+
+/// A URL with the password (if any) replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Server {
+    fn for_url(url: &str) -> std::result::Result<Arc<Server>, String> {
+        let mut known = servers().lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(server) = known.get(url) {
+            return Ok(server.clone());
+        }
+        let shown = redact_url(url);
+        let parsed = url::Url::parse(url).map_err(|error| format!("{shown} is not a URL: {error}"))?;
+        let mut wait = None;
+        let mut wait_timeout = 1_000;
+        for (name, value) in parsed.query_pairs() {
+            let number = value.parse::<u64>().map_err(|_| format!("{shown}: {name} must be a whole number"))?;
+            match &*name {
+                "wait" => wait = Some(u32::try_from(number).map_err(|_| format!("{shown}: wait is too large"))?),
+                "wait_timeout_ms" => wait_timeout = number,
+                _ => return Err(format!("{shown}: unknown option {name} (wait, wait_timeout_ms)")),
+            }
+        }
+        let mut bare = parsed.clone();
+        bare.set_query(None);
+        let client = redis::Client::open(bare.as_str()).map_err(|error| format!("{shown}: {error}"))?;
+        let info = client.get_connection_info();
+        let identity = format!("{}/{}", info.addr(), info.redis_settings().db());
+        let server = Arc::new(Server {
+            shown,
+            identity,
+            client,
+            wait: wait.map(|replicas| (replicas, wait_timeout)),
+            connection: OnceCell::new(),
+        });
+        known.insert(url.to_string(), server.clone());
+        Ok(server)
+    }
+
+    /// The shared connection, made on first use (a failure is retried by the next call).
+    async fn connection(&self) -> std::result::Result<ConnectionManager, Cause> {
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(CONNECTION_TIMEOUT))
+            .set_response_timeout(Some(RESPONSE_TIMEOUT))
+            .set_number_of_retries(RECONNECT_RETRIES)
+            .set_min_delay(Duration::from_millis(100))
+            .set_max_delay(Duration::from_secs(2));
+        let made = self
+            .connection
+            .get_or_try_init(|| async {
+                let mut connection = self.client.get_connection_manager_with_config(config).await?;
+                // A database out of range, a wrong password: found here, at first use.
+                redis::cmd("PING").query_async::<()>(&mut connection).await?;
+                Ok::<_, redis::RedisError>(connection)
+            })
+            .await;
+        made.cloned().map_err(|error| self.cause(&error))
+    }
+
+    /// What failed, with a code for the failures a caller handles differently.
+    fn cause(&self, error: &redis::RedisError) -> Cause {
+        let code = if error.kind() == redis::ErrorKind::AuthenticationFailed
+            || error.code().is_some_and(|code| code == "WRONGPASS" || code == "NOAUTH")
+        {
+            "STORE_AUTH_FAILED"
+        } else if error.is_timeout() {
+            "STORE_TIMEOUT"
+        } else if error.is_io_error() || error.is_connection_refusal() || error.is_connection_dropped() {
+            "STORE_UNREACHABLE"
+        } else {
+            "STORE_FAILED"
+        };
+        Cause::Coded { code, message: format!("{} ({})", error, self.shown) }
+    }
+}
+
+/// The documents of one namespace in a Redis hash.
+#[derive(Clone)]
+pub struct RedisStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    entity_name: String,
+    /// `<baseDir>/<entityName>`, lexically normalised: the hash's name.
+    namespace: String,
+    name_error: Option<String>,
+    server: std::result::Result<Arc<Server>, String>,
+    init: OnceCell<()>,
+}
+
+impl RedisStore {
+    /// A store of `entity_name` under `base_dir` on the server at `url` (`redis://`,
+    /// `rediss://`). A relative `base_dir` stays relative: two machines with different working
+    /// directories share `dump/data/signal/...`.
+    pub fn new(url: &str, entity_name: &str, base_dir: &Path) -> Self {
+        let namespace = path_clean::clean(base_dir.join(entity_name)).to_string_lossy().replace('\\', "/");
+        Self {
+            inner: Arc::new(Inner {
+                entity_name: entity_name.to_string(),
+                namespace,
+                name_error: invalid_entity_name(entity_name),
+                server: Server::for_url(url),
+                init: OnceCell::new(),
+            }),
+        }
+    }
+
+    /// The hash holding this store's documents.
+    pub fn namespace(&self) -> &str {
+        &self.inner.namespace
+    }
+
+    fn checked(&self) -> Result<(String, Arc<Server>)> {
+        let entity = self.inner.entity_name.clone();
+        if let Some(reason) = &self.inner.name_error {
+            return Err(PersistError::InvalidName { entity, reason: reason.clone() });
+        }
+        match &self.inner.server {
+            Ok(server) => Ok((entity, server.clone())),
+            Err(message) => Err(PersistError::Init {
+                entity,
+                cause: Cause::Coded { code: "STORE_FAILED", message: message.clone() },
+            }),
+        }
+    }
+
+    fn checked_id(&self, id: &str) -> Result<(String, Arc<Server>)> {
+        let (entity, server) = self.checked()?;
+        match invalid_entity_id(id) {
+            Some(reason) => {
+                Err(PersistError::InvalidId { entity, id: id.to_string(), reason: format!("{id:?} {reason}") })
+            }
+            None => Ok((entity, server)),
+        }
+    }
+
+    /// The key of `id` in the write order: the server, then the logical path of its document.
+    fn order_key(&self, server: &Server, id: &str) -> PathBuf {
+        PathBuf::from(format!("{}/{}/{id}", server.identity, self.inner.namespace))
+    }
+
+    fn order_directory(&self, server: &Server) -> PathBuf {
+        PathBuf::from(format!("{}/{}", server.identity, self.inner.namespace))
+    }
+}
+
+impl Store for RedisStore {
+    fn entity_name(&self) -> &str {
+        &self.inner.entity_name
+    }
+
+    /// Connects (once per server) and checks that the server answers as this URL says.
+    async fn init(&self, _initial: bool) -> Result<InitReport> {
+        let (entity, server) = self.checked()?;
+        self.inner
+            .init
+            .get_or_try_init(|| async {
+                server.connection().await.map(drop).map_err(|cause| PersistError::Init { entity, cause })
+            })
+            .await?;
+        Ok(InitReport::default())
+    }
+
+    fn read(&self, id: &str) -> impl std::future::Future<Output = Result<String>> + use<> {
+        let checked = self.checked_id(id);
+        let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
+        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.order_key(server, &id)));
+        async move {
+            let (entity, server) = checked?;
+            let mut turn = turn.expect("a turn is taken for every valid call");
+            turn.ready().await;
+            let failed = |cause| PersistError::Read { entity: entity.clone(), id: id.clone(), cause };
+            let mut connection = server.connection().await.map_err(failed)?;
+            let value: Option<String> = redis::cmd("HGET")
+                .arg(&namespace)
+                .arg(&id)
+                .query_async(&mut connection)
+                .await
+                .map_err(|error| failed(server.cause(&error)))?;
+            value.ok_or_else(|| PersistError::NotFound { entity: entity.clone(), id: id.clone() })
+        }
+    }
+
+    fn has(&self, id: &str) -> impl std::future::Future<Output = Result<bool>> + use<> {
+        let checked = self.checked_id(id);
+        let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
+        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.order_key(server, &id)));
+        async move {
+            let (entity, server) = checked?;
+            let mut turn = turn.expect("a turn is taken for every valid call");
+            turn.ready().await;
+            let failed = |cause| PersistError::Has { entity: entity.clone(), id: id.clone(), cause };
+            let mut connection = server.connection().await.map_err(failed)?;
+            redis::cmd("HEXISTS")
+                .arg(&namespace)
+                .arg(&id)
+                .query_async(&mut connection)
+                .await
+                .map_err(|error| failed(server.cause(&error)))
+        }
+    }
+
+    fn write(&self, id: &str, json: Vec<u8>) -> impl std::future::Future<Output = Result<()>> + use<> {
+        let checked = self.checked_id(id);
+        let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
+        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.order_key(server, &id)));
+        async move {
+            let (entity, server) = checked?;
+            let mut turn = turn.expect("a turn is taken for every valid call");
+            turn.ready().await;
+            let failed = |cause| PersistError::Write { entity: entity.clone(), id: id.clone(), cause };
+            let mut connection = server.connection().await.map_err(failed)?;
+            redis::cmd("HSET")
+                .arg(&namespace)
+                .arg(&id)
+                .arg(json)
+                .query_async::<()>(&mut connection)
+                .await
+                .map_err(|error| failed(server.cause(&error)))?;
+            wait_for_replicas(&server, &mut connection).await.map_err(failed)
+        }
+    }
+
+    fn remove(&self, id: &str) -> impl std::future::Future<Output = Result<()>> + use<> {
+        let checked = self.checked_id(id);
+        let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
+        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.order_key(server, &id)));
+        async move {
+            let (entity, server) = checked?;
+            let mut turn = turn.expect("a turn is taken for every valid call");
+            turn.ready().await;
+            let failed = |cause| PersistError::Remove { entity: entity.clone(), id: id.clone(), cause };
+            let mut connection = server.connection().await.map_err(failed)?;
+            let removed: u64 = redis::cmd("HDEL")
+                .arg(&namespace)
+                .arg(&id)
+                .query_async(&mut connection)
+                .await
+                .map_err(|error| failed(server.cause(&error)))?;
+            if removed == 0 {
+                return Err(PersistError::NotFoundForDeletion { entity: entity.clone(), id: id.clone() });
+            }
+            wait_for_replicas(&server, &mut connection).await.map_err(failed)
+        }
+    }
+
+    fn remove_all(&self) -> impl std::future::Future<Output = Result<()>> + use<> {
+        let checked = self.checked();
+        let namespace = self.inner.namespace.clone();
+        let turn =
+            checked.as_ref().ok().map(|(_, server)| server_queue().enqueue_barrier(&self.order_directory(server)));
+        async move {
+            let (entity, server) = checked?;
+            let mut turn = turn.expect("a turn is taken for every valid call");
+            turn.ready().await;
+            let failed = |cause| PersistError::RemoveAll { entity: entity.clone(), cause };
+            let mut connection = server.connection().await.map_err(failed)?;
+            redis::cmd("DEL")
+                .arg(&namespace)
+                .query_async::<()>(&mut connection)
+                .await
+                .map_err(|error| failed(server.cause(&error)))?;
+            wait_for_replicas(&server, &mut connection).await.map_err(failed)
+        }
+    }
+
+    async fn keys(&self) -> Result<Vec<String>> {
+        let (entity, server) = self.checked()?;
+        let failed = |cause| PersistError::Keys { entity: entity.clone(), cause };
+        let mut connection = server.connection().await.map_err(failed)?;
+        let mut keys: Vec<String> = redis::cmd("HKEYS")
+            .arg(&self.inner.namespace)
+            .query_async(&mut connection)
+            .await
+            .map_err(|error| failed(server.cause(&error)))?;
+        sort_keys(&mut keys);
+        Ok(keys)
+    }
+}
+
+/// `WAIT n timeout` after a write when the URL asks for replicas; fewer acknowledgments than
+/// asked for fail the write (it may still be on the primary: its outcome is unknown).
+async fn wait_for_replicas(server: &Server, connection: &mut ConnectionManager) -> std::result::Result<(), Cause> {
+    let Some((replicas, timeout)) = server.wait else { return Ok(()) };
+    let acknowledged: u32 = redis::cmd("WAIT")
+        .arg(replicas)
+        .arg(timeout)
+        .query_async(connection)
+        .await
+        .map_err(|error| server.cause(&error))?;
+    if acknowledged < replicas {
+        return Err(Cause::Coded {
+            code: "STORE_TIMEOUT",
+            message: format!(
+                "{acknowledged} of {replicas} replicas acknowledged the write within {timeout} ms ({})",
+                server.shown
+            ),
+        });
+    }
+    Ok(())
+}

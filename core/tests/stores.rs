@@ -1,0 +1,334 @@
+//! One behaviour suite for every store: the same cases run on the file store and on the Redis
+//! store against a real `redis-server` that the test starts on loopback, on a free port, in a
+//! temp directory (AOF on, `appendfsync always`), and stops. Then the Redis store's faults: the
+//! server SIGKILLed and restarted mid-run, unreachable at start, a wrong password, a database
+//! out of range, two independent connections writing the same keys.
+//!
+//! Without `redis-server` on PATH the Redis cases say so and pass, except under `CI=true`, where
+//! `.ci/run` installs it and its absence fails.
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use backtest_persist_core::key_order::sort_keys;
+use backtest_persist_core::store::RedisStore;
+use backtest_persist_core::{FileStore, PersistError, Store};
+
+/// A `redis-server` of the test's own, killed when dropped.
+struct RedisServer {
+    child: Option<Child>,
+    port: u16,
+    dir: tempfile::TempDir,
+    password: Option<String>,
+}
+
+impl RedisServer {
+    fn start(password: Option<&str>) -> Option<RedisServer> {
+        if Command::new("redis-server").arg("--version").stdout(Stdio::null()).status().is_err() {
+            assert!(std::env::var_os("CI").is_none(), "redis-server must be installed under CI (.ci/run installs it)");
+            eprintln!("skipped: redis-server is not installed (apt-get install redis-server)");
+            return None;
+        }
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut server =
+            RedisServer { child: None, port, dir: tempfile::tempdir().unwrap(), password: password.map(String::from) };
+        server.spawn();
+        Some(server)
+    }
+
+    /// Starts (or restarts) the server on its port and directory, and waits until it answers.
+    fn spawn(&mut self) {
+        let mut command = Command::new("redis-server");
+        command
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes"])
+            .args(["--appendfsync", "always", "--daemonize", "no", "--dir"])
+            .arg(self.dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(password) = &self.password {
+            command.args(["--requirepass", password]);
+        }
+        self.child = Some(command.spawn().expect("redis-server starts"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not listen within 10 s");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn url(&self) -> String {
+        match &self.password {
+            Some(password) => format!("redis://:{password}@127.0.0.1:{}/0", self.port),
+            None => format!("redis://127.0.0.1:{}/0", self.port),
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A base directory no other test uses (the Redis namespaces are named by it).
+fn unique_base() -> PathBuf {
+    PathBuf::from(format!("/behaviour/{}", fastrand_name()))
+}
+
+fn fastrand_name() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!("{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The behaviour suite, generic over the store.
+
+async fn round_trip<S: Store>(store: S) {
+    store.init(true).await.unwrap();
+    store.write("BTCUSDT", br#"{"id":"s1","price":97250.5}"#.to_vec()).await.unwrap();
+    assert_eq!(store.read("BTCUSDT").await.unwrap(), r#"{"id":"s1","price":97250.5}"#);
+    assert!(store.has("BTCUSDT").await.unwrap());
+    assert!(!store.has("ETHUSDT").await.unwrap());
+    assert!(matches!(store.read("ETHUSDT").await, Err(PersistError::NotFound { .. })));
+    store.write("BTCUSDT", b"null".to_vec()).await.unwrap();
+    assert_eq!(store.read("BTCUSDT").await.unwrap(), "null");
+    store.remove("BTCUSDT").await.unwrap();
+    assert!(!store.has("BTCUSDT").await.unwrap());
+    let missing = store.remove("BTCUSDT").await.unwrap_err();
+    assert_eq!(missing.to_string(), format!("Entity {}:BTCUSDT not found for deletion", store.entity_name()));
+    assert_eq!(missing.code(), "ENTITY_NOT_FOUND");
+}
+
+async fn keys_in_collation_order<S: Store>(store: S) {
+    store.init(true).await.unwrap();
+    let ids = ["10", "9", "b", "A", "a-2", "a-10", "Ünïcode", "z"];
+    for id in ids {
+        store.write(id, b"1".to_vec()).await.unwrap();
+    }
+    let mut expected: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+    sort_keys(&mut expected);
+    assert_eq!(store.keys().await.unwrap(), expected);
+}
+
+async fn remove_all_is_ordered_with_writes<S: Store + 'static>(store: S) {
+    store.init(true).await.unwrap();
+    let before = store.write("a", b"1".to_vec());
+    let all = store.remove_all();
+    let after = store.write("b", b"2".to_vec());
+    // Started in the reverse order of the calls: the order is the calls'.
+    let after = tokio::task::spawn_local(after);
+    let all = tokio::task::spawn_local(all);
+    let before = tokio::task::spawn_local(before);
+    after.await.unwrap().unwrap();
+    all.await.unwrap().unwrap();
+    before.await.unwrap().unwrap();
+    assert_eq!(store.keys().await.unwrap(), vec!["b".to_string()]);
+}
+
+async fn concurrent_writes_end_with_the_last_issued<S: Store + 'static>(store: S) {
+    store.init(true).await.unwrap();
+    let writes: Vec<_> = (0..200).map(|i| store.write("BTC", i.to_string().into_bytes())).collect();
+    let handles: Vec<_> = writes.into_iter().rev().map(tokio::task::spawn_local).collect();
+    for handle in handles {
+        handle.await.unwrap().unwrap();
+    }
+    assert_eq!(store.read("BTC").await.unwrap(), "199");
+}
+
+async fn unsafe_ids_and_names_are_refused<S: Store>(store: S, bad_name: S) {
+    store.init(true).await.unwrap();
+    for id in ["../escape", "", ".", "..", "a/b", ".tmp-x"] {
+        let error = store.write(id, b"1".to_vec()).await.unwrap_err();
+        assert_eq!(error.code(), "INVALID_ENTITY_ID", "{id:?}");
+    }
+    assert!(store.keys().await.unwrap().is_empty());
+    assert_eq!(bad_name.init(true).await.unwrap_err().code(), "INVALID_ENTITY_NAME");
+}
+
+/// Runs every case of the suite on stores made by `make(entity_name)`.
+async fn behaviour<S, F>(make: F)
+where
+    S: Store + 'static,
+    F: Fn(&str) -> S,
+{
+    round_trip(make("signal")).await;
+    keys_in_collation_order(make("keys")).await;
+    remove_all_is_ordered_with_writes(make("all")).await;
+    concurrent_writes_end_with_the_last_issued(make("concurrent")).await;
+    unsafe_ids_and_names_are_refused(make("names"), make("../outside")).await;
+}
+
+/// Runs `future` on a runtime, inside a `LocalSet`: the suite is generic over stores whose
+/// futures need not be `Send`, and races them with `spawn_local`.
+fn on_runtime<F: Future>(future: F) -> F::Output {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    tokio::task::LocalSet::new().block_on(&runtime, future)
+}
+
+#[test]
+fn the_file_store_passes_the_behaviour_suite() {
+    let base = tempfile::tempdir().unwrap();
+    let path = base.path().to_path_buf();
+    on_runtime(behaviour(move |name| FileStore::new(name, &path)));
+}
+
+#[test]
+fn the_redis_store_passes_the_behaviour_suite() {
+    let Some(server) = RedisServer::start(None) else { return };
+    let (url, base) = (server.url(), unique_base());
+    on_runtime(behaviour(move |name| RedisStore::new(&url, name, &base)));
+}
+
+#[test]
+fn redis_keys_follow_the_file_stores_logical_layout() {
+    let store = RedisStore::new("redis://127.0.0.1:1/0", "binance/BTCUSDT/1m", Path::new("./dump/data/candle/"));
+    assert_eq!(store.namespace(), "dump/data/candle/binance/BTCUSDT/1m");
+    let absolute = RedisStore::new("redis://127.0.0.1:1/0", "signal", Path::new("/srv/bot/../dump//data"));
+    assert_eq!(absolute.namespace(), "/srv/dump/data/signal");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faults with a real server.
+
+#[test]
+fn a_server_killed_and_restarted_keeps_every_acknowledged_write_and_later_calls_work() {
+    let Some(mut server) = RedisServer::start(None) else { return };
+    let (url, base) = (server.url(), unique_base());
+    on_runtime(async move {
+        let store = RedisStore::new(&url, "signal", &base);
+        store.init(true).await.unwrap();
+        let mut acknowledged = Vec::new();
+        let mut in_flight = Vec::new();
+        for i in 0..180u32 {
+            if i == 150 {
+                server.kill();
+            }
+            let write = store.write(&format!("k{}", i % 30), i.to_string().into_bytes());
+            in_flight.push((i, tokio::spawn(write)));
+            if i % 10 == 9 {
+                for (i, handle) in in_flight.drain(..) {
+                    match handle.await.unwrap() {
+                        Ok(()) => acknowledged.push(i),
+                        Err(error) => {
+                            assert!(
+                                matches!(error.code(), "WRITE_FAILED"),
+                                "an in-flight call fails with a clear error: {error}"
+                            );
+                            assert!(error.to_string().contains("127.0.0.1"), "{error}");
+                        }
+                    }
+                }
+            }
+        }
+        server.spawn();
+        // Calls after the restart work, without a new store or process (bounded backoff).
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            match store.write("after", b"1".to_vec()).await {
+                Ok(()) => break,
+                Err(error) => assert!(Instant::now() < deadline, "no reconnection within 20 s: {error}"),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // Every acknowledged write is there: each key holds its last acknowledged value or a later one.
+        for key in 0..30u32 {
+            let last = acknowledged.iter().filter(|i| *i % 30 == key).max().copied();
+            let Some(last) = last else { continue };
+            let stored: u32 = store.read(&format!("k{key}")).await.unwrap().parse().unwrap();
+            assert!(stored >= last && stored % 30 == key, "k{key}: {stored} lost the acknowledged {last}");
+        }
+        assert!(acknowledged.len() >= 150, "the writes before the kill were acknowledged");
+    });
+}
+
+#[test]
+fn an_unreachable_server_fails_init_with_the_url_and_a_later_init_succeeds() {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("redis://:topsecret@127.0.0.1:{port}/0");
+    let store = RedisStore::new(&url, "signal", &unique_base());
+    on_runtime(async {
+        let error = store.init(true).await.unwrap_err();
+        assert_eq!(error.code(), "INIT_FAILED");
+        let text = error.to_string();
+        assert!(text.starts_with("Failed to initialize signal: "), "{text}");
+        assert!(text.contains(&format!("redis://:***@127.0.0.1:{port}/0")), "{text}");
+        assert!(!text.contains("topsecret"), "{text}");
+        let PersistError::Init { cause: backtest_persist_core::Cause::Coded { code, .. }, .. } = &error else {
+            panic!("a coded cause: {error:?}")
+        };
+        assert_eq!(*code, "STORE_UNREACHABLE");
+    });
+    // The server comes up on that port: the next init connects.
+    if Command::new("redis-server").arg("--version").stdout(Stdio::null()).status().is_err() {
+        return;
+    }
+    let mut server =
+        RedisServer { child: None, port, dir: tempfile::tempdir().unwrap(), password: Some("topsecret".into()) };
+    server.spawn();
+    on_runtime(async {
+        store.init(true).await.unwrap();
+        store.write("BTC", b"1".to_vec()).await.unwrap();
+    });
+}
+
+#[test]
+fn a_wrong_password_and_a_missing_database_are_clear_errors_without_the_password() {
+    let Some(server) = RedisServer::start(Some("right-password")) else { return };
+    on_runtime(async {
+        let wrong = format!("redis://:wrong-password@127.0.0.1:{}/0", server.port);
+        let error = RedisStore::new(&wrong, "signal", &unique_base()).init(true).await.unwrap_err();
+        let text = error.to_string();
+        assert!(!text.contains("wrong-password"), "{text}");
+        assert!(text.contains(&format!("redis://:***@127.0.0.1:{}/0", server.port)), "{text}");
+        let PersistError::Init { cause: backtest_persist_core::Cause::Coded { code, .. }, .. } = &error else {
+            panic!("a coded cause: {error:?}")
+        };
+        assert_eq!(*code, "STORE_AUTH_FAILED", "{text}");
+
+        let missing_db = format!("redis://:right-password@127.0.0.1:{}/999", server.port);
+        let error = RedisStore::new(&missing_db, "signal", &unique_base()).init(true).await.unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("DB index is out of range") || text.contains("invalid DB index"), "{text}");
+        assert!(!text.contains("right-password"), "{text}");
+    });
+}
+
+#[test]
+fn two_connections_writing_the_same_keys_leave_whole_values_each_one_of_the_last_writes() {
+    let Some(server) = RedisServer::start(None) else { return };
+    let base = unique_base();
+    // Two spellings of one server: two separate connections, as two processes have.
+    let first = RedisStore::new(&format!("redis://127.0.0.1:{}/0", server.port), "shared", &base);
+    let second = RedisStore::new(&format!("redis://localhost:{}/0", server.port), "shared", &base);
+    on_runtime(async move {
+        first.init(true).await.unwrap();
+        second.init(true).await.unwrap();
+        let mut handles = Vec::new();
+        for round in 0..100u32 {
+            for (writer, store) in [(1u32, &first), (2, &second)] {
+                let value = format!(r#"{{"writer":{writer},"round":{round},"pad":"{}"}}"#, "x".repeat(2_000));
+                handles.push(tokio::spawn(store.write(&format!("k{}", round % 10), value.into_bytes())));
+            }
+        }
+        for handle in handles {
+            handle.await.unwrap().unwrap();
+        }
+        for key in 0..10u32 {
+            let text = first.read(&format!("k{key}")).await.unwrap();
+            let value: serde_json::Value = serde_json::from_str(&text).expect("a whole document");
+            let round = value["round"].as_u64().unwrap() as u32;
+            assert_eq!(round, 90 + key, "k{key} ends with one of the last writes");
+        }
+    });
+}
