@@ -212,8 +212,10 @@ export declare class PersistBase {
    *
    * Arguments that are not strings throw what the reference's `path.join` throws: a
    * `TypeError` with code `ERR_INVALID_ARG_TYPE` (`null` for `baseDir` is taken as absent).
+   * @param options - `{ store }`: a `redis://` URL for this instance alone (`null`: files),
+   * overriding `usePersistStore`
    */
-  constructor(entityName: string, baseDir?: string | undefined | null)
+  constructor(entityName: string, baseDir?: string | undefined | null, options?: { store?: string | null })
   /** Unique entity type identifier. */
   get entityName(): string
   /** Base directory for all entities. */
@@ -319,6 +321,15 @@ export declare class PersistSignalUtils {
   /** Writes the value through the registered adapter. */
   writeSignalData(signalRow: ISignalRow | null, strategyName: string, symbol: string): Promise<void>
 }
+
+/**
+ * Moves the persistence of this environment to the store at `url` (`redis://host:port/db`,
+ * `rediss://...`; `?wait=<n>` waits for `n` replicas after each write), or back to files with
+ * `null`. Every `PersistBase` and every registry store created afterwards uses it, with the same
+ * methods, messages and codes; keys follow the file layout (`<baseDir>/<entityName>`, one hash
+ * per directory, one field per id).
+ */
+export declare function usePersistStore(url: string | null): void
 
 /**
  * Atomically and durably replaces `file` with `data`: writes `<dir>/<tmpPrefix><12 hex>-<name>`,

@@ -844,4 +844,5 @@ module.exports.PersistPartialUtils = nativeBinding.PersistPartialUtils
 module.exports.PersistRiskUtils = nativeBinding.PersistRiskUtils
 module.exports.PersistScheduleUtils = nativeBinding.PersistScheduleUtils
 module.exports.PersistSignalUtils = nativeBinding.PersistSignalUtils
+module.exports.usePersistStore = nativeBinding.usePersistStore
 module.exports.writeFileAtomic = nativeBinding.writeFileAtomic

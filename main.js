@@ -7,6 +7,7 @@ const binding = require("./binding.js");
 
 exports.PersistBase = binding.PersistBase;
 exports.writeFileAtomic = binding.writeFileAtomic;
+exports.usePersistStore = binding.usePersistStore;
 exports.PersistSignalAdapter = binding.PersistSignalAdapter;
 exports.PersistScheduleAdapter = binding.PersistScheduleAdapter;
 exports.PersistRiskAdapter = binding.PersistRiskAdapter;

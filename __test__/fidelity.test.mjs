@@ -23,6 +23,7 @@ const DOCUMENTED = [
   "PersistSignalAdapter",
   "PersistSignalUtils",
   "isPersistError",
+  "usePersistStore",
   "writeFileAtomic",
 ];
 

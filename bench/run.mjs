@@ -2,7 +2,7 @@
 // repetition by repetition. Never part of CI's pass/fail.
 //   --quick   a short run (fewer operations, 3 repetitions) under a minute or so
 //   --json    the same results as JSON
-//   --only a,b  just these cases (by key), for a look at one change
+//   --only a,b  just these cases (by key; "stores" for the Redis cases of bench/stores.mjs)
 // Writes bench/results.svg, a bar chart of the ratios to the reference.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -96,4 +96,9 @@ if (asJson) {
   console.log(`\n${latency.case}: p50 ${range(latency.ours.p50)} µs, p99 ${range(latency.ours.p99)} µs; plain-JS registry p50 ${range(latency.plainJs.p50)} µs (ratio ${fmt(latency.ratioToPlainJs, 1)}x); targets met: ${latency.targetsMet}`);
   console.log(`soak, 100,000 JS-adapter calls: ${report.soak}`);
   console.log(`\nchart: bench/results.svg`);
+}
+
+// The server stores, against their JS peers on one redis-server of this run's own.
+if (onlyAt === -1 || process.argv[onlyAt + 1].split(",").includes("stores")) {
+  execFileSync(process.execPath, [path.join(here, "stores.mjs"), ...(quick ? ["--quick"] : [])], { stdio: "inherit" });
 }

@@ -12,6 +12,7 @@ mod local_task;
 mod persist_base;
 mod promise;
 mod registries;
+mod store_choice;
 mod v19;
 mod write_file_atomic;
 

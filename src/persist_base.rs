@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use backtest_persist_core::store::PlannedWrite;
+use backtest_persist_core::store::{PlannedWrite, RedisStore};
 use backtest_persist_core::{FileStore, PersistError, Store};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -39,6 +39,9 @@ const VALUES_WINDOW_BYTES: usize = 8 << 20;
 #[napi]
 pub struct PersistBase {
     pub(crate) store: FileStore,
+    /// The Redis store this instance keeps its documents in instead of files, when it was
+    /// created under `usePersistStore(url)` or with `{ store: url }`.
+    pub(crate) redis: Option<RedisStore>,
     /// The Promise of the init in flight, shared by every `waitForInit` call made meanwhile (as
     /// the reference's singleshot is), so that their continuations run in call order.
     init_in_flight: std::rc::Rc<std::cell::RefCell<Option<crate::env_state::LocalRef>>>,
@@ -54,8 +57,14 @@ impl PersistBase {
     ///
     /// Arguments that are not strings throw what the reference's `path.join` throws: a
     /// `TypeError` with code `ERR_INVALID_ARG_TYPE` (`null` for `baseDir` is taken as absent).
-    #[napi(constructor, ts_args_type = "entityName: string, baseDir?: string | undefined | null")]
-    pub fn new(env: &Env, entity_name: Unknown, base_dir: Option<Unknown>) -> Result<Self> {
+    /// @param options - `{ store }`: a `redis://` URL for this instance alone (`null`: files),
+    /// overriding `usePersistStore`
+    #[napi(
+        constructor,
+        ts_args_type = "entityName: string, baseDir?: string | undefined | null, options?: { store?: string | null }"
+    )]
+    pub fn new(env: &Env, entity_name: Unknown, base_dir: Option<Unknown>, options: Option<Unknown>) -> Result<Self> {
+        let url = store_option(env, options)?;
         let base_dir = match base_dir.map(|value| Ok::<_, Error>((value.get_type()?, value))).transpose()? {
             Some((ValueType::Undefined | ValueType::Null, _)) | None => None,
             Some((_, value)) => Some(path_argument(env, value)?),
@@ -70,8 +79,9 @@ impl PersistBase {
                 .into_owned(),
         };
         let store = FileStore::new(&entity_name, Path::new(&base_dir));
+        let redis = url.map(|url| RedisStore::new(&url, &entity_name, Path::new(&base_dir)));
         let directory = store.directory().to_string_lossy().into_owned();
-        Ok(Self { store, init_in_flight: Default::default(), entity_name, base_dir, directory })
+        Ok(Self { store, redis, init_in_flight: Default::default(), entity_name, base_dir, directory })
     }
 
     /// Unique entity type identifier.
@@ -115,6 +125,19 @@ impl PersistBase {
         if let Some(shared) = self.init_in_flight.borrow().as_ref().and_then(|shared| shared.get(env).ok()) {
             return Ok(shared);
         }
+        if let Some(redis) = self.redis.clone() {
+            if redis.is_initialized() {
+                return resolved(env);
+            }
+            let slot = self.init_in_flight.clone();
+            let promise = settle(env, async move { Ok(redis.init(false).await) }, move |env, outcome| {
+                slot.borrow_mut().take();
+                outcome.map_err(Rejection::Persist)?;
+                undefined(env)
+            })?;
+            *self.init_in_flight.borrow_mut() = Some(crate::env_state::LocalRef::new(env, &promise)?);
+            return Ok(promise);
+        }
         // Done already (every call after the first): settled now, with no thread hop.
         if self.store.is_initialized() {
             let (deferred, promise) = crate::deferred::LocalDeferred::new(env)?;
@@ -149,8 +172,12 @@ impl PersistBase {
             Ok(id) => id,
             Err(error) => return reject(env, error),
         };
-        let store = self.store.clone();
         let entity = self.entity_name.clone();
+        if let Some(redis) = &self.redis {
+            let read = redis.read(&id);
+            return settle(env, read, move |env, text| parse_document(env, &entity, &id, &text));
+        }
+        let store = self.store.clone();
         let read_id = id.clone();
         spawn_file_task(
             env,
@@ -166,6 +193,9 @@ impl PersistBase {
             Ok(id) => id,
             Err(error) => return reject(env, error),
         };
+        if let Some(redis) = &self.redis {
+            return settle(env, redis.has(&id), |env, found| Ok(found.into_unknown(env)?));
+        }
         let store = self.store.clone();
         spawn_file_task(env, move || store.has_now(&id), |env, found| Ok(found.into_unknown(env)?))
     }
@@ -194,6 +224,9 @@ impl PersistBase {
             }
         };
         // Called now, on the JS thread, so that this write's place in the key's order is fixed.
+        if let Some(redis) = &self.redis {
+            return settle(env, redis.write(&id, json), |env, ()| undefined(env));
+        }
         match self.store.plan_write(&id, json) {
             Err(error) => reject(env, error),
             // An idle key on an idle store: the whole durable write is one libuv work item.
@@ -210,6 +243,9 @@ impl PersistBase {
             Ok(id) => id,
             Err(error) => return reject(env, error),
         };
+        if let Some(redis) = &self.redis {
+            return settle(env, redis.remove(&id), |env, ()| undefined(env));
+        }
         let remove = self.store.remove(&id);
         settle(env, remove, |env, ()| undefined(env))
     }
@@ -218,6 +254,9 @@ impl PersistBase {
     #[napi(ts_return_type = "Promise<void>")]
     pub fn remove_all<'env>(&self, env: &'env Env) -> Result<JsPromise<'env>> {
         // Taken now: its place in the order of every key is this call's.
+        if let Some(redis) = &self.redis {
+            return settle(env, redis.remove_all(), |env, ()| undefined(env));
+        }
         let removal = self.store.remove_all();
         settle(env, removal, |env, ()| undefined(env))
     }
@@ -225,6 +264,9 @@ impl PersistBase {
     /// Number of stored entities.
     #[napi(ts_return_type = "Promise<number>")]
     pub fn get_count<'env>(&self, env: &'env Env) -> Result<JsPromise<'env>> {
+        if let Some(redis) = self.redis.clone() {
+            return settle(env, async move { redis.count().await }, |env, count| Ok((count as f64).into_unknown(env)?));
+        }
         let store = self.store.clone();
         settle(env, async move { store.count().await }, |env, count| Ok((count as f64).into_unknown(env)?))
     }
@@ -237,8 +279,13 @@ impl PersistBase {
 #[napi(js_name = "__persistBaseList", skip_typescript)]
 pub fn persist_base_list<'env>(env: &'env Env, persist: &PersistBase, for_values: bool) -> Result<JsPromise<'env>> {
     let store = persist.store.clone();
+    let redis = persist.redis.clone();
     let listed = async move {
-        store.keys().await.map_err(|error| match error {
+        let keys = match redis {
+            Some(redis) => redis.keys().await,
+            None => store.keys().await,
+        };
+        keys.map_err(|error| match error {
             PersistError::Keys { entity, cause } if for_values => PersistError::Values { entity, cause },
             other => other,
         })
@@ -271,9 +318,16 @@ pub fn persist_base_list<'env>(env: &'env Env, persist: &PersistBase, for_values
 #[napi(js_name = "__persistBaseRead", skip_typescript)]
 pub fn persist_base_read<'env>(env: &'env Env, persist: &PersistBase, ids: Vec<String>) -> Result<JsPromise<'env>> {
     let store = persist.store.clone();
+    let redis = persist.redis.clone();
     let entity = persist.entity_name.clone();
     let read_ids = ids.clone();
-    settle(env, async move { store.read_window(read_ids, VALUES_WINDOW_BYTES).await }, move |env, texts| {
+    let window = async move {
+        match redis {
+            Some(redis) => redis.read_window(read_ids, VALUES_WINDOW_BYTES).await,
+            None => store.read_window(read_ids, VALUES_WINDOW_BYTES).await,
+        }
+    };
+    settle(env, window, move |env, texts| {
         let mut values = env.create_array(texts.len() as u32)?;
         for (index, (id, text)) in ids.iter().zip(texts.iter()).enumerate() {
             match parse_document(env, &entity, id, text) {
@@ -290,6 +344,28 @@ pub fn persist_base_read<'env>(env: &'env Env, persist: &PersistBase, ids: Vec<S
         }
         Ok(values.to_unknown())
     })
+}
+
+/// A Promise resolved with `undefined` now.
+fn resolved(env: &Env) -> Result<Unknown<'_>> {
+    let (deferred, promise) = crate::deferred::LocalDeferred::new(env)?;
+    deferred.resolve(().into_unknown(env)?);
+    Ok(promise)
+}
+
+/// The store of `options.store` (a Redis URL, or null for files), else `usePersistStore`'s.
+fn store_option(env: &Env, options: Option<Unknown>) -> Result<Option<String>> {
+    let Some(options) = options else { return Ok(crate::store_choice::current()) };
+    match options.get_type()? {
+        ValueType::Undefined | ValueType::Null => return Ok(crate::store_choice::current()),
+        ValueType::Object => {}
+        _ => return Err(boundary::throw(env, boundary::invalid_arg_type(env, "options", "of type object", options)?)),
+    }
+    match boundary::get(env, options, "store")? {
+        Ok(value) if value.get_type()? == ValueType::Undefined => Ok(crate::store_choice::current()),
+        Ok(value) => crate::store_choice::store_argument(env, value, "PersistBase: options.store"),
+        Err(thrown) => Err(boundary::throw(env, thrown)),
+    }
 }
 
 /// A path argument as the reference's `path.join` takes it: a string, or its TypeError.

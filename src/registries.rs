@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use backtest_persist_core::registry::{read_through, write_through, Memo, RegistryKind};
 use backtest_persist_core::store::PlannedWrite;
+use backtest_persist_core::store::RedisStore;
 use backtest_persist_core::{FileStore, PersistError, Store};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -32,8 +33,10 @@ pub struct RegistryState {
 
 #[derive(Clone)]
 enum Factory {
-    /// This package's `PersistBase`: stores are file stores, with no JS in the path.
-    Native,
+    /// This package's `PersistBase`: stores are file stores (or Redis stores), with no JS in the
+    /// path. `None` follows `usePersistStore` when each store is created; `Some` is the
+    /// registration's own `{ store }` (`Some(None)`: files).
+    Native(Option<Option<String>>),
     /// A JS class, and the per-call timeout its stores apply.
     Js(Rc<LocalRef>, Option<Duration>),
 }
@@ -41,6 +44,7 @@ enum Factory {
 #[derive(Clone)]
 enum AnyStore {
     File(FileStore),
+    Redis(RedisStore),
     Js(JsStore),
 }
 
@@ -62,7 +66,7 @@ thread_local! {
 }
 
 pub fn new_registry(kind: RegistryKind) -> SharedRegistry {
-    Rc::new(RefCell::new(RegistryState { kind, factory: Factory::Native, memo: Memo::default() }))
+    Rc::new(RefCell::new(RegistryState { kind, factory: Factory::Native(None), memo: Memo::default() }))
 }
 
 /// Sets up this environment's registries; `persist_base` is its `PersistBase` class.
@@ -97,6 +101,7 @@ fn use_adapter(
     let kind = registry.borrow().kind;
     let name = format!("{}.{method}", kind.adapter_name());
     let timeout = adapter_timeout(env, options, &name)?;
+    let store = adapter_store(env, options, &name)?;
     if !is_constructor(env, &ctor)? {
         let received = crate::boundary::received(env, ctor)?;
         let message = format!("{name}: the adapter must be a class or constructor function.{received}");
@@ -106,7 +111,12 @@ fn use_adapter(
         Some(base) => base.get(env).and_then(|base| env.strict_equals(base, ctor)),
         None => Ok(false),
     })?;
-    let factory = if is_native { Factory::Native } else { Factory::Js(Rc::new(LocalRef::new(env, &ctor)?), timeout) };
+    if store.is_some() && !is_native {
+        let message = format!("{name}: options.store applies to this package's PersistBase, not to a JS adapter");
+        return Err(crate::boundary::throw(env, crate::boundary::type_error(env, &message, "ERR_INVALID_ARG_VALUE")?));
+    }
+    let factory =
+        if is_native { Factory::Native(store) } else { Factory::Js(Rc::new(LocalRef::new(env, &ctor)?), timeout) };
     registry.borrow_mut().factory = factory;
     Ok(())
 }
@@ -163,6 +173,20 @@ fn adapter_timeout(env: &Env, options: Option<Unknown>, name: &str) -> Result<Op
     }
 }
 
+/// `options.store` of `usePersist*Adapter(PersistBase, options)`: `None` when absent (follow
+/// `usePersistStore`), `Some(None)` for files, `Some(Some(url))` for a Redis server.
+fn adapter_store(env: &Env, options: Option<Unknown>, name: &str) -> Result<Option<Option<String>>> {
+    let Some(options) = options else { return Ok(None) };
+    if options.get_type()? != ValueType::Object {
+        return Ok(None);
+    }
+    match crate::boundary::get(env, options, "store")? {
+        Ok(value) if value.get_type()? == ValueType::Undefined => Ok(None),
+        Ok(value) => Ok(Some(crate::store_choice::store_argument(env, value, &format!("{name}: options.store"))?)),
+        Err(thrown) => Err(crate::boundary::throw(env, thrown)),
+    }
+}
+
 /// The longest delay `setTimeout` honours.
 const MAX_TIMEOUT_MS: f64 = 2_147_483_647.0;
 
@@ -189,7 +213,10 @@ fn store_for(env: &Env, registry: &SharedRegistry, key: &str) -> std::result::Re
         (state.kind, state.factory.clone())
     };
     let store = match factory {
-        Factory::Native => AnyStore::File(FileStore::new(key, Path::new(kind.base_dir()))),
+        Factory::Native(choice) => match choice.unwrap_or_else(crate::store_choice::current) {
+            Some(url) => AnyStore::Redis(RedisStore::new(&url, key, Path::new(kind.base_dir()))),
+            None => AnyStore::File(FileStore::new(key, Path::new(kind.base_dir()))),
+        },
         Factory::Js(ctor, timeout) => {
             let ctor = ctor.get(env).map_err(|error| PersistError::AdapterConstructor {
                 registry: kind.adapter_name().to_string(),
@@ -250,6 +277,17 @@ fn read<'env>(env: &'env Env, registry: &SharedRegistry, key: Unknown, id: Optio
             })?;
             Ok(promise.to_unknown())
         }
+        // One HGET: absent and present in one round trip.
+        AnyStore::Redis(store) => {
+            let read = async move {
+                store.init(initial).await?;
+                store.read_optional(&id).await
+            };
+            let promise = settle(env, read, move |env, text| {
+                parse_document(env, &entity, &document, text.as_deref().unwrap_or(default))
+            })?;
+            Ok(promise.to_unknown())
+        }
         AnyStore::Js(store) => run_on_js_thread(
             env,
             async move {
@@ -296,6 +334,10 @@ fn write<'env>(
             let promise = settle(env, write_through(store, initial, &id, json), |env, ()| Ok(().into_unknown(env)?))?;
             Ok(promise.to_unknown())
         }
+        AnyStore::Redis(store) => {
+            let promise = settle(env, write_through(store, initial, &id, json), |env, ()| Ok(().into_unknown(env)?))?;
+            Ok(promise.to_unknown())
+        }
         AnyStore::Js(store) => {
             run_on_js_thread(env, write_through(store, initial, &id, json), |env, ()| Ok(().into_unknown(env)?))
         }
@@ -305,6 +347,7 @@ fn write<'env>(
 fn store_entity(store: &AnyStore) -> String {
     match store {
         AnyStore::File(store) => store.entity_name().to_string(),
+        AnyStore::Redis(store) => store.entity_name().to_string(),
         AnyStore::Js(store) => store.entity_name().to_string(),
     }
 }

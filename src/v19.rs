@@ -13,6 +13,13 @@ use crate::file_task::spawn_file_task;
 use crate::persist_base::PersistBase;
 use crate::promise::{reject, settle, undefined, JsPromise};
 
+/// Whether a `PersistBase` keeps its documents in files (the native steps below work on files;
+/// one on a server store gets backtest-kit's calls, through its methods).
+#[napi(js_name = "__v19OnFiles", skip_typescript)]
+pub fn on_files(persist: &PersistBase) -> bool {
+    persist.redis.is_none()
+}
+
 /// `hasValue(id) ? readValue(id) : undefined`, as one libuv work item.
 #[napi(js_name = "__v19ReadOptional", skip_typescript)]
 pub fn read_optional<'env>(env: &'env Env, persist: &PersistBase, id: Unknown) -> Result<JsPromise<'env>> {

@@ -14,7 +14,7 @@ export type {
   PersistErrorCode,
   TPersistBaseCtor,
 } from "../index.js";
-export { isPersistError, PERSIST_ERROR_CODES } from "../index.js";
+export { isPersistError, PERSIST_ERROR_CODES, usePersistStore } from "../index.js";
 
 /** A value that may be returned as is or as a Promise: adapters may be sync or async. */
 type MaybePromise<T> = T | Promise<T>;

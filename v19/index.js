@@ -43,6 +43,7 @@ function usePersistNative(bk, options = {}) {
 }
 
 exports.PersistBase = PersistBase;
+exports.usePersistStore = require("../binding.js").usePersistStore;
 exports.PERSIST_ERROR_CODES = errors.PERSIST_ERROR_CODES;
 exports.isPersistError = errors.isPersistError;
 exports.usePersistNative = usePersistNative;

@@ -13,7 +13,12 @@ const { PersistBase } = binding;
 const ABSENT = Symbol("absent");
 
 function isNative(storage) {
-  return storage !== null && typeof storage === "object" && Object.getPrototypeOf(storage) === PersistBase.prototype;
+  return (
+    storage !== null &&
+    typeof storage === "object" &&
+    Object.getPrototypeOf(storage) === PersistBase.prototype &&
+    binding.__v19OnFiles(storage)
+  );
 }
 
 /** The document `id`, or `ABSENT`. */

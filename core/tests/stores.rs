@@ -6,6 +6,7 @@
 //!
 //! Without `redis-server` on PATH the Redis cases say so and pass, except under `CI=true`, where
 //! `.ci/run` installs it and its absence fails.
+#![cfg(feature = "redis")]
 
 use std::future::Future;
 use std::net::TcpListener;

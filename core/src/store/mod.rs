@@ -10,7 +10,7 @@ mod redis;
 use std::future::Future;
 
 #[cfg(feature = "redis")]
-pub use self::redis::{redact_url, RedisStore};
+pub use self::redis::{check_redis_url, redact_url, RedisStore};
 pub use file::{resolve, FileStore, ImmediateWrite, PlannedWrite, MAX_CONCURRENT_FILE_TASKS, MAX_STRING_LENGTH};
 
 use crate::error::Result;

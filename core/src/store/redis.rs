@@ -65,6 +65,14 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// Checks a Redis URL now (scheme, options), so a bad one is refused where it is given.
+pub fn check_redis_url(url: &str) -> std::result::Result<(), String> {
+    if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+        return Err(format!("{} is not a redis:// or rediss:// URL", redact_url(url)));
+    }
+    Server::for_url(url).map(drop)
+}
+
 impl Server {
     fn for_url(url: &str) -> std::result::Result<Arc<Server>, String> {
         let mut known = servers().lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -173,6 +181,85 @@ impl RedisStore {
         &self.inner.namespace
     }
 
+    /// The URL, its password redacted.
+    pub fn shown_url(&self) -> String {
+        match &self.inner.server {
+            Ok(server) => server.shown.clone(),
+            Err(message) => message.clone(),
+        }
+    }
+
+    /// The document's JSON text, or `None` when there is none: one `HGET`, where `has` then
+    /// `read` would take two round trips (a registry read).
+    pub fn read_optional(&self, id: &str) -> impl std::future::Future<Output = Result<Option<String>>> + use<> {
+        let checked = self.checked_id(id);
+        let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
+        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.order_key(server, &id)));
+        async move {
+            let (entity, server) = checked?;
+            let mut turn = turn.expect("a turn is taken for every valid call");
+            turn.ready().await;
+            let failed = |cause| PersistError::Read { entity: entity.clone(), id: id.clone(), cause };
+            let mut connection = server.connection().await.map_err(failed)?;
+            redis::cmd("HGET")
+                .arg(&namespace)
+                .arg(&id)
+                .query_async(&mut connection)
+                .await
+                .map_err(|error| failed(server.cause(&error)))
+        }
+    }
+
+    /// Whether init has completed (a later `init` call returns at once).
+    pub fn is_initialized(&self) -> bool {
+        self.inner.init.initialized()
+    }
+
+    /// Number of documents (`HLEN`).
+    pub async fn count(&self) -> Result<usize> {
+        let (entity, server) = self.checked()?;
+        let failed = |cause| PersistError::Count { entity: entity.clone(), cause };
+        let mut connection = server.connection().await.map_err(failed)?;
+        redis::cmd("HLEN")
+            .arg(&self.inner.namespace)
+            .query_async(&mut connection)
+            .await
+            .map_err(|error| failed(server.cause(&error)))
+    }
+
+    /// The JSON texts of `ids`, in order, until about `max_bytes` (at least one): a window of
+    /// `values()`, read with one `HMGET`. A document removed meanwhile fails as a missing one.
+    pub async fn read_window(&self, ids: Vec<String>, max_bytes: usize) -> Result<Vec<String>> {
+        let (entity, server) = self.checked()?;
+        let failed = |cause| PersistError::Values { entity: entity.clone(), cause };
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut connection = server.connection().await.map_err(failed)?;
+        let texts: Vec<Option<String>> = redis::cmd("HMGET")
+            .arg(&self.inner.namespace)
+            .arg(&ids)
+            .query_async(&mut connection)
+            .await
+            .map_err(|error| failed(server.cause(&error)))?;
+        let mut window = Vec::new();
+        let mut bytes = 0;
+        for (id, text) in ids.iter().zip(texts) {
+            let Some(text) = text else {
+                return Err(PersistError::Values {
+                    entity: entity.clone(),
+                    cause: Cause::Message(format!("Entity {entity}:{id} not found")),
+                });
+            };
+            bytes += text.len();
+            window.push(text);
+            if bytes >= max_bytes {
+                break;
+            }
+        }
+        Ok(window)
+    }
+
     fn checked(&self) -> Result<(String, Arc<Server>)> {
         let entity = self.inner.entity_name.clone();
         if let Some(reason) = &self.inner.name_error {
@@ -225,23 +312,9 @@ impl Store for RedisStore {
     }
 
     fn read(&self, id: &str) -> impl std::future::Future<Output = Result<String>> + use<> {
-        let checked = self.checked_id(id);
-        let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
-        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.order_key(server, &id)));
-        async move {
-            let (entity, server) = checked?;
-            let mut turn = turn.expect("a turn is taken for every valid call");
-            turn.ready().await;
-            let failed = |cause| PersistError::Read { entity: entity.clone(), id: id.clone(), cause };
-            let mut connection = server.connection().await.map_err(failed)?;
-            let value: Option<String> = redis::cmd("HGET")
-                .arg(&namespace)
-                .arg(&id)
-                .query_async(&mut connection)
-                .await
-                .map_err(|error| failed(server.cause(&error)))?;
-            value.ok_or_else(|| PersistError::NotFound { entity: entity.clone(), id: id.clone() })
-        }
+        let (entity, id_owned) = (self.inner.entity_name.clone(), id.to_string());
+        let optional = self.read_optional(id);
+        async move { optional.await?.ok_or(PersistError::NotFound { entity, id: id_owned }) }
     }
 
     fn has(&self, id: &str) -> impl std::future::Future<Output = Result<bool>> + use<> {
@@ -263,24 +336,45 @@ impl Store for RedisStore {
         }
     }
 
+    /// Writes queued on one key coalesce as on the file store: a write issued while another on
+    /// that key still waits for its turn joins it, and one `HSET` of the newest value resolves
+    /// them all, once it is acknowledged.
     fn write(&self, id: &str, json: Vec<u8>) -> impl std::future::Future<Output = Result<()>> + use<> {
         let checked = self.checked_id(id);
         let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
-        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.order_key(server, &id)));
+        let slot =
+            checked.as_ref().ok().map(|(_, server)| server_queue().enqueue_write(&self.order_key(server, &id), json));
         async move {
             let (entity, server) = checked?;
-            let mut turn = turn.expect("a turn is taken for every valid call");
-            turn.ready().await;
+            let slot = slot.expect("a slot is taken for every valid call");
             let failed = |cause| PersistError::Write { entity: entity.clone(), id: id.clone(), cause };
-            let mut connection = server.connection().await.map_err(failed)?;
-            redis::cmd("HSET")
-                .arg(&namespace)
-                .arg(&id)
-                .arg(json)
-                .query_async::<()>(&mut connection)
-                .await
-                .map_err(|error| failed(server.cause(&error)))?;
-            wait_for_replicas(&server, &mut connection).await.map_err(failed)
+            let mut lead = match slot.into_lead().await {
+                Ok(lead) => lead,
+                Err(outcome) => {
+                    return outcome.map_err(|error| match error {
+                        PersistError::Write { cause, .. } => failed(cause),
+                        other => other,
+                    })
+                }
+            };
+            lead.ready().await;
+            let mut connection = match server.connection().await {
+                Ok(connection) => connection,
+                Err(cause) => {
+                    let outcome = Err(failed(cause));
+                    lead.seal().finish(&outcome);
+                    return outcome;
+                }
+            };
+            let sealed = lead.seal();
+            let written =
+                redis::cmd("HSET").arg(&namespace).arg(&id).arg(&sealed.json).query_async::<()>(&mut connection).await;
+            let outcome = match written {
+                Ok(()) => wait_for_replicas(&server, &mut connection).await.map_err(failed),
+                Err(error) => Err(failed(server.cause(&error))),
+            };
+            sealed.finish(&outcome);
+            outcome
         }
     }
 

@@ -1,0 +1,176 @@
+// One behaviour suite for every store, from JS: the same PersistBase, registry and 19.5.0
+// Instance cases run on the file store and on a Redis server the test starts (loopback, free
+// port, AOF with appendfsync always); then the Redis faults: the server SIGKILLed and restarted,
+// unreachable, a wrong password, two processes writing the same keys. Skipped (saying why) only
+// where redis-server is not installed; `.ci/run` installs it.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import Redis from "ioredis";
+import { PersistBase, PersistSignalUtils, usePersistStore } from "@backtest-kit/persist";
+import * as v19 from "@backtest-kit/persist/v19";
+import { collect, tempDir } from "./helpers/tmp.mjs";
+import { haveRedis, startRedis } from "./helpers/redis.mjs";
+
+const skipRedis = haveRedis ? false : "redis-server is not installed (apt-get install redis-server)";
+let unique = 0;
+const fresh = (label) => `${label}-${process.pid}-${unique++}`;
+
+/** The stores of the suite: how to make a base directory and which store URL to use. */
+const STORES = [
+  { name: "the file store", skip: false, url: async () => null, base: (t) => tempDir(t, "stores") },
+  { name: "the Redis store", skip: skipRedis, url: async (t) => (await startRedis(t)).url, base: () => `/stores-test/${fresh("base")}` },
+];
+
+for (const row of STORES) {
+  test(`${row.name}: PersistBase round trip, messages and codes as the file store's`, { skip: row.skip }, async (t) => {
+    const store = new PersistBase("signal", row.base(t), { store: await row.url(t) });
+    await store.waitForInit(true);
+    await store.writeValue("BTCUSDT", { id: "s1", priceOpen: 97250.5 });
+    await store.writeValue(7, null);
+    assert.deepEqual(await store.readValue("BTCUSDT"), { id: "s1", priceOpen: 97250.5 });
+    assert.equal(await store.readValue("7"), null);
+    assert.equal(await store.hasValue("BTCUSDT"), true);
+    assert.equal(await store.hasValue("ETHUSDT"), false);
+    await assert.rejects(store.readValue("ETHUSDT"), { code: "ENTITY_NOT_FOUND", message: "Entity signal:ETHUSDT not found" });
+    await assert.rejects(store.removeValue("ETHUSDT"), { code: "ENTITY_NOT_FOUND", message: "Entity signal:ETHUSDT not found for deletion" });
+    await assert.rejects(store.writeValue("../x", 1), { code: "INVALID_ENTITY_ID" });
+    for (const id of ["10", "9", "b", "A"]) await store.writeValue(id, { id });
+    assert.deepEqual(await collect(store.keys()), ["7", "9", "10", "A", "b", "BTCUSDT"]);
+    assert.deepEqual((await collect(store.values())).length, 6);
+    assert.equal(await store.getCount(), 6);
+    await store.removeValue("BTCUSDT");
+    assert.equal(await store.getCount(), 5);
+    await store.removeAll();
+    assert.deepEqual(await collect(store.keys()), []);
+  });
+
+  test(`${row.name}: 500 writes to one key issued at once end with the last`, { skip: row.skip }, async (t) => {
+    const store = new PersistBase("order", row.base(t), { store: await row.url(t) });
+    await store.waitForInit(true);
+    await Promise.all(Array.from({ length: 500 }, (_, i) => store.writeValue("BTC", { i })));
+    assert.deepEqual(await store.readValue("BTC"), { i: 499 });
+  });
+
+  test(`${row.name}: usePersistStore moves the registries and the 19.5.0 Instances; null moves them back`, { skip: row.skip }, async (t) => {
+    const url = await row.url(t);
+    const cwd = process.cwd();
+    process.chdir(tempDir(t, "stores cwd"));
+    t.after(() => {
+      usePersistStore(null);
+      process.chdir(cwd);
+    });
+    usePersistStore(url);
+    const strategy = fresh("strategy");
+    const registry = new PersistSignalUtils();
+    await registry.writeSignalData({ id: "via-registry" }, strategy, "BTCUSDT");
+    assert.deepEqual(await registry.readSignalData(strategy, "BTCUSDT"), { id: "via-registry" });
+    await v19.PersistSignalAdapter.writeSignalData({ id: "via-v19", priceOpen: 1 }, "BTCUSDT", strategy, "binance");
+    assert.equal((await v19.PersistSignalAdapter.readSignalData("BTCUSDT", strategy, "binance")).id, "via-v19");
+    // On files exactly when no server store is chosen.
+    assert.equal(fs.existsSync(`dump/data/signal/${strategy}/BTCUSDT.json`), url === null);
+    assert.equal(fs.existsSync(`dump/data/signal/BTCUSDT_${strategy}_binance/BTCUSDT.json`), url === null);
+    const onDisk = new PersistBase(strategy, "./dump/data/signal/", { store: null });
+    assert.equal(await onDisk.hasValue("BTCUSDT"), url === null);
+    usePersistStore(null);
+    const back = new PersistSignalUtils();
+    assert.equal(await back.readSignalData(fresh("other"), "BTCUSDT"), null);
+  });
+}
+
+test("usePersistStore and { store }: wrong types are TypeErrors, unsupported URLs ERR_INVALID_ARG_VALUE", () => {
+  assert.throws(() => usePersistStore(123), { name: "TypeError", code: "ERR_INVALID_ARG_TYPE", message: 'The "url" argument must be of type string or null. Received type number (123)' });
+  assert.throws(() => usePersistStore("postgres://bot:pw@localhost/bots"), {
+    code: "ERR_INVALID_ARG_VALUE",
+    message: "usePersistStore: PostgreSQL stores are not available in this version; redis:// and rediss:// are",
+  });
+  assert.throws(() => usePersistStore("http://:secret@example.com"), (error) => {
+    assert.equal(error.code, "ERR_INVALID_ARG_VALUE");
+    assert.doesNotMatch(error.message, /secret/);
+    return true;
+  });
+  assert.throws(() => usePersistStore("redis://127.0.0.1:6379/0?nonsense=1"), { code: "ERR_INVALID_ARG_VALUE" });
+  assert.throws(() => new PersistBase("x", "/tmp", { store: 5 }), { code: "ERR_INVALID_ARG_TYPE" });
+  assert.throws(() => new PersistSignalUtils().usePersistSignalAdapter(class { waitForInit() {} }, { store: "redis://127.0.0.1:1/0" }), {
+    code: "ERR_INVALID_ARG_VALUE",
+  });
+});
+
+test("Redis keeps each document as its exact JSON text, in a hash named by the file layout", { skip: skipRedis }, async (t) => {
+  const { url } = await startRedis(t);
+  const base = `./dump/${fresh("layout")}/`;
+  const store = new PersistBase("binance/BTCUSDT/1m", base, { store: url });
+  await store.waitForInit(true);
+  await store.writeValue(1700000000000, { open: 1.5, close: 2 });
+  const client = new Redis(url);
+  t.after(() => client.disconnect());
+  const hash = `${path.posix.normalize(base)}binance/BTCUSDT/1m`;
+  assert.equal(await client.hget(hash, "1700000000000"), JSON.stringify({ open: 1.5, close: 2 }));
+});
+
+test("Redis killed with SIGKILL and restarted: acknowledged writes are there, and later calls work in this process", { skip: skipRedis }, async (t) => {
+  const server = await startRedis(t);
+  const store = new PersistBase("fault", `/fault/${fresh("k")}`, { store: server.url });
+  await store.waitForInit(true);
+  const acknowledged = new Map();
+  for (let i = 0; i < 100; i++) {
+    await store.writeValue(`k${i % 10}`, { i });
+    acknowledged.set(`k${i % 10}`, i);
+  }
+  await server.kill("SIGKILL");
+  const during = await store.writeValue("k0", { i: 1000 }).then(() => "ok", (error) => error);
+  assert.notEqual(during, "ok", "a write to a dead server is not acknowledged");
+  assert.equal(during.code, "WRITE_FAILED");
+  assert.equal(during.cause.code, "STORE_UNREACHABLE");
+  assert.match(during.message, /127\.0\.0\.1/);
+  await server.restart();
+  let after;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    after = await store.writeValue("after", { ok: true }).then(() => "ok", (error) => error);
+    if (after === "ok") break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.equal(after, "ok", `reconnected: ${after?.message}`);
+  for (const [key, i] of acknowledged) assert.deepEqual(await store.readValue(key), { i }, key);
+});
+
+test("Redis unreachable at start, or a wrong password: a clear error naming the URL without its password", { skip: skipRedis }, async (t) => {
+  const { port } = await startRedis(t, { password: "right-one" });
+  const wrong = new PersistBase("auth", "/auth", { store: `redis://:wrong-one@127.0.0.1:${port}/0` });
+  const error = await wrong.waitForInit(true).then(() => null, (e) => e);
+  assert.equal(error.code, "INIT_FAILED");
+  assert.equal(error.cause.code, "STORE_AUTH_FAILED");
+  assert.match(error.message, new RegExp(`redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}/0`));
+  assert.doesNotMatch(error.message, /wrong-one/);
+  const unreachable = new PersistBase("down", "/down", { store: "redis://127.0.0.1:1/0" });
+  const down = await unreachable.readValue("x").then(() => null, (e) => e);
+  assert.equal(down.code, "READ_FAILED");
+  assert.equal(down.cause.code, "STORE_UNREACHABLE");
+  const retried = await unreachable.waitForInit(true).then(() => null, (e) => e);
+  assert.equal(retried.code, "INIT_FAILED", "a failed init is tried again by the next call");
+});
+
+test("two processes writing the same keys through one Redis: every value parses, each key ends with a last write", { skip: skipRedis }, async (t) => {
+  const { url } = await startRedis(t);
+  const base = `/shared/${fresh("two")}`;
+  const packageUrl = new URL("../main.js", import.meta.url).href;
+  const writer = (name) => `
+    import { PersistBase } from ${JSON.stringify(packageUrl)};
+    const store = new PersistBase("shared", ${JSON.stringify(base)}, { store: ${JSON.stringify(url)} });
+    await store.waitForInit(true);
+    for (let round = 0; round < 200; round++) {
+      await Promise.all(Array.from({ length: 10 }, (_, k) => store.writeValue("k" + k, { writer: "${name}", round, pad: "x".repeat(1000) })));
+    }
+  `;
+  const run = promisify(execFile);
+  await Promise.all(["a", "b"].map((name) => run(process.execPath, ["--input-type=module", "-e", writer(name)])));
+  const store = new PersistBase("shared", base, { store: url });
+  for (let k = 0; k < 10; k++) {
+    const value = await store.readValue(`k${k}`);
+    assert.equal(value.round, 199, `k${k} ends with one of the last writes`);
+    assert.ok(value.writer === "a" || value.writer === "b");
+  }
+});

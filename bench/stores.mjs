@@ -1,0 +1,155 @@
+// `npm run bench` (second part): the server stores beside their JS peers, on one redis-server
+// this script starts (loopback, AOF with appendfsync always, as the README recommends), cases
+// interleaved repetition by repetition. Peers, each registered on a fresh PersistSignalUtils:
+// - native: this package's PersistBase on `{ store: url }` (the registry call stays in Rust);
+// - ioredis: examples/redis-adapter.mjs (a PersistBase subclass over ioredis);
+// - keyv: a small adapter over Keyv with @keyv/redis.
+//   --quick   fewer calls and repetitions
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import Redis from "ioredis";
+import Keyv from "keyv";
+import KeyvRedis from "@keyv/redis";
+import { PersistBase, PersistSignalUtils } from "../main.js";
+import { RedisPersist, closeRedis } from "../examples/redis-adapter.mjs";
+import { range, summary, fmt } from "./stats.mjs";
+
+const quick = process.argv.includes("--quick");
+const reps = quick ? 3 : 5;
+const calls = quick ? 500 : 2000;
+
+if (spawnSync("redis-server", ["--version"]).status !== 0) {
+  console.log("stores: skipped, redis-server is not installed");
+  process.exit(0);
+}
+
+const port = await new Promise((resolve) => {
+  const server = net.createServer().listen(0, "127.0.0.1", () => {
+    const { port } = server.address();
+    server.close(() => resolve(port));
+  });
+});
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-redis-"));
+const server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir], { stdio: "ignore" });
+for (let i = 0; i < 200; i++) {
+  const up = await new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("error", () => resolve(false));
+  });
+  if (up) break;
+  await new Promise((resolve) => setTimeout(resolve, 25));
+}
+const url = `redis://127.0.0.1:${port}/0`;
+process.env.REDIS_URL = url;
+
+const keyv = new Keyv({ store: new KeyvRedis(url) });
+class KeyvPersist {
+  #prefix;
+  constructor(entityName, baseDir) {
+    this.#prefix = `${baseDir}:${entityName}:`;
+  }
+  async waitForInit() {}
+  async readValue(id) {
+    const value = await keyv.get(this.#prefix + id);
+    if (value === undefined) throw new Error(`Entity ${this.#prefix}${id} not found`);
+    return value;
+  }
+  async hasValue(id) {
+    return keyv.has(this.#prefix + id);
+  }
+  async writeValue(id, value) {
+    await keyv.set(this.#prefix + id, value);
+  }
+}
+
+const peers = {
+  native: (registry) => registry.usePersistSignalAdapter(PersistBase, { store: url }),
+  ioredis: (registry) => registry.usePersistSignalAdapter(RedisPersist),
+  keyv: (registry) => registry.usePersistSignalAdapter(KeyvPersist),
+};
+
+/** The floor: bare HSET/HGET pairs on one ioredis connection, no registry, no JSON. */
+const bare = new Redis(url);
+async function floor() {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < calls; i++) {
+    await bare.hset("bench-floor", `S${i % 10}`, `{"id":${i}}`);
+    await bare.hget("bench-floor", `S${i % 10}`);
+  }
+  return (2 * calls) / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+let run = 0;
+/** A registry of `peer` on a strategy name no other repetition used. */
+function fresh(peer) {
+  const registry = new PersistSignalUtils();
+  peers[peer](registry);
+  return { registry, strategy: `bench-${peer}-${run++}` };
+}
+
+const cases = {
+  /** Sequential registry write+read pairs: calls/s. */
+  async writeRead(peer) {
+    const { registry, strategy } = fresh(peer);
+    await registry.writeSignalData({ warm: true }, strategy, "WARM");
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < calls; i++) {
+      await registry.writeSignalData({ id: i, priceOpen: 97250.5 }, strategy, `S${i % 10}`);
+      await registry.readSignalData(strategy, `S${i % 10}`);
+    }
+    return (2 * calls) / (Number(process.hrtime.bigint() - start) / 1e9);
+  },
+  /** 1,000 registry writes issued at once over 100 keys: writes/s. */
+  async concurrent(peer) {
+    const { registry, strategy } = fresh(peer);
+    await registry.writeSignalData({ warm: true }, strategy, "WARM");
+    const start = process.hrtime.bigint();
+    await Promise.all(Array.from({ length: 1000 }, (_, i) => registry.writeSignalData({ id: i }, strategy, `S${i % 100}`)));
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    for (let k = 0; k < 100; k++) {
+      const stored = await registry.readSignalData(strategy, `S${k}`);
+      if (stored.id !== 900 + k) throw new Error(`${peer}: S${k} holds ${stored.id}, not the last write ${900 + k}`);
+    }
+    return 1000 / seconds;
+  },
+};
+
+const results = {};
+for (let rep = 0; rep < reps; rep++) {
+  for (const name of Object.keys(cases)) {
+    for (const peer of Object.keys(peers)) {
+      ((results[name] ??= {})[peer] ??= []).push(await cases[name](peer));
+    }
+  }
+  (results.floor ??= []).push(await floor());
+}
+const floorFigure = results.floor;
+delete results.floor;
+
+const titles = {
+  writeRead: `registry write+read through Redis, ${calls} pairs (calls/s)`,
+  concurrent: "1,000 registry writes issued at once over 100 keys through Redis (writes/s)",
+};
+console.log(`\nstores: redis-server ${spawnSync("redis-server", ["--version"], { encoding: "utf8" }).stdout.match(/v=(\S+)/)?.[1]} on loopback, AOF appendfsync always; ${reps} repetitions, median (min–max)`);
+for (const [name, byPeer] of Object.entries(results)) {
+  const native = byPeer.native;
+  const line = Object.entries(byPeer).map(([peer, values]) => `${peer} ${range(summary(values), 0)}`).join("; ");
+  const ratios = ["ioredis", "keyv"].map((peer) => {
+    const ratio = summary(native.map((value, i) => value / byPeer[peer][i]));
+    return `${fmt(ratio.median, 1)}x (${fmt(ratio.min, 1)}–${fmt(ratio.max, 1)}) vs ${peer}`;
+  });
+  console.log(`| ${titles[name]} | ${line} | ${ratios.join(", ")} |`);
+}
+console.log(`floor: bare HSET+HGET pairs on one ioredis connection ${range(summary(floorFigure), 0)} calls/s`);
+bare.disconnect();
+
+await closeRedis?.();
+await keyv.disconnect?.();
+server.kill("SIGTERM");
+await new Promise((resolve) => server.once("exit", resolve));
+fs.rmSync(dir, { recursive: true, force: true });
+process.exit(0);
