@@ -6,6 +6,7 @@ import {
   PERSIST_ERROR_CODES,
   PersistBase,
   PersistSignalAdapter,
+  usePersistStore,
   writeFileAtomic,
   type EntityId,
   type IPersistBase,
@@ -96,4 +97,14 @@ async function v19Use(): Promise<void> {
   v19.usePersistNative({} as Parameters<typeof v19.usePersistNative>[0], { registries: ["Signals"] });
 }
 
-void [handleErrors, atomicBytes, v19Use];
+function stores(): void {
+  usePersistStore("redis://127.0.0.1:6379/0");
+  usePersistStore(null);
+  v19.usePersistStore("rediss://:password@cache:6380/1?wait=1");
+  const one = new PersistBase("signals", "./data", { store: "redis://127.0.0.1:6379/0" });
+  void one;
+  // @ts-expect-error a URL is a string or null
+  usePersistStore(6379);
+}
+
+void [handleErrors, atomicBytes, v19Use, stores];
