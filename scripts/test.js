@@ -12,8 +12,9 @@ const run = (command, args) => execFileSync(command, args, { cwd: root, stdio: "
 
 run(process.execPath, [path.join(__dirname, "install.js"), "--force"]);
 // --show-output: the crash and fault-injection tests print how many states they explored.
-// --features redis: the store behaviour suite also runs on a redis-server the test starts itself.
-run("cargo", ["test", "--locked", "-p", "backtest-persist-core", "--features", "redis", "--", "--show-output"]);
+// --features: the store behaviour suite also runs on a redis-server and a PostgreSQL cluster the
+// tests start themselves.
+run("cargo", ["test", "--locked", "-p", "backtest-persist-core", "--features", "redis,postgres", "--", "--show-output"]);
 run(process.execPath, [require.resolve("typescript/bin/tsc", { paths: [root] }), "-p", "__test__/types/tsconfig.json"]);
 const tests = fs
   .readdirSync(path.join(root, "__test__"))

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use backtest_persist_core::store::{PlannedWrite, RedisStore};
+use backtest_persist_core::store::{PlannedWrite, ServerStore};
 use backtest_persist_core::{FileStore, PersistError, Store};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -39,9 +39,9 @@ const VALUES_WINDOW_BYTES: usize = 8 << 20;
 #[napi]
 pub struct PersistBase {
     pub(crate) store: FileStore,
-    /// The Redis store this instance keeps its documents in instead of files, when it was
-    /// created under `usePersistStore(url)` or with `{ store: url }`.
-    pub(crate) redis: Option<RedisStore>,
+    /// The server store (Redis, PostgreSQL) this instance keeps its documents in instead of
+    /// files, when it was created under `usePersistStore(url)` or with `{ store: url }`.
+    pub(crate) redis: Option<ServerStore>,
     /// The Promise of the init in flight, shared by every `waitForInit` call made meanwhile (as
     /// the reference's singleshot is), so that their continuations run in call order.
     init_in_flight: std::rc::Rc<std::cell::RefCell<Option<crate::env_state::LocalRef>>>,
@@ -57,7 +57,7 @@ impl PersistBase {
     ///
     /// Arguments that are not strings throw what the reference's `path.join` throws: a
     /// `TypeError` with code `ERR_INVALID_ARG_TYPE` (`null` for `baseDir` is taken as absent).
-    /// @param options - `{ store }`: a `redis://` URL for this instance alone (`null`: files),
+    /// @param options - `{ store }`: a `redis://` or `postgres://` URL for this instance alone (`null`: files),
     /// overriding `usePersistStore`
     #[napi(
         constructor,
@@ -79,7 +79,7 @@ impl PersistBase {
                 .into_owned(),
         };
         let store = FileStore::new(&entity_name, Path::new(&base_dir));
-        let redis = url.map(|url| RedisStore::new(&url, &entity_name, Path::new(&base_dir)));
+        let redis = url.map(|url| ServerStore::open(&url, &entity_name, Path::new(&base_dir)));
         let directory = store.directory().to_string_lossy().into_owned();
         Ok(Self { store, redis, init_in_flight: Default::default(), entity_name, base_dir, directory })
     }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use backtest_persist_core::registry::{read_through, write_through, Memo, RegistryKind};
 use backtest_persist_core::store::PlannedWrite;
-use backtest_persist_core::store::RedisStore;
+use backtest_persist_core::store::ServerStore;
 use backtest_persist_core::{FileStore, PersistError, Store};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -44,7 +44,7 @@ enum Factory {
 #[derive(Clone)]
 enum AnyStore {
     File(FileStore),
-    Redis(RedisStore),
+    Server(ServerStore),
     Js(JsStore),
 }
 
@@ -214,7 +214,7 @@ fn store_for(env: &Env, registry: &SharedRegistry, key: &str) -> std::result::Re
     };
     let store = match factory {
         Factory::Native(choice) => match choice.unwrap_or_else(crate::store_choice::current) {
-            Some(url) => AnyStore::Redis(RedisStore::new(&url, key, Path::new(kind.base_dir()))),
+            Some(url) => AnyStore::Server(ServerStore::open(&url, key, Path::new(kind.base_dir()))),
             None => AnyStore::File(FileStore::new(key, Path::new(kind.base_dir()))),
         },
         Factory::Js(ctor, timeout) => {
@@ -277,8 +277,8 @@ fn read<'env>(env: &'env Env, registry: &SharedRegistry, key: Unknown, id: Optio
             })?;
             Ok(promise.to_unknown())
         }
-        // One HGET: absent and present in one round trip.
-        AnyStore::Redis(store) => {
+        // One round trip (HGET, SELECT): absent and present alike.
+        AnyStore::Server(store) => {
             let read = async move {
                 store.init(initial).await?;
                 store.read_optional(&id).await
@@ -334,7 +334,7 @@ fn write<'env>(
             let promise = settle(env, write_through(store, initial, &id, json), |env, ()| Ok(().into_unknown(env)?))?;
             Ok(promise.to_unknown())
         }
-        AnyStore::Redis(store) => {
+        AnyStore::Server(store) => {
             let promise = settle(env, write_through(store, initial, &id, json), |env, ()| Ok(().into_unknown(env)?))?;
             Ok(promise.to_unknown())
         }
@@ -347,7 +347,7 @@ fn write<'env>(
 fn store_entity(store: &AnyStore) -> String {
     match store {
         AnyStore::File(store) => store.entity_name().to_string(),
-        AnyStore::Redis(store) => store.entity_name().to_string(),
+        AnyStore::Server(store) => store.entity_name().to_string(),
         AnyStore::Js(store) => store.entity_name().to_string(),
     }
 }

@@ -1,10 +1,11 @@
 //! `usePersistStore(url)`: which store this environment's `PersistBase`s and registry stores are
 //! created on from now on. `null` (the default) is the file store; `redis://` / `rediss://` a
-//! Redis server. Stores created before the call stay where they are.
+//! Redis server, `postgres://` / `postgresql://` a PostgreSQL one. Stores created before the
+//! call stay where they are.
 
 use std::cell::RefCell;
 
-use backtest_persist_core::store::check_redis_url;
+use backtest_persist_core::store::check_store_url;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
@@ -26,12 +27,7 @@ pub fn store_argument(env: &Env, value: Unknown, what: &str) -> Result<Option<St
         ValueType::Undefined | ValueType::Null => Ok(None),
         ValueType::String => {
             let url = unsafe { value.cast::<napi::JsString>() }?.into_utf8()?.into_owned()?;
-            if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-                let message =
-                    format!("{what}: PostgreSQL stores are not available in this version; redis:// and rediss:// are");
-                return Err(boundary::throw(env, boundary::type_error(env, &message, "ERR_INVALID_ARG_VALUE")?));
-            }
-            match check_redis_url(&url) {
+            match check_store_url(&url) {
                 Ok(()) => Ok(Some(url)),
                 Err(reason) => {
                     let message = format!("{what}: {reason}");
@@ -47,10 +43,10 @@ pub fn store_argument(env: &Env, value: Unknown, what: &str) -> Result<Option<St
 }
 
 /// Moves the persistence of this environment to the store at `url` (`redis://host:port/db`,
-/// `rediss://...`; `?wait=<n>` waits for `n` replicas after each write), or back to files with
-/// `null`. Every `PersistBase` and every registry store created afterwards uses it, with the same
-/// methods, messages and codes; keys follow the file layout (`<baseDir>/<entityName>`, one hash
-/// per directory, one field per id).
+/// `rediss://...`, `?wait=<n>` waiting for `n` replicas after each write; or
+/// `postgres://user:password@host:port/database`), or back to files with `null`. Every `PersistBase` and every registry store created afterwards uses it, with the same
+/// methods, messages and codes; keys follow the file layout (`<baseDir>/<entityName>` and the id:
+/// a Redis hash per directory, or the `(namespace, id)` key of the `backtest_persist` table).
 #[napi(js_name = "usePersistStore", ts_args_type = "url: string | null")]
 pub fn use_persist_store(env: &Env, url: Unknown) -> Result<()> {
     let url = store_argument(env, url, "usePersistStore")?;

@@ -34,8 +34,9 @@ pub fn adapter_queue() -> &'static KeyedQueue {
     QUEUE.get_or_init(KeyedQueue::default)
 }
 
-/// The queue of server stores' operations (Redis), keyed by server and logical document path.
-#[cfg(feature = "redis")]
+/// The queue of server stores' operations (Redis, PostgreSQL), keyed by server and logical
+/// document path.
+#[cfg(any(feature = "redis", feature = "postgres"))]
 pub fn server_queue() -> &'static KeyedQueue {
     static QUEUE: OnceLock<KeyedQueue> = OnceLock::new();
     QUEUE.get_or_init(KeyedQueue::default)

@@ -6,7 +6,7 @@
 //!
 //! Without `redis-server` on PATH the Redis cases say so and pass, except under `CI=true`, where
 //! `.ci/run` installs it and its absence fails.
-#![cfg(feature = "redis")]
+#![cfg(all(feature = "redis", feature = "postgres"))]
 
 use std::future::Future;
 use std::net::TcpListener;
@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use backtest_persist_core::key_order::sort_keys;
-use backtest_persist_core::store::RedisStore;
+use backtest_persist_core::store::{PgStore, RedisStore};
 use backtest_persist_core::{FileStore, PersistError, Store};
 
 /// A `redis-server` of the test's own, killed when dropped.
@@ -76,6 +76,128 @@ impl RedisServer {
 }
 
 impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A PostgreSQL cluster of the test's own (initdb in a temp directory, run as the `postgres`
+/// user when the test runs as root, as the server refuses root), on a free loopback port, with
+/// password authentication for the user `bot`; killed when dropped.
+struct PgServer {
+    child: Option<Child>,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+fn pg_binary(name: &str) -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).map(|dir| dir.join(name)).find(|file| file.exists()))
+        .unwrap_or_default();
+    on_path.or_else(|| {
+        let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .flatten()
+            .map(|e| e.path().join("bin").join(name))
+            .filter(|f| f.exists())
+            .collect();
+        versions.sort();
+        versions.pop()
+    })
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|out| String::from_utf8_lossy(&out.stdout).trim() == "0").unwrap_or(false)
+}
+
+/// `command` as the postgres user when running as root.
+fn as_postgres(program: &Path) -> Command {
+    if is_root() {
+        let mut command = Command::new("setpriv");
+        command.args(["--reuid=postgres", "--regid=postgres", "--init-groups"]).arg(program);
+        command
+    } else {
+        Command::new(program)
+    }
+}
+
+impl PgServer {
+    fn start() -> Option<PgServer> {
+        let (Some(initdb), Some(_)) = (pg_binary("initdb"), pg_binary("postgres")) else {
+            assert!(std::env::var_os("CI").is_none(), "postgresql must be installed under CI (.ci/run installs it)");
+            eprintln!("skipped: postgresql is not installed (apt-get install postgresql)");
+            return None;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        let password = dir.path().join("password");
+        std::fs::write(&password, "bot-password\n").unwrap();
+        if is_root() {
+            let owner = |path: &Path| {
+                let status = Command::new("chown").args(["postgres:postgres"]).arg(path).status().unwrap();
+                assert!(status.success());
+            };
+            owner(&data);
+            owner(&password);
+        }
+        let status = as_postgres(&initdb)
+            .args(["-D"])
+            .arg(&data)
+            .args(["-U", "bot", "--auth=scram-sha-256", "--pwfile"])
+            .arg(&password)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "initdb");
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut server = PgServer { child: None, port, dir };
+        server.spawn();
+        Some(server)
+    }
+
+    fn spawn(&mut self) {
+        let postgres = pg_binary("postgres").unwrap();
+        let child = as_postgres(&postgres)
+            .arg("-D")
+            .arg(self.dir.path().join("data"))
+            .args(["-p", &self.port.to_string(), "-c", "listen_addresses=127.0.0.1", "-k"])
+            .arg(self.dir.path().join("data"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "postgres did not listen within 30 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            // The postmaster runs under setpriv's pid (setpriv execs), so this is postgres itself.
+            let _ = child.kill();
+            let _ = child.wait();
+            // Its backends notice the postmaster is gone and exit; wait until the port is free.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = std::fs::remove_file(self.dir.path().join("data/postmaster.pid"));
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://bot:bot-password@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for PgServer {
     fn drop(&mut self) {
         self.kill();
     }
@@ -189,6 +311,66 @@ fn the_redis_store_passes_the_behaviour_suite() {
     let Some(server) = RedisServer::start(None) else { return };
     let (url, base) = (server.url(), unique_base());
     on_runtime(behaviour(move |name| RedisStore::new(&url, name, &base)));
+}
+
+#[test]
+fn the_postgres_store_passes_the_behaviour_suite() {
+    let Some(server) = PgServer::start() else { return };
+    let (url, base) = (server.url(), unique_base());
+    on_runtime(behaviour(move |name| PgStore::new(&url, name, &base)));
+}
+
+#[test]
+fn postgres_killed_and_restarted_keeps_every_committed_write_and_later_calls_work() {
+    let Some(mut server) = PgServer::start() else { return };
+    let (url, base) = (server.url(), unique_base());
+    on_runtime(async move {
+        let store = PgStore::new(&url, "signal", &base);
+        store.init(true).await.unwrap();
+        for i in 0..100u32 {
+            store.write(&format!("k{}", i % 10), i.to_string().into_bytes()).await.unwrap();
+        }
+        server.kill();
+        let error = store.write("k0", b"1000".to_vec()).await.unwrap_err();
+        assert_eq!(error.code(), "WRITE_FAILED", "{error}");
+        assert!(error.to_string().contains("postgres://bot:***@127.0.0.1"), "{error}");
+        server.spawn();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            match store.write("after", b"1".to_vec()).await {
+                Ok(()) => break,
+                Err(error) => assert!(Instant::now() < deadline, "no reconnection within 30 s: {error}"),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        for key in 0..10u32 {
+            assert_eq!(store.read(&format!("k{key}")).await.unwrap(), (90 + key).to_string());
+        }
+    });
+}
+
+#[test]
+fn postgres_wrong_password_missing_database_and_unreachable_are_clear_errors_without_the_password() {
+    let Some(server) = PgServer::start() else { return };
+    on_runtime(async {
+        let coded = |error: &PersistError| match error {
+            PersistError::Init { cause: backtest_persist_core::Cause::Coded { code, .. }, .. } => code.to_string(),
+            other => panic!("a coded init failure: {other:?}"),
+        };
+        let wrong = format!("postgres://bot:wrong-password@127.0.0.1:{}/postgres", server.port);
+        let error = PgStore::new(&wrong, "signal", &unique_base()).init(true).await.unwrap_err();
+        assert_eq!(coded(&error), "STORE_AUTH_FAILED", "{error}");
+        assert!(!error.to_string().contains("wrong-password"), "{error}");
+        let missing = format!("postgres://bot:bot-password@127.0.0.1:{}/no_such_db", server.port);
+        let error = PgStore::new(&missing, "signal", &unique_base()).init(true).await.unwrap_err();
+        assert!(error.to_string().contains("database \"no_such_db\" does not exist"), "{error}");
+        assert!(!error.to_string().contains("bot-password"), "{error}");
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let down = format!("postgres://bot:secret@127.0.0.1:{port}/postgres");
+        let error = PgStore::new(&down, "signal", &unique_base()).init(true).await.unwrap_err();
+        assert_eq!(coded(&error), "STORE_UNREACHABLE", "{error}");
+        assert!(!error.to_string().contains("secret"), "{error}");
+    });
 }
 
 #[test]

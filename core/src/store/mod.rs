@@ -3,14 +3,26 @@
 //! The trait uses native `async fn` in traits, so each store's futures keep their own
 //! `Send`-ness: the file store's run on the thread pool, a JS adapter's on the JS thread.
 
+#[cfg(all(feature = "redis", feature = "postgres"))]
+mod any_server;
 mod file;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(any(feature = "redis", feature = "postgres"))]
+mod server;
 
 use std::future::Future;
 
+#[cfg(all(feature = "redis", feature = "postgres"))]
+pub use self::any_server::{check_store_url, ServerStore};
+#[cfg(feature = "postgres")]
+pub use self::postgres::{check_postgres_url, PgStore};
 #[cfg(feature = "redis")]
-pub use self::redis::{check_redis_url, redact_url, RedisStore};
+pub use self::redis::{check_redis_url, RedisStore};
+#[cfg(any(feature = "redis", feature = "postgres"))]
+pub use self::server::redact_url;
 pub use file::{resolve, FileStore, ImmediateWrite, PlannedWrite, MAX_CONCURRENT_FILE_TASKS, MAX_STRING_LENGTH};
 
 use crate::error::Result;

@@ -30,6 +30,8 @@ use crate::id::{invalid_entity_id, invalid_entity_name};
 use crate::key_order::sort_keys;
 use crate::order::server_queue;
 
+pub use super::server::redact_url;
+
 /// How long a connection attempt or a reply may take before the call fails with `STORE_TIMEOUT`.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
 const CONNECTION_TIMEOUT: Duration = Duration::from_secs(5);
@@ -52,17 +54,6 @@ struct Server {
 fn servers() -> &'static Mutex<HashMap<String, Arc<Server>>> {
     static SERVERS: OnceLock<Mutex<HashMap<String, Arc<Server>>>> = OnceLock::new();
     SERVERS.get_or_init(Default::default)
-}
-
-/// A URL with the password (if any) replaced by `***`.
-pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => url.to_string(),
-    }
 }
 
 /// Checks a Redis URL now (scheme, options), so a bad one is refused where it is given.

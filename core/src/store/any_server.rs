@@ -1,0 +1,132 @@
+//! [`ServerStore`]: the one type the binding holds for whichever server a URL names.
+
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
+
+use super::{check_postgres_url, check_redis_url, InitReport, PgStore, RedisStore, Store};
+use crate::error::Result;
+
+type Boxed<T> = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
+
+/// A store on a server, chosen by the URL's scheme: `redis://` / `rediss://` or
+/// `postgres://` / `postgresql://`. Each call's place in the key's order is taken when it is
+/// made, as with every store.
+#[derive(Clone)]
+pub enum ServerStore {
+    Redis(RedisStore),
+    Postgres(PgStore),
+}
+
+/// Checks a server store URL now: its scheme is one of the server stores', and it parses.
+pub fn check_store_url(url: &str) -> std::result::Result<(), String> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        check_postgres_url(url)
+    } else if url.starts_with("redis://") || url.starts_with("rediss://") {
+        check_redis_url(url)
+    } else {
+        Err(format!("{} is not a redis://, rediss:// or postgres:// URL", super::redact_url(url)))
+    }
+}
+
+impl ServerStore {
+    pub fn open(url: &str, entity_name: &str, base_dir: &Path) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            ServerStore::Postgres(PgStore::new(url, entity_name, base_dir))
+        } else {
+            ServerStore::Redis(RedisStore::new(url, entity_name, base_dir))
+        }
+    }
+
+    pub fn is_initialized(&self) -> bool {
+        match self {
+            ServerStore::Redis(store) => store.is_initialized(),
+            ServerStore::Postgres(store) => store.is_initialized(),
+        }
+    }
+
+    /// The document's JSON text, or `None`, in one round trip.
+    pub fn read_optional(&self, id: &str) -> Boxed<Option<String>> {
+        match self {
+            ServerStore::Redis(store) => Box::pin(store.read_optional(id)),
+            ServerStore::Postgres(store) => Box::pin(store.read_optional(id)),
+        }
+    }
+
+    pub async fn count(&self) -> Result<usize> {
+        match self {
+            ServerStore::Redis(store) => store.count().await,
+            ServerStore::Postgres(store) => store.count().await,
+        }
+    }
+
+    pub async fn read_window(&self, ids: Vec<String>, max_bytes: usize) -> Result<Vec<String>> {
+        match self {
+            ServerStore::Redis(store) => store.read_window(ids, max_bytes).await,
+            ServerStore::Postgres(store) => store.read_window(ids, max_bytes).await,
+        }
+    }
+}
+
+impl Store for ServerStore {
+    fn entity_name(&self) -> &str {
+        match self {
+            ServerStore::Redis(store) => store.entity_name(),
+            ServerStore::Postgres(store) => store.entity_name(),
+        }
+    }
+
+    async fn init(&self, initial: bool) -> Result<InitReport> {
+        match self {
+            ServerStore::Redis(store) => store.init(initial).await,
+            ServerStore::Postgres(store) => store.init(initial).await,
+        }
+    }
+
+    fn read(&self, id: &str) -> impl Future<Output = Result<String>> + use<> {
+        let future: Boxed<String> = match self {
+            ServerStore::Redis(store) => Box::pin(store.read(id)),
+            ServerStore::Postgres(store) => Box::pin(store.read(id)),
+        };
+        future
+    }
+
+    fn has(&self, id: &str) -> impl Future<Output = Result<bool>> + use<> {
+        let future: Boxed<bool> = match self {
+            ServerStore::Redis(store) => Box::pin(store.has(id)),
+            ServerStore::Postgres(store) => Box::pin(store.has(id)),
+        };
+        future
+    }
+
+    fn write(&self, id: &str, json: Vec<u8>) -> impl Future<Output = Result<()>> + use<> {
+        let future: Boxed<()> = match self {
+            ServerStore::Redis(store) => Box::pin(store.write(id, json)),
+            ServerStore::Postgres(store) => Box::pin(store.write(id, json)),
+        };
+        future
+    }
+
+    fn remove(&self, id: &str) -> impl Future<Output = Result<()>> + use<> {
+        let future: Boxed<()> = match self {
+            ServerStore::Redis(store) => Box::pin(store.remove(id)),
+            ServerStore::Postgres(store) => Box::pin(store.remove(id)),
+        };
+        future
+    }
+
+    fn remove_all(&self) -> impl Future<Output = Result<()>> + use<> {
+        let future: Boxed<()> = match self {
+            ServerStore::Redis(store) => Box::pin(store.remove_all()),
+            ServerStore::Postgres(store) => Box::pin(store.remove_all()),
+        };
+        future
+    }
+
+    async fn keys(&self) -> Result<Vec<String>> {
+        match self {
+            ServerStore::Redis(store) => store.keys().await,
+            ServerStore::Postgres(store) => store.keys().await,
+        }
+    }
+}

@@ -1,0 +1,418 @@
+//! The PostgreSQL store: every document in one table, `backtest_persist (namespace, id,
+//! document)`, keyed by the store's logical directory (`<baseDir>/<entityName>`, lexically
+//! normalised, the file store's path) and the entity id, the document the exact JSON text.
+//! A write is one `INSERT ... ON CONFLICT DO UPDATE`, committed before it resolves (with the
+//! server's default `synchronous_commit = on`, that means flushed to its WAL); a reader sees one
+//! committed value or another, never a mix.
+//!
+//! Order and coalescing are the Redis store's: turns taken when a call is made, queued writes
+//! on one key joined into one statement of the newest value. Connections come from a pool (at
+//! most 8, each checked out for one statement); a connection that broke is replaced on the next
+//! checkout, so calls after a server restart work without restarting the process.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio::sync::OnceCell;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::NoTls;
+
+use super::server::redact_url;
+use super::{InitReport, Store};
+use crate::error::{Cause, PersistError, Result};
+use crate::id::{invalid_entity_id, invalid_entity_name};
+use crate::key_order::sort_keys;
+use crate::order::server_queue;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a call waits for a pooled connection before failing with `STORE_TIMEOUT`.
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(10);
+const POOL_SIZE: usize = 8;
+
+const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS backtest_persist (
+    namespace text NOT NULL,
+    id text NOT NULL,
+    document text NOT NULL,
+    PRIMARY KEY (namespace, id)
+)";
+
+/// A PostgreSQL server as the stores of one URL share it: one pool.
+struct Server {
+    shown: String,
+    identity: String,
+    pool: Pool,
+    table: OnceCell<()>,
+}
+
+fn servers() -> &'static Mutex<HashMap<String, Arc<Server>>> {
+    static SERVERS: OnceLock<Mutex<HashMap<String, Arc<Server>>>> = OnceLock::new();
+    SERVERS.get_or_init(Default::default)
+}
+
+/// Checks a PostgreSQL URL now, so a bad one is refused where it is given.
+pub fn check_postgres_url(url: &str) -> std::result::Result<(), String> {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(format!("{} is not a postgres:// URL", redact_url(url)));
+    }
+    Server::for_url(url).map(drop)
+}
+
+impl Server {
+    fn for_url(url: &str) -> std::result::Result<Arc<Server>, String> {
+        let mut known = servers().lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(server) = known.get(url) {
+            return Ok(server.clone());
+        }
+        let shown = redact_url(url);
+        let mut config: tokio_postgres::Config = url.parse().map_err(|error| format!("{shown}: {error}"))?;
+        config.connect_timeout(CONNECT_TIMEOUT);
+        let identity = format!("pg/{:?}/{:?}/{:?}", config.get_hosts(), config.get_ports(), config.get_dbname());
+        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .wait_timeout(Some(CHECKOUT_TIMEOUT))
+            .create_timeout(Some(CONNECT_TIMEOUT))
+            .runtime(Runtime::Tokio1)
+            .build()
+            .map_err(|error| format!("{shown}: {error}"))?;
+        let server = Arc::new(Server { shown, identity, pool, table: OnceCell::new() });
+        known.insert(url.to_string(), server.clone());
+        Ok(server)
+    }
+
+    async fn client(&self) -> std::result::Result<deadpool_postgres::Client, Cause> {
+        self.pool.get().await.map_err(|error| self.pool_cause(&error))
+    }
+
+    /// Creates the table once per server and process (two processes racing on it is fine).
+    async fn ensure_table(&self) -> std::result::Result<(), Cause> {
+        self.table
+            .get_or_try_init(|| async {
+                let client = self.client().await?;
+                match client.batch_execute(CREATE_TABLE).await {
+                    Ok(()) => Ok(()),
+                    // Another process created it at the same moment.
+                    Err(error) if error.code() == Some(&SqlState::UNIQUE_VIOLATION) => Ok(()),
+                    Err(error) => Err(self.cause(&error)),
+                }
+            })
+            .await
+            .map(drop)
+    }
+
+    fn pool_cause(&self, error: &deadpool_postgres::PoolError) -> Cause {
+        use deadpool_postgres::PoolError;
+        match error {
+            PoolError::Backend(error) => self.cause(error),
+            PoolError::Timeout(_) => Cause::Coded {
+                code: "STORE_TIMEOUT",
+                message: format!("no connection within {} s ({})", CHECKOUT_TIMEOUT.as_secs(), self.shown),
+            },
+            other => Cause::Coded { code: "STORE_FAILED", message: format!("{other} ({})", self.shown) },
+        }
+    }
+
+    fn cause(&self, error: &tokio_postgres::Error) -> Cause {
+        let code = match error.code() {
+            Some(state)
+                if *state == SqlState::INVALID_PASSWORD || *state == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
+            {
+                "STORE_AUTH_FAILED"
+            }
+            Some(_) => "STORE_FAILED",
+            None if error.is_closed() => "STORE_UNREACHABLE",
+            None if error.to_string().contains("timed out") => "STORE_TIMEOUT",
+            None => "STORE_UNREACHABLE",
+        };
+        let detail = match error.as_db_error() {
+            Some(db) => format!("{}: {}", db.severity(), db.message()),
+            None => {
+                use std::error::Error as _;
+                match error.source() {
+                    Some(source) => format!("{error}: {source}"),
+                    None => error.to_string(),
+                }
+            }
+        };
+        Cause::Coded { code, message: format!("{detail} ({})", self.shown) }
+    }
+}
+
+/// The documents of one namespace in the `backtest_persist` table.
+#[derive(Clone)]
+pub struct PgStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    entity_name: String,
+    namespace: String,
+    name_error: Option<String>,
+    server: std::result::Result<Arc<Server>, String>,
+    init: OnceCell<()>,
+}
+
+impl PgStore {
+    /// A store of `entity_name` under `base_dir` on the server at `url` (`postgres://`). A
+    /// relative `base_dir` stays relative, as on Redis.
+    pub fn new(url: &str, entity_name: &str, base_dir: &Path) -> Self {
+        let namespace = path_clean::clean(base_dir.join(entity_name)).to_string_lossy().replace('\\', "/");
+        Self {
+            inner: Arc::new(Inner {
+                entity_name: entity_name.to_string(),
+                namespace,
+                name_error: invalid_entity_name(entity_name),
+                server: Server::for_url(url),
+                init: OnceCell::new(),
+            }),
+        }
+    }
+
+    pub fn namespace(&self) -> &str {
+        &self.inner.namespace
+    }
+
+    pub fn is_initialized(&self) -> bool {
+        self.inner.init.initialized()
+    }
+
+    fn checked(&self) -> Result<(String, Arc<Server>)> {
+        let entity = self.inner.entity_name.clone();
+        if let Some(reason) = &self.inner.name_error {
+            return Err(PersistError::InvalidName { entity, reason: reason.clone() });
+        }
+        match &self.inner.server {
+            Ok(server) => Ok((entity, server.clone())),
+            Err(message) => Err(PersistError::Init {
+                entity,
+                cause: Cause::Coded { code: "STORE_FAILED", message: message.clone() },
+            }),
+        }
+    }
+
+    fn checked_id(&self, id: &str) -> Result<(String, Arc<Server>)> {
+        let (entity, server) = self.checked()?;
+        match invalid_entity_id(id) {
+            Some(reason) => {
+                Err(PersistError::InvalidId { entity, id: id.to_string(), reason: format!("{id:?} {reason}") })
+            }
+            None => Ok((entity, server)),
+        }
+    }
+
+    fn order_key(&self, server: &Server, id: &str) -> PathBuf {
+        PathBuf::from(format!("{}/{}/{id}", server.identity, self.inner.namespace))
+    }
+
+    fn order_directory(&self, server: &Server) -> PathBuf {
+        PathBuf::from(format!("{}/{}", server.identity, self.inner.namespace))
+    }
+
+    /// The document's JSON text, or `None`: one `SELECT`.
+    pub fn read_optional(&self, id: &str) -> impl std::future::Future<Output = Result<Option<String>>> + use<> {
+        let checked = self.checked_id(id);
+        let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
+        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.order_key(server, &id)));
+        async move {
+            let (entity, server) = checked?;
+            let mut turn = turn.expect("a turn is taken for every valid call");
+            turn.ready().await;
+            let failed = |cause| PersistError::Read { entity: entity.clone(), id: id.clone(), cause };
+            let client = server.client().await.map_err(failed)?;
+            let row = client
+                .query_opt("SELECT document FROM backtest_persist WHERE namespace = $1 AND id = $2", &[&namespace, &id])
+                .await
+                .map_err(|error| failed(server.cause(&error)))?;
+            Ok(row.map(|row| row.get::<_, String>(0)))
+        }
+    }
+
+    pub async fn count(&self) -> Result<usize> {
+        let (entity, server) = self.checked()?;
+        let failed = |cause| PersistError::Count { entity: entity.clone(), cause };
+        let client = server.client().await.map_err(failed)?;
+        let row = client
+            .query_one("SELECT count(*) FROM backtest_persist WHERE namespace = $1", &[&self.inner.namespace])
+            .await
+            .map_err(|error| failed(server.cause(&error)))?;
+        Ok(row.get::<_, i64>(0) as usize)
+    }
+
+    /// The JSON texts of `ids`, in order, until about `max_bytes` (at least one).
+    pub async fn read_window(&self, ids: Vec<String>, max_bytes: usize) -> Result<Vec<String>> {
+        let (entity, server) = self.checked()?;
+        let failed = |cause| PersistError::Values { entity: entity.clone(), cause };
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let client = server.client().await.map_err(failed)?;
+        let rows = client
+            .query(
+                "SELECT id, document FROM backtest_persist WHERE namespace = $1 AND id = ANY($2)",
+                &[&self.inner.namespace, &ids],
+            )
+            .await
+            .map_err(|error| failed(server.cause(&error)))?;
+        let mut found: HashMap<String, String> = rows.into_iter().map(|row| (row.get(0), row.get(1))).collect();
+        let mut window = Vec::new();
+        let mut bytes = 0;
+        for id in &ids {
+            let Some(text) = found.remove(id) else {
+                return Err(PersistError::Values {
+                    entity: entity.clone(),
+                    cause: Cause::Message(format!("Entity {entity}:{id} not found")),
+                });
+            };
+            bytes += text.len();
+            window.push(text);
+            if bytes >= max_bytes {
+                break;
+            }
+        }
+        Ok(window)
+    }
+}
+
+impl Store for PgStore {
+    fn entity_name(&self) -> &str {
+        &self.inner.entity_name
+    }
+
+    /// Connects, and creates the table once per server.
+    async fn init(&self, _initial: bool) -> Result<InitReport> {
+        let (entity, server) = self.checked()?;
+        self.inner
+            .init
+            .get_or_try_init(|| async {
+                server.ensure_table().await.map_err(|cause| PersistError::Init { entity, cause })
+            })
+            .await?;
+        Ok(InitReport::default())
+    }
+
+    fn read(&self, id: &str) -> impl std::future::Future<Output = Result<String>> + use<> {
+        let (entity, id_owned) = (self.inner.entity_name.clone(), id.to_string());
+        let optional = self.read_optional(id);
+        async move { optional.await?.ok_or(PersistError::NotFound { entity, id: id_owned }) }
+    }
+
+    fn has(&self, id: &str) -> impl std::future::Future<Output = Result<bool>> + use<> {
+        let checked = self.checked_id(id);
+        let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
+        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.order_key(server, &id)));
+        async move {
+            let (entity, server) = checked?;
+            let mut turn = turn.expect("a turn is taken for every valid call");
+            turn.ready().await;
+            let failed = |cause| PersistError::Has { entity: entity.clone(), id: id.clone(), cause };
+            let client = server.client().await.map_err(failed)?;
+            let row = client
+                .query_opt("SELECT 1 FROM backtest_persist WHERE namespace = $1 AND id = $2", &[&namespace, &id])
+                .await
+                .map_err(|error| failed(server.cause(&error)))?;
+            Ok(row.is_some())
+        }
+    }
+
+    /// Queued writes on one key coalesce into one upsert of the newest value.
+    fn write(&self, id: &str, json: Vec<u8>) -> impl std::future::Future<Output = Result<()>> + use<> {
+        let checked = self.checked_id(id);
+        let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
+        let slot =
+            checked.as_ref().ok().map(|(_, server)| server_queue().enqueue_write(&self.order_key(server, &id), json));
+        async move {
+            let (entity, server) = checked?;
+            let slot = slot.expect("a slot is taken for every valid call");
+            let failed = |cause| PersistError::Write { entity: entity.clone(), id: id.clone(), cause };
+            let mut lead = match slot.into_lead().await {
+                Ok(lead) => lead,
+                Err(outcome) => {
+                    return outcome.map_err(|error| match error {
+                        PersistError::Write { cause, .. } => failed(cause),
+                        other => other,
+                    })
+                }
+            };
+            lead.ready().await;
+            let client = match server.client().await {
+                Ok(client) => client,
+                Err(cause) => {
+                    let outcome = Err(failed(cause));
+                    lead.seal().finish(&outcome);
+                    return outcome;
+                }
+            };
+            let sealed = lead.seal();
+            let outcome = match String::from_utf8(sealed.json.clone()) {
+                Err(_) => Err(failed(Cause::Message("the document is not UTF-8".into()))),
+                Ok(document) => client
+                    .execute(
+                        "INSERT INTO backtest_persist (namespace, id, document) VALUES ($1, $2, $3) \
+                         ON CONFLICT (namespace, id) DO UPDATE SET document = EXCLUDED.document",
+                        &[&namespace, &id, &document],
+                    )
+                    .await
+                    .map(drop)
+                    .map_err(|error| failed(server.cause(&error))),
+            };
+            sealed.finish(&outcome);
+            outcome
+        }
+    }
+
+    fn remove(&self, id: &str) -> impl std::future::Future<Output = Result<()>> + use<> {
+        let checked = self.checked_id(id);
+        let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
+        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.order_key(server, &id)));
+        async move {
+            let (entity, server) = checked?;
+            let mut turn = turn.expect("a turn is taken for every valid call");
+            turn.ready().await;
+            let failed = |cause| PersistError::Remove { entity: entity.clone(), id: id.clone(), cause };
+            let client = server.client().await.map_err(failed)?;
+            let removed = client
+                .execute("DELETE FROM backtest_persist WHERE namespace = $1 AND id = $2", &[&namespace, &id])
+                .await
+                .map_err(|error| failed(server.cause(&error)))?;
+            if removed == 0 {
+                return Err(PersistError::NotFoundForDeletion { entity: entity.clone(), id: id.clone() });
+            }
+            Ok(())
+        }
+    }
+
+    fn remove_all(&self) -> impl std::future::Future<Output = Result<()>> + use<> {
+        let checked = self.checked();
+        let namespace = self.inner.namespace.clone();
+        let turn =
+            checked.as_ref().ok().map(|(_, server)| server_queue().enqueue_barrier(&self.order_directory(server)));
+        async move {
+            let (entity, server) = checked?;
+            let mut turn = turn.expect("a turn is taken for every valid call");
+            turn.ready().await;
+            let failed = |cause| PersistError::RemoveAll { entity: entity.clone(), cause };
+            let client = server.client().await.map_err(failed)?;
+            client
+                .execute("DELETE FROM backtest_persist WHERE namespace = $1", &[&namespace])
+                .await
+                .map(drop)
+                .map_err(|error| failed(server.cause(&error)))
+        }
+    }
+
+    async fn keys(&self) -> Result<Vec<String>> {
+        let (entity, server) = self.checked()?;
+        let failed = |cause| PersistError::Keys { entity: entity.clone(), cause };
+        let client = server.client().await.map_err(failed)?;
+        let rows = client
+            .query("SELECT id FROM backtest_persist WHERE namespace = $1", &[&self.inner.namespace])
+            .await
+            .map_err(|error| failed(server.cause(&error)))?;
+        let mut keys: Vec<String> = rows.into_iter().map(|row| row.get(0)).collect();
+        sort_keys(&mut keys);
+        Ok(keys)
+    }
+}
