@@ -3,7 +3,9 @@
 // interleaved repetition by repetition. Peers, each registered on a fresh PersistSignalUtils:
 // - native: this package's PersistBase on `{ store: url }` (the registry call stays in Rust);
 // - ioredis: examples/redis-adapter.mjs (a PersistBase subclass over ioredis);
-// - keyv: a small adapter over Keyv with @keyv/redis.
+// - keyv: a small adapter over Keyv with @keyv/redis;
+// - nativePg / pg: this package's PersistBase on a PostgreSQL cluster of the run's own, and a
+//   node-postgres adapter (upserts on one table) on the same cluster.
 //   --quick   fewer calls and repetitions
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -13,6 +15,8 @@ import path from "node:path";
 import Redis from "ioredis";
 import Keyv from "keyv";
 import KeyvRedis from "@keyv/redis";
+import pg from "pg";
+import { startPostgres } from "../__test__/helpers/postgres.mjs";
 import { PersistBase, PersistSignalUtils } from "../main.js";
 import { RedisPersist, closeRedis } from "../examples/redis-adapter.mjs";
 import { range, summary, fmt } from "./stats.mjs";
@@ -66,10 +70,41 @@ class KeyvPersist {
   }
 }
 
+// PostgreSQL, with a cluster of this run's own (default synchronous_commit = on).
+const cleanups = [];
+const postgres = await startPostgres({ after: (fn) => cleanups.push(fn) });
+const pool = new pg.Pool({ connectionString: postgres.url, max: 8 });
+await pool.query("CREATE TABLE IF NOT EXISTS bench_pg (namespace text, id text, document text, PRIMARY KEY (namespace, id))");
+/** A node-postgres adapter as a user would write it: one row per document, upserts. */
+class PgPersist {
+  #namespace;
+  constructor(entityName, baseDir) {
+    this.#namespace = `${baseDir}/${entityName}`;
+  }
+  async waitForInit() {}
+  async readValue(id) {
+    const { rows } = await pool.query("SELECT document FROM bench_pg WHERE namespace = $1 AND id = $2", [this.#namespace, String(id)]);
+    if (rows.length === 0) throw new Error(`Entity ${this.#namespace}:${id} not found`);
+    return JSON.parse(rows[0].document);
+  }
+  async hasValue(id) {
+    const { rows } = await pool.query("SELECT 1 FROM bench_pg WHERE namespace = $1 AND id = $2", [this.#namespace, String(id)]);
+    return rows.length > 0;
+  }
+  async writeValue(id, value) {
+    await pool.query(
+      "INSERT INTO bench_pg (namespace, id, document) VALUES ($1, $2, $3) ON CONFLICT (namespace, id) DO UPDATE SET document = EXCLUDED.document",
+      [this.#namespace, String(id), JSON.stringify(value)],
+    );
+  }
+}
+
 const peers = {
   native: (registry) => registry.usePersistSignalAdapter(PersistBase, { store: url }),
   ioredis: (registry) => registry.usePersistSignalAdapter(RedisPersist),
   keyv: (registry) => registry.usePersistSignalAdapter(KeyvPersist),
+  nativePg: (registry) => registry.usePersistSignalAdapter(PersistBase, { store: postgres.url }),
+  pg: (registry) => registry.usePersistSignalAdapter(PgPersist),
 };
 
 /** The floor: bare HSET/HGET pairs on one ioredis connection, no registry, no JSON. */
@@ -131,16 +166,15 @@ const floorFigure = results.floor;
 delete results.floor;
 
 const titles = {
-  writeRead: `registry write+read through Redis, ${calls} pairs (calls/s)`,
-  concurrent: "1,000 registry writes issued at once over 100 keys through Redis (writes/s)",
+  writeRead: `registry write+read, ${calls} pairs (calls/s)`,
+  concurrent: "1,000 registry writes issued at once over 100 keys (writes/s)",
 };
 console.log(`\nstores: redis-server ${spawnSync("redis-server", ["--version"], { encoding: "utf8" }).stdout.match(/v=(\S+)/)?.[1]} on loopback, AOF appendfsync always; ${reps} repetitions, median (min–max)`);
 for (const [name, byPeer] of Object.entries(results)) {
-  const native = byPeer.native;
   const line = Object.entries(byPeer).map(([peer, values]) => `${peer} ${range(summary(values), 0)}`).join("; ");
-  const ratios = ["ioredis", "keyv"].map((peer) => {
-    const ratio = summary(native.map((value, i) => value / byPeer[peer][i]));
-    return `${fmt(ratio.median, 1)}x (${fmt(ratio.min, 1)}–${fmt(ratio.max, 1)}) vs ${peer}`;
+  const ratios = [["native", "ioredis"], ["native", "keyv"], ["nativePg", "pg"]].map(([ours, peer]) => {
+    const ratio = summary(byPeer[ours].map((value, i) => value / byPeer[peer][i]));
+    return `${ours} ${fmt(ratio.median, 1)}x (${fmt(ratio.min, 1)}–${fmt(ratio.max, 1)}) vs ${peer}`;
   });
   console.log(`| ${titles[name]} | ${line} | ${ratios.join(", ")} |`);
 }
@@ -149,6 +183,8 @@ bare.disconnect();
 
 await closeRedis?.();
 await keyv.disconnect?.();
+await pool.end();
+for (const cleanup of cleanups) await cleanup();
 server.kill("SIGTERM");
 await new Promise((resolve) => server.once("exit", resolve));
 fs.rmSync(dir, { recursive: true, force: true });

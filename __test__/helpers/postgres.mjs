@@ -1,7 +1,7 @@
 // A PostgreSQL cluster of a test's own: initdb in a temp directory (as the `postgres` user when
 // the test runs as root, which the server refuses), password authentication for the user `bot`,
 // a free loopback port; stopped and removed when the test ends.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -46,7 +46,9 @@ export async function startPostgres(t) {
   const launch = async () => {
     const [program, args] = asPostgres(binary("postgres"), ["-D", data, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-k", data]);
     server = spawn(program, args, { stdio: "ignore" });
-    for (let attempt = 0; attempt < 300 && !(await listening(port)); attempt++) {
+    // Listening is not ready: a starting server refuses sessions; pg_isready says when it takes them.
+    const ready = () => spawnSync(binary("pg_isready"), ["-q", "-h", "127.0.0.1", "-p", String(port)]).status === 0;
+    for (let attempt = 0; attempt < 1200 && !ready(); attempt++) {
       if (server.exitCode !== null) throw new Error(`postgres exited with ${server.exitCode}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -171,9 +171,15 @@ impl PgServer {
             .spawn()
             .unwrap();
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "postgres did not listen within 30 s");
+        // Listening is not ready: a starting server refuses sessions; pg_isready says when it takes them.
+        let ready = pg_binary("pg_isready").unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !Command::new(&ready)
+            .args(["-q", "-h", "127.0.0.1", "-p", &self.port.to_string()])
+            .status()
+            .is_ok_and(|status| status.success())
+        {
+            assert!(Instant::now() < deadline, "postgres did not accept sessions within 60 s");
             std::thread::sleep(Duration::from_millis(50));
         }
     }

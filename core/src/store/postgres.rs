@@ -11,7 +11,7 @@
 //! checkout, so calls after a server restart work without restarting the process.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -20,10 +20,9 @@ use tokio::sync::OnceCell;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
-use super::server::redact_url;
+use super::server::{coalesced_write, redact_url, Named, Namespace};
 use super::{InitReport, Store};
 use crate::error::{Cause, PersistError, Result};
-use crate::id::{invalid_entity_id, invalid_entity_name};
 use crate::key_order::sort_keys;
 use crate::order::server_queue;
 
@@ -58,6 +57,12 @@ pub fn check_postgres_url(url: &str) -> std::result::Result<(), String> {
         return Err(format!("{} is not a postgres:// URL", redact_url(url)));
     }
     Server::for_url(url).map(drop)
+}
+
+impl Named for Server {
+    fn identity(&self) -> &str {
+        &self.identity
+    }
 }
 
 impl Server {
@@ -122,6 +127,10 @@ impl Server {
             {
                 "STORE_AUTH_FAILED"
             }
+            // Starting up or shutting down: it will take sessions again.
+            Some(state) if *state == SqlState::CANNOT_CONNECT_NOW || *state == SqlState::ADMIN_SHUTDOWN => {
+                "STORE_UNREACHABLE"
+            }
             Some(_) => "STORE_FAILED",
             None if error.is_closed() => "STORE_UNREACHABLE",
             None if error.to_string().contains("timed out") => "STORE_TIMEOUT",
@@ -144,31 +153,14 @@ impl Server {
 /// The documents of one namespace in the `backtest_persist` table.
 #[derive(Clone)]
 pub struct PgStore {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    entity_name: String,
-    namespace: String,
-    name_error: Option<String>,
-    server: std::result::Result<Arc<Server>, String>,
-    init: OnceCell<()>,
+    inner: Arc<Namespace<Server>>,
 }
 
 impl PgStore {
     /// A store of `entity_name` under `base_dir` on the server at `url` (`postgres://`). A
     /// relative `base_dir` stays relative, as on Redis.
     pub fn new(url: &str, entity_name: &str, base_dir: &Path) -> Self {
-        let namespace = path_clean::clean(base_dir.join(entity_name)).to_string_lossy().replace('\\', "/");
-        Self {
-            inner: Arc::new(Inner {
-                entity_name: entity_name.to_string(),
-                namespace,
-                name_error: invalid_entity_name(entity_name),
-                server: Server::for_url(url),
-                init: OnceCell::new(),
-            }),
-        }
+        Self { inner: Arc::new(Namespace::new(entity_name, base_dir, Server::for_url(url))) }
     }
 
     pub fn namespace(&self) -> &str {
@@ -179,43 +171,11 @@ impl PgStore {
         self.inner.init.initialized()
     }
 
-    fn checked(&self) -> Result<(String, Arc<Server>)> {
-        let entity = self.inner.entity_name.clone();
-        if let Some(reason) = &self.inner.name_error {
-            return Err(PersistError::InvalidName { entity, reason: reason.clone() });
-        }
-        match &self.inner.server {
-            Ok(server) => Ok((entity, server.clone())),
-            Err(message) => Err(PersistError::Init {
-                entity,
-                cause: Cause::Coded { code: "STORE_FAILED", message: message.clone() },
-            }),
-        }
-    }
-
-    fn checked_id(&self, id: &str) -> Result<(String, Arc<Server>)> {
-        let (entity, server) = self.checked()?;
-        match invalid_entity_id(id) {
-            Some(reason) => {
-                Err(PersistError::InvalidId { entity, id: id.to_string(), reason: format!("{id:?} {reason}") })
-            }
-            None => Ok((entity, server)),
-        }
-    }
-
-    fn order_key(&self, server: &Server, id: &str) -> PathBuf {
-        PathBuf::from(format!("{}/{}/{id}", server.identity, self.inner.namespace))
-    }
-
-    fn order_directory(&self, server: &Server) -> PathBuf {
-        PathBuf::from(format!("{}/{}", server.identity, self.inner.namespace))
-    }
-
     /// The document's JSON text, or `None`: one `SELECT`.
     pub fn read_optional(&self, id: &str) -> impl std::future::Future<Output = Result<Option<String>>> + use<> {
-        let checked = self.checked_id(id);
+        let checked = self.inner.checked_id(id);
         let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
-        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.order_key(server, &id)));
+        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.inner.order_key(server, &id)));
         async move {
             let (entity, server) = checked?;
             let mut turn = turn.expect("a turn is taken for every valid call");
@@ -231,7 +191,7 @@ impl PgStore {
     }
 
     pub async fn count(&self) -> Result<usize> {
-        let (entity, server) = self.checked()?;
+        let (entity, server) = self.inner.checked()?;
         let failed = |cause| PersistError::Count { entity: entity.clone(), cause };
         let client = server.client().await.map_err(failed)?;
         let row = client
@@ -243,7 +203,7 @@ impl PgStore {
 
     /// The JSON texts of `ids`, in order, until about `max_bytes` (at least one).
     pub async fn read_window(&self, ids: Vec<String>, max_bytes: usize) -> Result<Vec<String>> {
-        let (entity, server) = self.checked()?;
+        let (entity, server) = self.inner.checked()?;
         let failed = |cause| PersistError::Values { entity: entity.clone(), cause };
         if ids.is_empty() {
             return Ok(Vec::new());
@@ -283,7 +243,7 @@ impl Store for PgStore {
 
     /// Connects, and creates the table once per server.
     async fn init(&self, _initial: bool) -> Result<InitReport> {
-        let (entity, server) = self.checked()?;
+        let (entity, server) = self.inner.checked()?;
         self.inner
             .init
             .get_or_try_init(|| async {
@@ -300,9 +260,9 @@ impl Store for PgStore {
     }
 
     fn has(&self, id: &str) -> impl std::future::Future<Output = Result<bool>> + use<> {
-        let checked = self.checked_id(id);
+        let checked = self.inner.checked_id(id);
         let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
-        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.order_key(server, &id)));
+        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.inner.order_key(server, &id)));
         async move {
             let (entity, server) = checked?;
             let mut turn = turn.expect("a turn is taken for every valid call");
@@ -319,54 +279,37 @@ impl Store for PgStore {
 
     /// Queued writes on one key coalesce into one upsert of the newest value.
     fn write(&self, id: &str, json: Vec<u8>) -> impl std::future::Future<Output = Result<()>> + use<> {
-        let checked = self.checked_id(id);
+        let checked = self.inner.checked_id(id);
         let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
-        let slot =
-            checked.as_ref().ok().map(|(_, server)| server_queue().enqueue_write(&self.order_key(server, &id), json));
+        let slot = checked
+            .as_ref()
+            .ok()
+            .map(|(_, server)| server_queue().enqueue_write(&self.inner.order_key(server, &id), json));
         async move {
             let (entity, server) = checked?;
             let slot = slot.expect("a slot is taken for every valid call");
             let failed = |cause| PersistError::Write { entity: entity.clone(), id: id.clone(), cause };
-            let mut lead = match slot.into_lead().await {
-                Ok(lead) => lead,
-                Err(outcome) => {
-                    return outcome.map_err(|error| match error {
-                        PersistError::Write { cause, .. } => failed(cause),
-                        other => other,
-                    })
-                }
-            };
-            lead.ready().await;
-            let client = match server.client().await {
-                Ok(client) => client,
-                Err(cause) => {
-                    let outcome = Err(failed(cause));
-                    lead.seal().finish(&outcome);
-                    return outcome;
-                }
-            };
-            let sealed = lead.seal();
-            let outcome = match String::from_utf8(sealed.json.clone()) {
-                Err(_) => Err(failed(Cause::Message("the document is not UTF-8".into()))),
-                Ok(document) => client
-                    .execute(
-                        "INSERT INTO backtest_persist (namespace, id, document) VALUES ($1, $2, $3) \
-                         ON CONFLICT (namespace, id) DO UPDATE SET document = EXCLUDED.document",
-                        &[&namespace, &id, &document],
-                    )
+            let (namespace, id) = (namespace.clone(), id.clone());
+            coalesced_write(slot, failed, |json| async move {
+                let document =
+                    String::from_utf8(json).map_err(|_| Cause::Message("the document is not UTF-8".into()))?;
+                let client = server.client().await?;
+                let upsert = "INSERT INTO backtest_persist (namespace, id, document) VALUES ($1, $2, $3) \
+                              ON CONFLICT (namespace, id) DO UPDATE SET document = EXCLUDED.document";
+                client
+                    .execute(upsert, &[&namespace, &id, &document])
                     .await
                     .map(drop)
-                    .map_err(|error| failed(server.cause(&error))),
-            };
-            sealed.finish(&outcome);
-            outcome
+                    .map_err(|error| server.cause(&error))
+            })
+            .await
         }
     }
 
     fn remove(&self, id: &str) -> impl std::future::Future<Output = Result<()>> + use<> {
-        let checked = self.checked_id(id);
+        let checked = self.inner.checked_id(id);
         let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
-        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.order_key(server, &id)));
+        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.inner.order_key(server, &id)));
         async move {
             let (entity, server) = checked?;
             let mut turn = turn.expect("a turn is taken for every valid call");
@@ -385,10 +328,12 @@ impl Store for PgStore {
     }
 
     fn remove_all(&self) -> impl std::future::Future<Output = Result<()>> + use<> {
-        let checked = self.checked();
+        let checked = self.inner.checked();
         let namespace = self.inner.namespace.clone();
-        let turn =
-            checked.as_ref().ok().map(|(_, server)| server_queue().enqueue_barrier(&self.order_directory(server)));
+        let turn = checked
+            .as_ref()
+            .ok()
+            .map(|(_, server)| server_queue().enqueue_barrier(&self.inner.order_directory(server)));
         async move {
             let (entity, server) = checked?;
             let mut turn = turn.expect("a turn is taken for every valid call");
@@ -404,7 +349,7 @@ impl Store for PgStore {
     }
 
     async fn keys(&self) -> Result<Vec<String>> {
-        let (entity, server) = self.checked()?;
+        let (entity, server) = self.inner.checked()?;
         let failed = |cause| PersistError::Keys { entity: entity.clone(), cause };
         let client = server.client().await.map_err(failed)?;
         let rows = client

@@ -17,7 +17,7 @@
 //! connection, without restarting the process.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -26,11 +26,11 @@ use tokio::sync::OnceCell;
 
 use super::{InitReport, Store};
 use crate::error::{Cause, PersistError, Result};
-use crate::id::{invalid_entity_id, invalid_entity_name};
 use crate::key_order::sort_keys;
 use crate::order::server_queue;
 
 pub use super::server::redact_url;
+use super::server::{coalesced_write, Named, Namespace};
 
 /// How long a connection attempt or a reply may take before the call fails with `STORE_TIMEOUT`.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -62,6 +62,12 @@ pub fn check_redis_url(url: &str) -> std::result::Result<(), String> {
         return Err(format!("{} is not a redis:// or rediss:// URL", redact_url(url)));
     }
     Server::for_url(url).map(drop)
+}
+
+impl Named for Server {
+    fn identity(&self) -> &str {
+        &self.identity
+    }
 }
 
 impl Server {
@@ -138,16 +144,7 @@ impl Server {
 /// The documents of one namespace in a Redis hash.
 #[derive(Clone)]
 pub struct RedisStore {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    entity_name: String,
-    /// `<baseDir>/<entityName>`, lexically normalised: the hash's name.
-    namespace: String,
-    name_error: Option<String>,
-    server: std::result::Result<Arc<Server>, String>,
-    init: OnceCell<()>,
+    inner: Arc<Namespace<Server>>,
 }
 
 impl RedisStore {
@@ -155,16 +152,7 @@ impl RedisStore {
     /// `rediss://`). A relative `base_dir` stays relative: two machines with different working
     /// directories share `dump/data/signal/...`.
     pub fn new(url: &str, entity_name: &str, base_dir: &Path) -> Self {
-        let namespace = path_clean::clean(base_dir.join(entity_name)).to_string_lossy().replace('\\', "/");
-        Self {
-            inner: Arc::new(Inner {
-                entity_name: entity_name.to_string(),
-                namespace,
-                name_error: invalid_entity_name(entity_name),
-                server: Server::for_url(url),
-                init: OnceCell::new(),
-            }),
-        }
+        Self { inner: Arc::new(Namespace::new(entity_name, base_dir, Server::for_url(url))) }
     }
 
     /// The hash holding this store's documents.
@@ -183,9 +171,9 @@ impl RedisStore {
     /// The document's JSON text, or `None` when there is none: one `HGET`, where `has` then
     /// `read` would take two round trips (a registry read).
     pub fn read_optional(&self, id: &str) -> impl std::future::Future<Output = Result<Option<String>>> + use<> {
-        let checked = self.checked_id(id);
+        let checked = self.inner.checked_id(id);
         let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
-        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.order_key(server, &id)));
+        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.inner.order_key(server, &id)));
         async move {
             let (entity, server) = checked?;
             let mut turn = turn.expect("a turn is taken for every valid call");
@@ -208,7 +196,7 @@ impl RedisStore {
 
     /// Number of documents (`HLEN`).
     pub async fn count(&self) -> Result<usize> {
-        let (entity, server) = self.checked()?;
+        let (entity, server) = self.inner.checked()?;
         let failed = |cause| PersistError::Count { entity: entity.clone(), cause };
         let mut connection = server.connection().await.map_err(failed)?;
         redis::cmd("HLEN")
@@ -221,7 +209,7 @@ impl RedisStore {
     /// The JSON texts of `ids`, in order, until about `max_bytes` (at least one): a window of
     /// `values()`, read with one `HMGET`. A document removed meanwhile fails as a missing one.
     pub async fn read_window(&self, ids: Vec<String>, max_bytes: usize) -> Result<Vec<String>> {
-        let (entity, server) = self.checked()?;
+        let (entity, server) = self.inner.checked()?;
         let failed = |cause| PersistError::Values { entity: entity.clone(), cause };
         if ids.is_empty() {
             return Ok(Vec::new());
@@ -250,39 +238,6 @@ impl RedisStore {
         }
         Ok(window)
     }
-
-    fn checked(&self) -> Result<(String, Arc<Server>)> {
-        let entity = self.inner.entity_name.clone();
-        if let Some(reason) = &self.inner.name_error {
-            return Err(PersistError::InvalidName { entity, reason: reason.clone() });
-        }
-        match &self.inner.server {
-            Ok(server) => Ok((entity, server.clone())),
-            Err(message) => Err(PersistError::Init {
-                entity,
-                cause: Cause::Coded { code: "STORE_FAILED", message: message.clone() },
-            }),
-        }
-    }
-
-    fn checked_id(&self, id: &str) -> Result<(String, Arc<Server>)> {
-        let (entity, server) = self.checked()?;
-        match invalid_entity_id(id) {
-            Some(reason) => {
-                Err(PersistError::InvalidId { entity, id: id.to_string(), reason: format!("{id:?} {reason}") })
-            }
-            None => Ok((entity, server)),
-        }
-    }
-
-    /// The key of `id` in the write order: the server, then the logical path of its document.
-    fn order_key(&self, server: &Server, id: &str) -> PathBuf {
-        PathBuf::from(format!("{}/{}/{id}", server.identity, self.inner.namespace))
-    }
-
-    fn order_directory(&self, server: &Server) -> PathBuf {
-        PathBuf::from(format!("{}/{}", server.identity, self.inner.namespace))
-    }
 }
 
 impl Store for RedisStore {
@@ -292,7 +247,7 @@ impl Store for RedisStore {
 
     /// Connects (once per server) and checks that the server answers as this URL says.
     async fn init(&self, _initial: bool) -> Result<InitReport> {
-        let (entity, server) = self.checked()?;
+        let (entity, server) = self.inner.checked()?;
         self.inner
             .init
             .get_or_try_init(|| async {
@@ -309,9 +264,9 @@ impl Store for RedisStore {
     }
 
     fn has(&self, id: &str) -> impl std::future::Future<Output = Result<bool>> + use<> {
-        let checked = self.checked_id(id);
+        let checked = self.inner.checked_id(id);
         let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
-        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.order_key(server, &id)));
+        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.inner.order_key(server, &id)));
         async move {
             let (entity, server) = checked?;
             let mut turn = turn.expect("a turn is taken for every valid call");
@@ -331,48 +286,32 @@ impl Store for RedisStore {
     /// that key still waits for its turn joins it, and one `HSET` of the newest value resolves
     /// them all, once it is acknowledged.
     fn write(&self, id: &str, json: Vec<u8>) -> impl std::future::Future<Output = Result<()>> + use<> {
-        let checked = self.checked_id(id);
+        let checked = self.inner.checked_id(id);
         let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
-        let slot =
-            checked.as_ref().ok().map(|(_, server)| server_queue().enqueue_write(&self.order_key(server, &id), json));
+        let slot = checked
+            .as_ref()
+            .ok()
+            .map(|(_, server)| server_queue().enqueue_write(&self.inner.order_key(server, &id), json));
         async move {
             let (entity, server) = checked?;
             let slot = slot.expect("a slot is taken for every valid call");
             let failed = |cause| PersistError::Write { entity: entity.clone(), id: id.clone(), cause };
-            let mut lead = match slot.into_lead().await {
-                Ok(lead) => lead,
-                Err(outcome) => {
-                    return outcome.map_err(|error| match error {
-                        PersistError::Write { cause, .. } => failed(cause),
-                        other => other,
-                    })
-                }
-            };
-            lead.ready().await;
-            let mut connection = match server.connection().await {
-                Ok(connection) => connection,
-                Err(cause) => {
-                    let outcome = Err(failed(cause));
-                    lead.seal().finish(&outcome);
-                    return outcome;
-                }
-            };
-            let sealed = lead.seal();
-            let written =
-                redis::cmd("HSET").arg(&namespace).arg(&id).arg(&sealed.json).query_async::<()>(&mut connection).await;
-            let outcome = match written {
-                Ok(()) => wait_for_replicas(&server, &mut connection).await.map_err(failed),
-                Err(error) => Err(failed(server.cause(&error))),
-            };
-            sealed.finish(&outcome);
-            outcome
+            let (namespace, id) = (namespace.clone(), id.clone());
+            coalesced_write(slot, failed, |json| async move {
+                let mut connection = server.connection().await?;
+                let written =
+                    redis::cmd("HSET").arg(&namespace).arg(&id).arg(json).query_async::<()>(&mut connection).await;
+                written.map_err(|error| server.cause(&error))?;
+                wait_for_replicas(&server, &mut connection).await
+            })
+            .await
         }
     }
 
     fn remove(&self, id: &str) -> impl std::future::Future<Output = Result<()>> + use<> {
-        let checked = self.checked_id(id);
+        let checked = self.inner.checked_id(id);
         let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
-        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.order_key(server, &id)));
+        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.inner.order_key(server, &id)));
         async move {
             let (entity, server) = checked?;
             let mut turn = turn.expect("a turn is taken for every valid call");
@@ -393,10 +332,12 @@ impl Store for RedisStore {
     }
 
     fn remove_all(&self) -> impl std::future::Future<Output = Result<()>> + use<> {
-        let checked = self.checked();
+        let checked = self.inner.checked();
         let namespace = self.inner.namespace.clone();
-        let turn =
-            checked.as_ref().ok().map(|(_, server)| server_queue().enqueue_barrier(&self.order_directory(server)));
+        let turn = checked
+            .as_ref()
+            .ok()
+            .map(|(_, server)| server_queue().enqueue_barrier(&self.inner.order_directory(server)));
         async move {
             let (entity, server) = checked?;
             let mut turn = turn.expect("a turn is taken for every valid call");
@@ -413,7 +354,7 @@ impl Store for RedisStore {
     }
 
     async fn keys(&self) -> Result<Vec<String>> {
-        let (entity, server) = self.checked()?;
+        let (entity, server) = self.inner.checked()?;
         let failed = |cause| PersistError::Keys { entity: entity.clone(), cause };
         let mut connection = server.connection().await.map_err(failed)?;
         let mut keys: Vec<String> = redis::cmd("HKEYS")
