@@ -134,11 +134,15 @@ test(`${name} killed with SIGKILL and restarted: acknowledged writes are there, 
     acknowledged.set(`k${i % 10}`, i);
   }
   await server.kill("SIGKILL");
+  // A PostgreSQL backend may outlive its killed postmaster for a moment: a call in flight either
+  // completes (and must then survive the restart) or fails with a clear error.
   const during = await store.writeValue("k0", { i: 1000 }).then(() => "ok", (error) => error);
-  assert.notEqual(during, "ok", "a write to a dead server is not acknowledged");
-  assert.equal(during.code, "WRITE_FAILED");
-  assert.equal(during.cause.code, "STORE_UNREACHABLE");
-  assert.match(during.message, /127\.0\.0\.1/);
+  if (during === "ok") acknowledged.set("k0", 1000);
+  else {
+    assert.equal(during.code, "WRITE_FAILED");
+    assert.equal(during.cause.code, "STORE_UNREACHABLE", during.message);
+    assert.match(during.message, /127\.0\.0\.1/);
+  }
   await server.restart();
   let after;
   for (let attempt = 0; attempt < 100; attempt++) {
