@@ -275,6 +275,27 @@ async fn concurrent_writes_end_with_the_last_issued<S: Store + 'static>(store: S
     assert_eq!(store.read("BTC").await.unwrap(), "199");
 }
 
+/// Writes to many keys of two namespaces issued at once (on the server stores, sent together in
+/// a few batches): each resolves, each key holds its own value, neither namespace the other's.
+async fn many_keys_written_at_once_each_hold_their_own<S: Store + 'static>(one: S, other: S) {
+    one.init(true).await.unwrap();
+    other.init(true).await.unwrap();
+    let mut handles = Vec::new();
+    for i in 0..300 {
+        handles.push(tokio::task::spawn_local(one.write(&format!("K{i}"), format!("{{\"one\":{i}}}").into_bytes())));
+        handles
+            .push(tokio::task::spawn_local(other.write(&format!("K{i}"), format!("{{\"other\":{i}}}").into_bytes())));
+    }
+    for handle in handles {
+        handle.await.unwrap().unwrap();
+    }
+    for i in 0..300 {
+        assert_eq!(one.read(&format!("K{i}")).await.unwrap(), format!("{{\"one\":{i}}}"));
+        assert_eq!(other.read(&format!("K{i}")).await.unwrap(), format!("{{\"other\":{i}}}"));
+    }
+    assert_eq!(one.keys().await.unwrap().len(), 300);
+}
+
 async fn unsafe_ids_and_names_are_refused<S: Store>(store: S, bad_name: S) {
     store.init(true).await.unwrap();
     for id in ["../escape", "", ".", "..", "a/b", ".tmp-x"] {
@@ -295,6 +316,7 @@ where
     keys_in_collation_order(make("keys")).await;
     remove_all_is_ordered_with_writes(make("all")).await;
     concurrent_writes_end_with_the_last_issued(make("concurrent")).await;
+    many_keys_written_at_once_each_hold_their_own(make("many/one"), make("many/other")).await;
     unsafe_ids_and_names_are_refused(make("names"), make("../outside")).await;
 }
 
@@ -382,6 +404,35 @@ fn postgres_wrong_password_missing_database_and_unreachable_are_clear_errors_wit
         let error = PgStore::new(&down, "signal", &unique_base()).init(true).await.unwrap_err();
         assert_eq!(coded(&error), "STORE_UNREACHABLE", "{error}");
         assert!(!error.to_string().contains("secret"), "{error}");
+    });
+}
+
+#[test]
+fn redis_writes_issued_at_once_go_out_in_a_few_batched_commands() {
+    let Some(server) = RedisServer::start(None) else { return };
+    let (url, base) = (server.url(), unique_base());
+    let hset_calls = || {
+        let output = Command::new("redis-cli").args(["-p", &server.port.to_string(), "INFO", "commandstats"]).output();
+        let text = String::from_utf8(output.expect("redis-cli runs").stdout).unwrap();
+        let line = text.lines().find(|line| line.starts_with("cmdstat_hset:")).unwrap_or("cmdstat_hset:calls=0,");
+        line["cmdstat_hset:calls=".len()..].split(',').next().unwrap().parse::<u64>().unwrap()
+    };
+    on_runtime(async {
+        let store = RedisStore::new(&url, "signal", &base);
+        store.init(true).await.unwrap();
+        let before = hset_calls();
+        let writes: Vec<_> =
+            (0..1000).map(|i| store.write(&format!("S{}", i % 100), i.to_string().into_bytes())).collect();
+        let handles: Vec<_> = writes.into_iter().map(tokio::task::spawn_local).collect();
+        for handle in handles {
+            handle.await.unwrap().unwrap();
+        }
+        let commands = hset_calls() - before;
+        // Coalescing alone would send at least 100 (one per key); one each would be 1,000.
+        assert!(commands <= 10, "{commands} HSET commands for 1,000 writes over 100 keys");
+        for k in 0..100 {
+            assert_eq!(store.read(&format!("S{k}")).await.unwrap(), (900 + k).to_string());
+        }
     });
 }
 

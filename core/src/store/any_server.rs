@@ -29,7 +29,25 @@ pub fn check_store_url(url: &str) -> std::result::Result<(), String> {
     }
 }
 
+/// Every namespace (a directory of the file layout holding documents) on the server at `url`
+/// that is `prefix` or under it (`""`: all), sorted.
+pub async fn server_namespaces(url: &str, prefix: &str) -> Result<Vec<String>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        super::postgres::postgres_namespaces(url, prefix).await
+    } else {
+        super::redis::redis_namespaces(url, prefix).await
+    }
+}
+
 impl ServerStore {
+    /// The store of one listed namespace: its parent as the base directory, its last segment as
+    /// the entity name (the store joins them back into the same namespace).
+    pub fn for_namespace(url: &str, namespace: &str) -> Self {
+        let (base_dir, entity_name) = namespace.rsplit_once('/').unwrap_or(("", namespace));
+        let base_dir = if base_dir.is_empty() && namespace.starts_with('/') { "/" } else { base_dir };
+        ServerStore::open(url, entity_name, Path::new(base_dir))
+    }
+
     pub fn open(url: &str, entity_name: &str, base_dir: &Path) -> Self {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             ServerStore::Postgres(PgStore::new(url, entity_name, base_dir))

@@ -16,7 +16,7 @@ mod server;
 use std::future::Future;
 
 #[cfg(all(feature = "redis", feature = "postgres"))]
-pub use self::any_server::{check_store_url, ServerStore};
+pub use self::any_server::{check_store_url, server_namespaces, ServerStore};
 #[cfg(feature = "postgres")]
 pub use self::postgres::{check_postgres_url, PgStore};
 #[cfg(feature = "redis")]

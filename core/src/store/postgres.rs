@@ -20,7 +20,7 @@ use tokio::sync::OnceCell;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
-use super::server::{coalesced_write, redact_url, Named, Namespace};
+use super::server::{coalesced_write, is_under, redact_url, BatchSink, GroupCommit, Named, Namespace, Upsert};
 use super::{InitReport, Store};
 use crate::error::{Cause, PersistError, Result};
 use crate::key_order::sort_keys;
@@ -30,6 +30,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a call waits for a pooled connection before failing with `STORE_TIMEOUT`.
 const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(10);
 const POOL_SIZE: usize = 8;
+/// A batch aborted by a deadlock is sent again this many times.
+const DEADLOCK_RETRIES: u32 = 3;
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS backtest_persist (
     namespace text NOT NULL,
@@ -44,6 +46,8 @@ struct Server {
     identity: String,
     pool: Pool,
     table: OnceCell<()>,
+    /// Writes ready at once go out together: one statement, one commit, one WAL flush.
+    group: Arc<GroupCommit>,
 }
 
 fn servers() -> &'static Mutex<HashMap<String, Arc<Server>>> {
@@ -57,6 +61,48 @@ pub fn check_postgres_url(url: &str) -> std::result::Result<(), String> {
         return Err(format!("{} is not a postgres:// URL", redact_url(url)));
     }
     Server::for_url(url).map(drop)
+}
+
+impl BatchSink for Server {
+    /// Every upsert of the batch in one `INSERT ... SELECT FROM unnest(...) ON CONFLICT DO
+    /// UPDATE`: one statement, so one transaction, committed (and with `synchronous_commit = on`
+    /// flushed to the WAL) before it answers. A key twice in one batch keeps its later value (a
+    /// statement may not update one row twice).
+    async fn send_batch(&self, batch: Vec<Upsert>) -> std::result::Result<(), Cause> {
+        let (mut namespaces, mut ids, mut documents) = (Vec::new(), Vec::new(), Vec::<String>::new());
+        let mut rows: HashMap<(String, String), usize> = HashMap::with_capacity(batch.len());
+        for upsert in batch {
+            let document =
+                String::from_utf8(upsert.json).map_err(|_| Cause::Message("the document is not UTF-8".into()))?;
+            match rows.entry((upsert.namespace.clone(), upsert.id.clone())) {
+                std::collections::hash_map::Entry::Occupied(row) => documents[*row.get()] = document,
+                std::collections::hash_map::Entry::Vacant(row) => {
+                    row.insert(documents.len());
+                    namespaces.push(upsert.namespace);
+                    ids.push(upsert.id);
+                    documents.push(document);
+                }
+            }
+        }
+        // Rows locked in one order by every writer: two processes' batches never deadlock on
+        // each other. A deadlock with some other client aborts the statement (nothing of it
+        // committed), so it is retried.
+        let upsert = "INSERT INTO backtest_persist (namespace, id, document) \
+                      SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS batch (namespace, id, document) \
+                      ORDER BY namespace, id \
+                      ON CONFLICT (namespace, id) DO UPDATE SET document = EXCLUDED.document";
+        let mut attempt = 0;
+        loop {
+            let client = self.client().await?;
+            match client.execute(upsert, &[&namespaces, &ids, &documents]).await {
+                Ok(_) => return Ok(()),
+                Err(error) if error.code() == Some(&SqlState::T_R_DEADLOCK_DETECTED) && attempt < DEADLOCK_RETRIES => {
+                    attempt += 1;
+                }
+                Err(error) => return Err(self.cause(&error)),
+            }
+        }
+    }
 }
 
 impl Named for Server {
@@ -83,7 +129,7 @@ impl Server {
             .runtime(Runtime::Tokio1)
             .build()
             .map_err(|error| format!("{shown}: {error}"))?;
-        let server = Arc::new(Server { shown, identity, pool, table: OnceCell::new() });
+        let server = Arc::new(Server { shown, identity, pool, table: OnceCell::new(), group: Arc::default() });
         known.insert(url.to_string(), server.clone());
         Ok(server)
     }
@@ -148,6 +194,29 @@ impl Server {
         };
         Cause::Coded { code, message: format!("{detail} ({})", self.shown) }
     }
+}
+
+/// Every namespace in the `backtest_persist` table of the server at `url` that is `prefix` or
+/// under it, sorted; none when the table does not exist (listing never creates it).
+pub async fn postgres_namespaces(url: &str, prefix: &str) -> Result<Vec<String>> {
+    let failed = |cause| PersistError::Keys { entity: prefix.to_string(), cause };
+    let server = Server::for_url(url).map_err(|message| failed(Cause::Coded { code: "STORE_FAILED", message }))?;
+    let client = server.client().await.map_err(failed)?;
+    let exists = client
+        .query_one("SELECT to_regclass('backtest_persist') IS NOT NULL", &[])
+        .await
+        .map_err(|error| failed(server.cause(&error)))?;
+    if !exists.get::<_, bool>(0) {
+        return Ok(Vec::new());
+    }
+    let rows = client
+        .query("SELECT DISTINCT namespace FROM backtest_persist", &[])
+        .await
+        .map_err(|error| failed(server.cause(&error)))?;
+    let mut found: Vec<String> =
+        rows.into_iter().map(|row| row.get::<_, String>(0)).filter(|namespace| is_under(namespace, prefix)).collect();
+    found.sort();
+    Ok(found)
 }
 
 /// The documents of one namespace in the `backtest_persist` table.
@@ -291,16 +360,9 @@ impl Store for PgStore {
             let failed = |cause| PersistError::Write { entity: entity.clone(), id: id.clone(), cause };
             let (namespace, id) = (namespace.clone(), id.clone());
             coalesced_write(slot, failed, |json| async move {
-                let document =
-                    String::from_utf8(json).map_err(|_| Cause::Message("the document is not UTF-8".into()))?;
-                let client = server.client().await?;
-                let upsert = "INSERT INTO backtest_persist (namespace, id, document) VALUES ($1, $2, $3) \
-                              ON CONFLICT (namespace, id) DO UPDATE SET document = EXCLUDED.document";
-                client
-                    .execute(upsert, &[&namespace, &id, &document])
-                    .await
-                    .map(drop)
-                    .map_err(|error| server.cause(&error))
+                // Checked here, so one bad document never fails the batch it would join.
+                std::str::from_utf8(&json).map_err(|_| Cause::Message("the document is not UTF-8".into()))?;
+                server.group.submit(&server, Upsert { namespace, id, json }).await
             })
             .await
         }

@@ -30,7 +30,7 @@ use crate::key_order::sort_keys;
 use crate::order::server_queue;
 
 pub use super::server::redact_url;
-use super::server::{coalesced_write, Named, Namespace};
+use super::server::{coalesced_write, is_under, BatchSink, GroupCommit, Named, Namespace, Upsert};
 
 /// How long a connection attempt or a reply may take before the call fails with `STORE_TIMEOUT`.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -48,6 +48,8 @@ struct Server {
     /// Replicas a write waits for (`?wait=<n>`), and how long (`?wait_timeout_ms=`).
     wait: Option<(u32, u64)>,
     connection: OnceCell<ConnectionManager>,
+    /// Writes ready at once go out together: one pipeline, one AOF fsync.
+    group: Arc<GroupCommit>,
 }
 
 /// The servers of this process, by URL: every store of one URL shares one connection.
@@ -62,6 +64,30 @@ pub fn check_redis_url(url: &str) -> std::result::Result<(), String> {
         return Err(format!("{} is not a redis:// or rediss:// URL", redact_url(url)));
     }
     Server::for_url(url).map(drop)
+}
+
+impl BatchSink for Server {
+    /// One `HSET` per namespace with every field of the batch, pipelined: the server runs them
+    /// in one go and, with `appendfsync always`, fsyncs its AOF once before it answers.
+    async fn send_batch(&self, batch: Vec<Upsert>) -> std::result::Result<(), Cause> {
+        let mut connection = self.connection().await?;
+        let mut pipe = redis::pipe();
+        let mut namespaces: Vec<&str> = Vec::new();
+        for upsert in &batch {
+            if !namespaces.contains(&upsert.namespace.as_str()) {
+                namespaces.push(&upsert.namespace);
+            }
+        }
+        for namespace in namespaces {
+            let command = pipe.cmd("HSET").arg(namespace);
+            for upsert in batch.iter().filter(|upsert| upsert.namespace == namespace) {
+                command.arg(&upsert.id).arg(&upsert.json);
+            }
+            command.ignore();
+        }
+        pipe.query_async::<()>(&mut connection).await.map_err(|error| self.cause(&error))?;
+        wait_for_replicas(self, &mut connection).await
+    }
 }
 
 impl Named for Server {
@@ -99,6 +125,7 @@ impl Server {
             client,
             wait: wait.map(|replicas| (replicas, wait_timeout)),
             connection: OnceCell::new(),
+            group: Arc::default(),
         });
         known.insert(url.to_string(), server.clone());
         Ok(server)
@@ -115,8 +142,15 @@ impl Server {
         let made = self
             .connection
             .get_or_try_init(|| async {
+                // First one plain attempt: an unreachable server, a wrong password, a database out
+                // of range fail the call at once (the manager would retry them with backoff).
+                let probe = redis::AsyncConnectionConfig::new()
+                    .set_connection_timeout(Some(CONNECTION_TIMEOUT))
+                    .set_response_timeout(Some(RESPONSE_TIMEOUT));
+                let mut probe = self.client.get_multiplexed_async_connection_with_config(&probe).await?;
+                redis::cmd("PING").query_async::<()>(&mut probe).await?;
+                drop(probe);
                 let mut connection = self.client.get_connection_manager_with_config(config).await?;
-                // A database out of range, a wrong password: found here, at first use.
                 redis::cmd("PING").query_async::<()>(&mut connection).await?;
                 Ok::<_, redis::RedisError>(connection)
             })
@@ -139,6 +173,42 @@ impl Server {
         };
         Cause::Coded { code, message: format!("{} ({})", error, self.shown) }
     }
+}
+
+/// Every namespace (hash) on the server at `url` that is `prefix` or under it, sorted: what the
+/// command line lists. One `SCAN ... TYPE hash` walk; keys that are not UTF-8 are not ours.
+pub async fn redis_namespaces(url: &str, prefix: &str) -> Result<Vec<String>> {
+    let failed = |cause| PersistError::Keys { entity: prefix.to_string(), cause };
+    let server = Server::for_url(url).map_err(|message| failed(Cause::Coded { code: "STORE_FAILED", message }))?;
+    let mut connection = server.connection().await.map_err(failed)?;
+    let escaped: String = prefix
+        .trim_end_matches('/')
+        .chars()
+        .flat_map(|c| if "*?[]\\".contains(c) { vec!['\\', c] } else { vec![c] })
+        .collect();
+    let (mut cursor, mut found) = (0u64, Vec::new());
+    loop {
+        let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(format!("{escaped}*"))
+            .arg("COUNT")
+            .arg(1000)
+            .arg("TYPE")
+            .arg("hash")
+            .query_async(&mut connection)
+            .await
+            .map_err(|error| failed(server.cause(&error)))?;
+        found
+            .extend(keys.into_iter().filter_map(|key| String::from_utf8(key).ok()).filter(|key| is_under(key, prefix)));
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
 }
 
 /// The documents of one namespace in a Redis hash.
@@ -298,11 +368,7 @@ impl Store for RedisStore {
             let failed = |cause| PersistError::Write { entity: entity.clone(), id: id.clone(), cause };
             let (namespace, id) = (namespace.clone(), id.clone());
             coalesced_write(slot, failed, |json| async move {
-                let mut connection = server.connection().await?;
-                let written =
-                    redis::cmd("HSET").arg(&namespace).arg(&id).arg(json).query_async::<()>(&mut connection).await;
-                written.map_err(|error| server.cause(&error))?;
-                wait_for_replicas(&server, &mut connection).await
+                server.group.submit(&server, Upsert { namespace, id, json }).await
             })
             .await
         }
