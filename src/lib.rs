@@ -13,7 +13,9 @@ mod persist_base;
 mod promise;
 mod registries;
 mod store_choice;
+mod store_listing;
 mod v19;
+mod wakeup;
 mod write_file_atomic;
 
 use napi::bindgen_prelude::*;

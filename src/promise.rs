@@ -62,10 +62,12 @@ where
     C: FnOnce(&Env, T) -> std::result::Result<Unknown<'_>, Rejection> + 'static,
 {
     let (deferred, promise) = LocalDeferred::new(env)?;
-    // napi-rs's own Promise for the task settles with `undefined` and is dropped unobserved.
-    env.spawn_future_with_callback(async move { Ok(work.await) }, move |env, outcome| {
-        conclude(env, deferred, outcome.map_err(Rejection::from).and_then(|value| to_js(env, value)));
-        Ok(())
+    crate::wakeup::run_on_runtime(env, work, move |env, outcome| {
+        let outcome = match outcome {
+            Some(outcome) => outcome.map_err(Rejection::from).and_then(|value| to_js(env, value)),
+            None => Err(Rejection::Engine(Error::from_reason("the operation ended without a result"))),
+        };
+        conclude(env, deferred, outcome);
     })?;
     Ok(promise)
 }
