@@ -235,17 +235,16 @@ test("migrate resumes an interrupted run, refuses a different destination value 
   assert.equal(fs.existsSync(target), false);
 });
 
-test("bad input: a missing directory, a server URL (its password hidden), nested trees, a corrupt source: exit 2 or 1, nothing written", async (t) => {
+test("bad input: a missing directory, a URL of no store (its password hidden), nested trees, a corrupt source: exit 2 or 1, nothing written", async (t) => {
   const dir = tempDir(t, "cli bad input");
   writeDec2025Tree(dir);
   const from = path.join(dir, "dump");
   const cases = [
     [["inspect", path.join(dir, "absent")], 2, /absent: no such directory/],
-    [["verify", "redis://bot:s3cret@127.0.0.1:6379/0"], 2, /root redis:\/\/bot:\*\*\*@127\.0\.0\.1:6379\/0: server stores \(redis:\/\/, postgres:\/\/\) are not available in this version/],
-    [["migrate", "--from", from, "--to", "postgres://bot:s3cret@localhost/bots"], 2, /--to postgres:\/\/bot:\*\*\*@localhost\/bots: server stores/],
-    [["import", "-", "--to", "rediss://:s3cret@cache:6380"], 2, /--to rediss:\/\/:\*\*\*@cache:6380: server stores/],
+    [["verify", "ftp://bot:s3cret@127.0.0.1/dump"], 2, /root ftp:\/\/bot:\*\*\*@127\.0\.0\.1\/dump: not a directory, nor a redis:\/\/, rediss:\/\/ or postgres:\/\/ URL/],
+    [["import", "-", "--to", "sftp://:s3cret@cache/x"], 2, /--to sftp:\/\/:\*\*\*@cache\/x: not a directory/],
     [["migrate", "--from", from, "--to", path.join(from, "inner")], 2, /--from and --to must be separate trees/],
-    [["migrate", "--from", from], 2, /migrate needs --from <root> and --to <root>/],
+    [["migrate", "--from", from], 2, /migrate needs --from <root \| URL> and --to <root \| URL>/],
     [["migrate", "--from", from, "--to", path.join(dir, "x"), "--layout", "v20"], 2, /--layout v20: the one layout mapping is v19/],
     [["migrate", "--from", from, "--to", path.join(dir, "x"), "--layout", "v19", "--exchange", "../up", "--strategy", "s"], 2, /--exchange must be a plain name/],
   ];

@@ -9,40 +9,51 @@ const fs = require("node:fs");
 const path = require("node:path");
 const readline = require("node:readline");
 const { parseArgs } = require("node:util");
-const { checkDestinationRoot, checkRoot, dirOf, readDocument, scan, usage } = require("./tree.js");
-const { apply, checkDestination, classify } = require("./plan.js");
+const { dirOf, usage } = require("./tree.js");
+const { checkDestination, classify } = require("./plan.js");
+const { checkPrefix, locate } = require("./location.js");
 const { toV19 } = require("./layout.js");
 
-const COMMON = { json: { type: "boolean" }, help: { type: "boolean", short: "h" } };
+const COMMON = { json: { type: "boolean" }, help: { type: "boolean", short: "h" }, prefix: { type: "string" } };
+
+/** How every command's help ends: what a store URL means. */
+const STORES = [
+  "root may be a store URL (redis://, rediss://, postgres://): its tree is every document under",
+  "--prefix (default dump, where bots with backtest-kit's default ./dump directories keep them;",
+  "\"\" for every namespace). The password of a URL is never printed.",
+];
 
 const COMMANDS = {
   inspect: {
     summary: "what is stored: registries, entity directories, document counts, sizes, newest writes",
-    usage: "backtest-persist inspect [root] [--json]",
+    usage: "backtest-persist inspect [root | URL] [--json]",
     details: [
       "root      the directory backtest-kit persists into (default: ./dump)",
       "--json    one JSON object on stdout instead of the tree",
       "Quarantined documents (.quarantine/) and temp files of writes (.tmp-*) are called out.",
+      ...STORES,
     ],
     options: {},
     run: inspect,
   },
   verify: {
     summary: "checks that every document parses; exit 1 when anything is wrong; changes nothing",
-    usage: "backtest-persist verify [root] [--json]",
+    usage: "backtest-persist verify [root | URL] [--json]",
     details: [
       "Lists each corrupt document, each quarantined file and each stale temp file (older than",
       "120 s: a crashed write). Temp files younger than that may be a write in progress and are",
       "listed without failing the check.",
+      ...STORES,
     ],
     options: {},
     run: verify,
   },
   migrate: {
     summary: "copies every document from one tree to another; a dry run unless --apply",
-    usage: "backtest-persist migrate --from <root> --to <root> [--layout v19 --exchange <name> [--strategy <name>]] [--apply] [--overwrite] [--json]",
+    usage: "backtest-persist migrate --from <root | URL> --to <root | URL> [--layout v19 --exchange <name> [--strategy <name>]] [--apply] [--overwrite] [--json]",
     details: [
-      "--from, --to   the source and destination roots (directories; the destination may not exist yet)",
+      "--from, --to   the source and destination: directories (the destination may not exist yet)",
+      "               or store URLs (redis://, rediss://, postgres://), in any combination",
       "--layout v19   maps the December-2025 layout onto backtest-kit 19.5.0's: signal, schedule,",
       "               risk and partial paths gain the exchange (--exchange), partial levels are split",
       "               per signal under the strategy (--strategy); other documents are copied as they are",
@@ -50,6 +61,7 @@ const COMMANDS = {
       "--overwrite    replaces destination documents holding a different value (refused otherwise)",
       "Never changes the source. Documents already holding the same value are skipped, so an",
       "interrupted run is resumed by running it again. A corrupt source document stops the run.",
+      ...STORES,
     ],
     options: {
       from: { type: "string" },
@@ -64,22 +76,24 @@ const COMMANDS = {
   },
   export: {
     summary: "writes every document as NDJSON lines {\"path\", \"document\"}",
-    usage: "backtest-persist export [root] [--out <file>]",
+    usage: "backtest-persist export [root | URL] [--out <file>]",
     details: [
       "--out    the NDJSON file to write (default: stdout)",
       "Streamed one document at a time. A corrupt document is not exported: it is named on stderr",
       "and the exit code is 1.",
+      ...STORES,
     ],
     options: { out: { type: "string" } },
     run: exportCommand,
   },
   import: {
     summary: "writes the documents of an NDJSON export into a tree; a dry run unless --apply",
-    usage: "backtest-persist import <file | -> --to <root> [--apply] [--overwrite] [--json]",
+    usage: "backtest-persist import <file | -> --to <root | URL> [--apply] [--overwrite] [--json]",
     details: [
       "file           an NDJSON export (- for stdin)",
       "--to           the destination root (may not exist yet)",
       "--apply, --overwrite   as for migrate. Every line is checked before anything is written.",
+      ...STORES,
     ],
     options: { to: { type: "string" }, apply: { type: "boolean" }, overwrite: { type: "boolean" } },
     run: importCommand,
@@ -144,13 +158,17 @@ function summarize(found) {
   return { registries: sorted(registries), directories: sorted(directories) };
 }
 
+/** The location a command reads (`root` positional, default ./dump). */
+function source(values, positionals) {
+  return locate(positionals[0] ?? "dump", "root", { prefix: checkPrefix(values.prefix) });
+}
+
 async function inspect(io, values, positionals) {
-  const root = positionals[0] ?? "dump";
-  checkRoot(root);
-  const found = scan(root);
+  const at = source(values, positionals);
+  const found = await at.scan();
   const { registries, directories } = summarize(found);
   const report = {
-    root: path.resolve(root),
+    root: at.root,
     documents: found.documents.length,
     bytes: found.documents.reduce((sum, doc) => sum + doc.bytes, 0),
     registries: registries.map((r) => ({ ...r, newest: iso(r.newest) })),
@@ -159,7 +177,7 @@ async function inspect(io, values, positionals) {
     temp: found.temp.map((f) => ({ path: f.path, bytes: f.bytes, modified: iso(f.modified), stale: f.stale })),
   };
   if (values.json) return io.out(JSON.stringify(report, null, 2)), 0;
-  io.out(`${report.root}: ${report.documents} documents, ${formatBytes(report.bytes)}`);
+  io.out(`${at.shown}: ${report.documents} documents, ${formatBytes(report.bytes)}`);
   for (const registry of registries) {
     io.out(`${registry.name}  ${registry.directories} directories, ${registry.documents} documents, ${formatBytes(registry.bytes)}, newest ${iso(registry.newest)}`);
     for (const dir of directories.filter((d) => d.registry === registry.name)) {
@@ -172,13 +190,12 @@ async function inspect(io, values, positionals) {
 }
 
 async function verify(io, values, positionals) {
-  const root = positionals[0] ?? "dump";
-  checkRoot(root);
-  const found = scan(root);
+  const at = source(values, positionals);
+  const found = await at.scan();
   const corrupt = [];
   const bar = progress(io, found.documents.length, "verify");
   for (const doc of found.documents) {
-    const read = readDocument(root, doc.path);
+    const read = await at.read(doc);
     if (read.error) corrupt.push({ path: doc.path, reason: read.error });
     bar.tick();
   }
@@ -188,7 +205,7 @@ async function verify(io, values, positionals) {
   const quarantined = found.quarantined.map((f) => f.path);
   const ok = corrupt.length === 0 && stale.length === 0 && quarantined.length === 0;
   if (values.json) {
-    io.out(JSON.stringify({ root: path.resolve(root), ok, documents: found.documents.length, corrupt, quarantined, staleTemp: stale, tempInProgress: inProgress }, null, 2));
+    io.out(JSON.stringify({ root: at.root, ok, documents: found.documents.length, corrupt, quarantined, staleTemp: stale, tempInProgress: inProgress }, null, 2));
   } else {
     for (const doc of corrupt) io.out(`corrupt: ${doc.path}: ${doc.reason}`);
     for (const file of quarantined) io.out(`quarantined: ${file}`);
@@ -201,10 +218,10 @@ async function verify(io, values, positionals) {
 
 /** Prints a plan (dry run) or applies it; the shared tail of migrate and import. */
 async function finish(io, values, destination, entries, refused) {
-  const { writes, same, conflicts } = refused.length > 0 ? { writes: [], same: [], conflicts: [] } : classify(entries, destination, values);
+  const { writes, same, conflicts } = refused.length > 0 ? { writes: [], same: [], conflicts: [] } : await classify(entries, destination.existing, values);
   const problems = [...refused, ...conflicts.map((c) => c.reason)];
   const report = {
-    to: path.resolve(destination),
+    to: destination.root,
     applied: false,
     write: writes.map((w) => ({ from: w.from, to: w.to, overwrites: Boolean(w.overwrites) })),
     alreadyThere: same.length,
@@ -219,7 +236,7 @@ async function finish(io, values, destination, entries, refused) {
   if (values.apply) {
     const bar = progress(io, writes.length, "write");
     try {
-      await apply(writes, destination, () => bar.tick());
+      await destination.write(writes, () => bar.tick());
     } catch (error) {
       bar.stop();
       io.err(`write failed: ${error.message}; the documents written so far stay, and running the command again resumes`);
@@ -243,23 +260,25 @@ function isInside(child, parent) {
 }
 
 async function migrate(io, values) {
-  if (!values.from || !values.to) throw usage("migrate needs --from <root> and --to <root>");
+  if (!values.from || !values.to) throw usage("migrate needs --from <root | URL> and --to <root | URL>");
   if (values.layout !== undefined && values.layout !== "v19") throw usage(`--layout ${values.layout}: the one layout mapping is v19 (December 2025 to backtest-kit 19.5.0)`);
   if ((values.exchange || values.strategy) && values.layout !== "v19") throw usage("--exchange and --strategy apply to --layout v19");
-  checkRoot(values.from, "--from");
-  checkDestinationRoot(values.to);
-  const from = fs.realpathSync(values.from);
-  const to = path.resolve(values.to);
-  if (isInside(to, from) || isInside(from, to)) throw usage("--from and --to must be separate trees (neither inside the other)");
+  const prefix = checkPrefix(values.prefix);
+  const from = locate(values.from, "--from", { prefix });
+  const to = locate(values.to, "--to", { destination: true, prefix });
+  if (from.kind === "files" && to.kind === "files" && (isInside(to.root, from.root) || isInside(from.root, to.root))) {
+    throw usage("--from and --to must be separate trees (neither inside the other)");
+  }
+  if (from.kind === "server" && from.root === to.root) throw usage("--from and --to are the same store");
   for (const name of ["exchange", "strategy"]) {
     if (values[name] !== undefined && (values[name] === "" || /[/\\\0]/.test(values[name]))) throw usage(`--${name} must be a plain name`);
   }
-  const found = scan(from);
+  const found = await from.scan();
   const entries = [];
   const refused = [];
   const bar = progress(io, found.documents.length, "read");
   for (const doc of found.documents) {
-    const read = readDocument(from, doc.path);
+    const read = await from.read(doc);
     bar.tick();
     if (read.error) {
       refused.push(`${doc.path} is corrupt (${read.error}); fix or remove it at the source first`);
@@ -281,9 +300,8 @@ async function migrate(io, values) {
 }
 
 async function exportCommand(io, values, positionals) {
-  const root = positionals[0] ?? "dump";
-  checkRoot(root);
-  const found = scan(root);
+  const at = source(values, positionals);
+  const found = await at.scan();
   const out = values.out ? fs.createWriteStream(values.out, { flags: "wx" }) : io.stdout;
   const opened = values.out ? new Promise((resolve, reject) => out.once("open", resolve).once("error", reject)) : Promise.resolve();
   await opened.catch((error) => {
@@ -292,7 +310,7 @@ async function exportCommand(io, values, positionals) {
   let corrupt = 0;
   const bar = progress(io, found.documents.length, "export");
   for (const doc of found.documents) {
-    const read = readDocument(root, doc.path);
+    const read = await at.read(doc);
     bar.tick();
     if (read.error) {
       corrupt++;
@@ -315,8 +333,8 @@ async function exportCommand(io, values, positionals) {
 
 async function importCommand(io, values, positionals) {
   const source = positionals[0];
-  if (!source || !values.to) throw usage("import needs an NDJSON file (or - for stdin) and --to <root>");
-  checkDestinationRoot(values.to);
+  if (!source || !values.to) throw usage("import needs an NDJSON file (or - for stdin) and --to <root | URL>");
+  const destination = locate(values.to, "--to", { destination: true, prefix: checkPrefix(values.prefix) });
   let input;
   if (source === "-") input = io.stdin;
   else {
@@ -349,7 +367,7 @@ async function importCommand(io, values, positionals) {
     io.err("nothing was written");
     return 2;
   }
-  return finish(io, values, path.resolve(values.to), entries, []);
+  return finish(io, values, destination, entries, []);
 }
 
 /** Runs the CLI with `argv` (without node and the script); resolves to the exit code. */

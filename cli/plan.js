@@ -25,9 +25,10 @@ function checkDestination(relative) {
 /**
  * Sorts `entries` into what to write, what is already there, and what is refused:
  * `{ writes, same, conflicts }`. A conflict is two entries for one destination with different
- * texts, or a destination holding a different text (unless `overwrite`).
+ * texts, or a destination holding a different text (unless `overwrite`). `existing(path)` is
+ * the destination's text at a path, or null.
  */
-function classify(entries, destinationRoot, { overwrite = false } = {}) {
+async function classify(entries, existing, { overwrite = false } = {}) {
   const writes = [];
   const same = [];
   const conflicts = [];
@@ -39,14 +40,9 @@ function classify(entries, destinationRoot, { overwrite = false } = {}) {
       continue;
     }
     byDestination.set(entry.to, entry);
-    let existing = null;
-    try {
-      existing = fs.readFileSync(path.join(destinationRoot, entry.to), "utf8");
-    } catch (error) {
-      if (error.code !== "ENOENT") throw error;
-    }
-    if (existing === null) writes.push(entry);
-    else if (existing === entry.text) same.push(entry);
+    const there = await existing(entry.to);
+    if (there === null) writes.push(entry);
+    else if (there === entry.text) same.push(entry);
     else if (overwrite) writes.push({ ...entry, overwrites: true });
     else conflicts.push({ ...entry, reason: `${entry.to} already holds a different value (--overwrite replaces it)` });
   }

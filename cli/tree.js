@@ -11,7 +11,6 @@ const STALE_TEMP_MS = 120_000;
 
 /** Refuses what is not an existing directory, with the message the CLI prints. */
 function checkRoot(root, role = "root") {
-  checkNotUrl(root, role);
   let stat;
   try {
     stat = fs.statSync(root);
@@ -23,15 +22,7 @@ function checkRoot(root, role = "root") {
 
 /** A destination root: a directory, or a path where one can be created. */
 function checkDestinationRoot(root, role = "--to") {
-  checkNotUrl(root, role);
   if (fs.existsSync(root)) checkRoot(root, role);
-}
-
-function checkNotUrl(root, role) {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(root)) {
-    const shown = root.replace(/\/\/([^@/]*)@/, (_, auth) => `//${auth.includes(":") ? auth.split(":")[0] + ":***" : auth}@`);
-    throw usage(`${role} ${shown}: server stores (redis://, postgres://) are not available in this version; give a directory`);
-  }
 }
 
 function usage(message) {

@@ -1,0 +1,170 @@
+// `backtest-persist` on the server stores: inspect, verify, export, import and migrate between a
+// file tree, a redis-server and a PostgreSQL cluster of the test's own, each tree read back
+// through the same paths. Bad input (a corrupt document on the server, an unreachable server, a
+// conflicting value) gives a clear message and a non-zero exit, and changes nothing.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { PassThrough, Readable } from "node:stream";
+import { createRequire } from "node:module";
+import { filesUnder, tempDir } from "./helpers/tmp.mjs";
+import { freePort, haveRedis, startRedis } from "./helpers/redis.mjs";
+import { havePostgres, startPostgres } from "./helpers/postgres.mjs";
+
+const require = createRequire(import.meta.url);
+const { main } = require("../cli/main.js");
+const mainUrl = new URL("../main.js", import.meta.url).href;
+
+const skipRedis = !haveRedis && !process.env.CI && "redis-server is not installed (apt-get install redis-server)";
+const skipBoth = skipRedis || (!havePostgres && !process.env.CI && "postgresql is not installed (apt-get install postgresql)");
+
+async function cli(args, { stdin = "" } = {}) {
+  let stdout = "";
+  let stderr = "";
+  const sink = new PassThrough();
+  sink.on("data", (chunk) => (stdout += chunk));
+  const io = {
+    stdin: Readable.from([stdin]),
+    stdout: sink,
+    stderr: { isTTY: false, write: (text) => (stderr += text) },
+    out: (line) => (stdout += `${line}\n`),
+    err: (line) => (stderr += `${line}\n`),
+  };
+  const code = await main(args, io);
+  return { code, stdout, stderr };
+}
+
+/** A December-2025 tree under `<dir>/dump`, written by this package's registries (file store). */
+function writeTree(dir) {
+  const script = `
+    import { PersistSignalAdapter, PersistRiskAdapter, PersistPartialAdapter } from ${JSON.stringify(mainUrl)};
+    await PersistSignalAdapter.writeSignalData({ id: "sig-1", position: "long", priceOpen: 97250.5 }, "trend", "BTCUSDT");
+    await PersistSignalAdapter.writeSignalData(null, "trend", "ETHUSDT");
+    await PersistRiskAdapter.writePositionData([["trend:BTCUSDT", { strategyName: "trend", openTimestamp: 1 }]], "main-risk");
+    await PersistPartialAdapter.writePartialData({ "sig-1": { profitLevels: [10, 20], lossLevels: [] } }, "BTCUSDT");
+  `;
+  execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: dir, stdio: "inherit" });
+}
+
+test("a tree migrated files → Redis → PostgreSQL → files comes back byte for byte; inspect, verify and export agree on every store", { skip: skipBoth }, async (t) => {
+  const redis = await startRedis(t);
+  const postgres = await startPostgres(t);
+  const dir = tempDir(t, "cli stores");
+  writeTree(dir);
+  const dump = path.join(dir, "dump");
+  const original = filesUnder(dump);
+  const paths = Object.keys(original).sort();
+
+  // A dry run writes nothing to the server.
+  const dry = await cli(["migrate", "--from", dump, "--to", redis.url]);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, new RegExp(`${paths.length} to write, 0 already there; dry run`));
+  assert.equal(JSON.parse((await cli(["inspect", redis.url, "--json"])).stdout).documents, 0);
+
+  for (const [from, to] of [[dump, redis.url], [redis.url, postgres.url]]) {
+    const applied = await cli(["migrate", "--from", from, "--to", to, "--apply"]);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(applied.stdout, new RegExp(`${paths.length} written, 0 already there`));
+    // Resumable: a second run finds everything there.
+    const again = await cli(["migrate", "--from", from, "--to", to, "--apply"]);
+    assert.match(again.stdout, new RegExp(`0 written, ${paths.length} already there`));
+  }
+  const back = path.join(dir, "back");
+  assert.equal((await cli(["migrate", "--from", postgres.url, "--to", back, "--apply"])).code, 0);
+  assert.deepEqual(filesUnder(back), original);
+
+  const fileExport = await cli(["export", dump]);
+  for (const url of [redis.url, postgres.url]) {
+    const inspected = JSON.parse((await cli(["inspect", url, "--json"])).stdout);
+    assert.equal(inspected.documents, paths.length);
+    assert.deepEqual(inspected.directories.map((d) => d.path).sort(), [...new Set(paths.map((p) => path.posix.dirname(p)))].sort());
+    assert.deepEqual(inspected.registries.map((r) => r.name).sort(), ["data/partial", "data/risk", "data/signal"]);
+    const verified = await cli(["verify", url]);
+    assert.equal(verified.code, 0);
+    assert.match(verified.stdout, new RegExp(`ok: ${paths.length} documents parse`));
+    assert.equal((await cli(["export", url])).stdout, fileExport.stdout);
+  }
+});
+
+test("documents a bot wrote through usePersistStore are the tree under the dump prefix, and migrate to files the file store reads", { skip: skipRedis }, async (t) => {
+  const redis = await startRedis(t);
+  const dir = tempDir(t, "cli bot on redis");
+  const script = `
+    import { usePersistStore, PersistSignalAdapter } from ${JSON.stringify(mainUrl)};
+    usePersistStore(${JSON.stringify(redis.url)});
+    await PersistSignalAdapter.writeSignalData({ id: "from-redis" }, "trend", "BTCUSDT");
+  `;
+  execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: dir, stdio: "inherit" });
+  const inspected = JSON.parse((await cli(["inspect", redis.url, "--json"])).stdout);
+  assert.deepEqual(inspected.directories.map((d) => [d.path, d.documents]), [["data/signal/trend", 1]]);
+  // Every namespace, whatever its prefix, with --prefix "".
+  const all = JSON.parse((await cli(["inspect", redis.url, "--prefix", "", "--json"])).stdout);
+  assert.deepEqual(all.directories.map((d) => d.path), ["dump/data/signal/trend"]);
+
+  assert.equal((await cli(["migrate", "--from", redis.url, "--to", path.join(dir, "dump"), "--apply"])).code, 0);
+  const read = `
+    import { PersistSignalAdapter } from ${JSON.stringify(mainUrl)};
+    process.stdout.write(JSON.stringify(await PersistSignalAdapter.readSignalData("trend", "BTCUSDT")));
+  `;
+  const fromFiles = execFileSync(process.execPath, ["--input-type=module", "-e", read], { cwd: dir, encoding: "utf8" });
+  assert.deepEqual(JSON.parse(fromFiles), { id: "from-redis" });
+});
+
+test("import into a server store; a corrupt document on the server fails verify and stops a migration; a different value is refused", { skip: skipRedis }, async (t) => {
+  const redis = await startRedis(t);
+  const dir = tempDir(t, "cli import redis");
+  // In path order, as export writes them.
+  const lines = [
+    { path: "data/risk/main-risk/positions.json", document: [] },
+    { path: "data/signal/trend/BTCUSDT.json", document: { id: "a" } },
+  ];
+  const ndjson = lines.map((line) => JSON.stringify(line)).join("\n");
+  const imported = await cli(["import", "-", "--to", redis.url, "--apply"], { stdin: ndjson });
+  assert.equal(imported.code, 0, imported.stderr);
+  assert.equal((await cli(["export", redis.url])).stdout, `${ndjson}\n`);
+
+  const conflicting = JSON.stringify({ path: "data/signal/trend/BTCUSDT.json", document: { id: "b" } });
+  const refused = await cli(["import", "-", "--to", redis.url, "--apply"], { stdin: conflicting });
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /data\/signal\/trend\/BTCUSDT\.json already holds a different value/);
+  assert.equal((await cli(["export", redis.url])).stdout, `${ndjson}\n`);
+
+  const cli_ = spawnSync("redis-cli", ["-p", String(redis.port), "HSET", "dump/data/signal/trend", "ETHUSDT", "{torn"], { encoding: "utf8" });
+  assert.equal(cli_.status, 0, cli_.stderr);
+  const verified = await cli(["verify", redis.url]);
+  assert.equal(verified.code, 1);
+  assert.match(verified.stdout, /corrupt: data\/signal\/trend\/ETHUSDT\.json: /);
+  const target = path.join(dir, "out");
+  const migrated = await cli(["migrate", "--from", redis.url, "--to", target, "--apply"]);
+  assert.equal(migrated.code, 1);
+  assert.match(migrated.stderr, /refused: data\/signal\/trend\/ETHUSDT\.json is corrupt/);
+  assert.equal(fs.existsSync(target), false);
+});
+
+test("an unreachable server or a wrong password: exit 2 naming the URL without its password; nothing written", { skip: skipRedis }, async (t) => {
+  const redis = await startRedis(t, { password: "right-one" });
+  const dir = tempDir(t, "cli unreachable");
+  writeTree(dir);
+  const dump = path.join(dir, "dump");
+  const before = filesUnder(dump);
+  const closed = await freePort();
+  const wrong = `redis://:s3cret@127.0.0.1:${redis.port}/0`;
+  const cases = [
+    [["inspect", `redis://bot:s3cret@127.0.0.1:${closed}/0`], /redis:\/\/bot:\*\*\*@127\.0\.0\.1:\d+\/0: .*\(STORE_UNREACHABLE\)/],
+    [["migrate", "--from", dump, "--to", `postgres://bot:s3cret@127.0.0.1:${closed}/bots`, "--apply"], /postgres:\/\/bot:\*\*\*@127\.0\.0\.1:\d+\/bots: .*\(STORE_UNREACHABLE\)/],
+    [["migrate", "--from", dump, "--to", wrong, "--apply"], /redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0: .*\(STORE_AUTH_FAILED\)/],
+    [["verify", "mysql://root:s3cret@127.0.0.1/bots"], /root mysql:\/\/root:\*\*\*@127\.0\.0\.1\/bots: not a directory, nor a redis:\/\/, rediss:\/\/ or postgres:\/\/ URL/],
+    [["migrate", "--from", redis.url, "--to", redis.url], /--from and --to are the same store/],
+    [["inspect", redis.url, "--prefix", "../up"], /--prefix "\.\.\/up" must be a logical directory/],
+  ];
+  for (const [args, message] of cases) {
+    const result = await cli(args);
+    assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+    assert.match(result.stderr, message);
+    assert.doesNotMatch(result.stderr + result.stdout, /s3cret/);
+  }
+  assert.deepEqual(filesUnder(dump), before);
+  assert.equal(JSON.parse((await cli(["inspect", redis.url, "--json"])).stdout).documents, 0);
+});

@@ -1,0 +1,133 @@
+// Where documents are: a file tree (a directory, backtest-kit's `./dump`) or a server store
+// (`redis://`, `rediss://`, `postgres://`). Both answer with the same relative paths,
+// `data/signal/<strategy>/<symbol>.json`, so every command works on either and `migrate` moves
+// between them. On a server, the tree is every namespace under the prefix (`--prefix`, by
+// default `dump`: where a bot with backtest-kit's default `./dump/...` directories keeps its
+// documents, whatever its working directory), a document `<namespace>/<id>` being the path
+// `<namespace minus prefix>/<id>.json`.
+"use strict";
+
+const fs = require("node:fs");
+const path = require("node:path");
+const { checkDestinationRoot, checkRoot, dirOf, readDocument, scan, usage } = require("./tree.js");
+const { apply } = require("./plan.js");
+
+const SERVER_URL = /^(redis|rediss|postgres|postgresql):\/\//i;
+const ANY_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/** A URL with its password (if any) replaced by `***`. */
+function redact(url) {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^@/]*)@/i, (_, scheme, auth) => `${scheme}${auth.includes(":") ? `${auth.split(":")[0]}:***` : auth}@`);
+}
+
+/** A failure of the server (unreachable, wrong password): bad input, exit 2, nothing changed. */
+function serverFailure(shown, error) {
+  const cause = error.cause instanceof Error ? error.cause : error;
+  const message = cause.message.replace(/ \([a-z]+:\/\/[^)]*\)$/i, "");
+  return usage(`${shown}: ${message}${cause.code ? ` (${cause.code})` : ""}`);
+}
+
+/** A file tree at `root`. */
+function fileLocation(root, role, { destination = false } = {}) {
+  if (destination) checkDestinationRoot(root, role);
+  else checkRoot(root, role);
+  const resolved = destination ? path.resolve(root) : fs.realpathSync(root);
+  return {
+    kind: "files",
+    root: resolved,
+    shown: resolved,
+    async scan() {
+      return scan(resolved);
+    },
+    async read(doc) {
+      return readDocument(resolved, doc.path);
+    },
+    async existing(relative) {
+      try {
+        return fs.readFileSync(path.join(resolved, relative), "utf8");
+      } catch (error) {
+        if (error.code === "ENOENT") return null;
+        throw error;
+      }
+    },
+    async write(writes, onWritten) {
+      await apply(writes, resolved, onWritten);
+    },
+  };
+}
+
+/** The server store at `url`, its tree being the namespaces under `prefix`. */
+function serverLocation(url, prefix) {
+  const binding = require("../binding.js");
+  const shown = redact(url);
+  const base = prefix.replace(/\/+$/, "");
+  const toNamespace = (relativeDir) => (base && relativeDir ? `${base}/${relativeDir}` : base || relativeDir);
+  const fromNamespace = (namespace) => (base === "" ? namespace : namespace === base ? "" : namespace.slice(base.length + 1));
+  let cached = null;
+  const load = async () => {
+    if (cached) return cached;
+    const documents = new Map();
+    let namespaces;
+    try {
+      namespaces = await binding.__storeNamespaces(url, base);
+      for (const namespace of namespaces) {
+        const relativeDir = fromNamespace(namespace);
+        for (const [id, text] of await binding.__storeDocuments(url, namespace)) {
+          documents.set(relativeDir ? `${relativeDir}/${id}.json` : `${id}.json`, text);
+        }
+      }
+    } catch (error) {
+      throw serverFailure(shown, error);
+    }
+    cached = documents;
+    return documents;
+  };
+  return {
+    kind: "server",
+    root: shown,
+    shown: `${shown}${base ? ` (prefix ${base})` : ""}`,
+    async scan() {
+      const documents = await load();
+      const found = [...documents].map(([relative, text]) => ({ path: relative, bytes: Buffer.byteLength(text), modified: null }));
+      found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      return { documents: found, quarantined: [], temp: [], other: [] };
+    },
+    async read(doc) {
+      const text = (await load()).get(doc.path);
+      try {
+        return { text, value: JSON.parse(text) };
+      } catch (error) {
+        return { text, error: error.message };
+      }
+    },
+    async existing(relative) {
+      return (await load()).get(relative) ?? null;
+    },
+    async write(writes, onWritten) {
+      for (const entry of writes) {
+        const at = entry.to.lastIndexOf("/");
+        const relativeDir = at < 0 ? "" : entry.to.slice(0, at);
+        const id = entry.to.slice(at + 1).replace(/\.json$/, "");
+        await binding.__storeWrite(url, toNamespace(relativeDir), id, entry.text);
+        onWritten(entry);
+      }
+    },
+  };
+}
+
+/** The location a command argument names; `role` is how messages call it (`root`, `--to`). */
+function locate(spec, role, { destination = false, prefix = "dump" } = {}) {
+  if (SERVER_URL.test(spec)) return serverLocation(spec, prefix);
+  if (ANY_URL.test(spec)) throw usage(`${role} ${redact(spec)}: not a directory, nor a redis://, rediss:// or postgres:// URL`);
+  return fileLocation(spec, role, { destination });
+}
+
+function checkPrefix(prefix) {
+  if (prefix === undefined) return "dump";
+  if (/\0/.test(prefix) || prefix.split("/").some((segment) => segment === "." || segment === "..")) {
+    throw usage(`--prefix ${JSON.stringify(prefix)} must be a logical directory such as dump (or "" for every namespace)`);
+  }
+  return prefix;
+}
+
+module.exports = { checkPrefix, dirOf, locate, redact };

@@ -1,0 +1,73 @@
+//! What the command line needs of a server store, beyond what `PersistBase` offers: the
+//! namespaces (directories of the file layout) on a server, and the exact JSON text of every
+//! document of one, and writing exact text. Internal (`__`-named, untyped): `cli/` uses them.
+
+use backtest_persist_core::store::{check_store_url, server_namespaces, ServerStore};
+use backtest_persist_core::{Cause, PersistError, Store};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::promise::{reject, settle, undefined, JsPromise};
+
+/// How many documents one read of a namespace's texts asks for (one `HMGET`, one `SELECT`).
+const WINDOW_IDS: usize = 512;
+
+fn checked(url: &str) -> std::result::Result<(), PersistError> {
+    check_store_url(url).map_err(|message| PersistError::Keys {
+        entity: String::new(),
+        cause: Cause::Coded { code: "STORE_FAILED", message },
+    })
+}
+
+/// The namespaces on the server at `url` that are `prefix` or under it, sorted.
+#[napi(js_name = "__storeNamespaces", skip_typescript)]
+pub fn store_namespaces<'env>(env: &'env Env, url: String, prefix: String) -> Result<JsPromise<'env>> {
+    if let Err(error) = checked(&url) {
+        return reject(env, error);
+    }
+    settle(env, async move { server_namespaces(&url, &prefix).await }, |env, namespaces| {
+        Ok(namespaces.into_unknown(env)?)
+    })
+}
+
+/// `[id, text]` for every document of `namespace`, ids in key order.
+#[napi(js_name = "__storeDocuments", skip_typescript)]
+pub fn store_documents<'env>(env: &'env Env, url: String, namespace: String) -> Result<JsPromise<'env>> {
+    if let Err(error) = checked(&url) {
+        return reject(env, error);
+    }
+    let store = ServerStore::for_namespace(&url, &namespace);
+    let read = async move {
+        let mut documents = Vec::new();
+        let mut ids = store.keys().await?.into_iter().peekable();
+        while ids.peek().is_some() {
+            let window: Vec<String> = ids.by_ref().take(WINDOW_IDS).collect();
+            // With no byte limit, every text asked for (a document removed meanwhile fails it).
+            let texts = store.read_window(window.clone(), usize::MAX).await?;
+            documents.extend(window.into_iter().zip(texts).map(|(id, text)| vec![id, text]));
+        }
+        Ok(documents)
+    };
+    settle(env, read, |env, documents| Ok(documents.into_unknown(env)?))
+}
+
+/// Writes `text` (JSON the caller checked) as document `id` of `namespace`, durably as every
+/// server store write is.
+#[napi(js_name = "__storeWrite", skip_typescript)]
+pub fn store_write<'env>(
+    env: &'env Env,
+    url: String,
+    namespace: String,
+    id: String,
+    text: String,
+) -> Result<JsPromise<'env>> {
+    if let Err(error) = checked(&url) {
+        return reject(env, error);
+    }
+    let store = ServerStore::for_namespace(&url, &namespace);
+    let write = async move {
+        store.init(true).await?;
+        store.write(&id, text.into_bytes()).await
+    };
+    settle(env, write, |env, ()| undefined(env))
+}
