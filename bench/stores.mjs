@@ -183,6 +183,11 @@ bare.disconnect();
 
 await closeRedis?.();
 await keyv.disconnect?.();
+// pg's pool.end() resolves before its sockets close, so the cluster's shutdown can still reach
+// an idle client: that one error (57P01, admin_shutdown) is expected here, any other is not.
+pool.on("error", (error) => {
+  if (error.code !== "57P01") throw error;
+});
 await pool.end();
 for (const cleanup of cleanups) await cleanup();
 server.kill("SIGTERM");
