@@ -9,6 +9,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { PersistBase } from "../index.js";
 import { captureConsoleError, collect, tempDir } from "./helpers/tmp.mjs";
+import { STORES } from "./helpers/stores.mjs";
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
 
@@ -65,6 +66,29 @@ test("keys() yields exactly the stored ids, non-decreasing under Intl.Collator(n
     { numRuns: 200 },
   );
 });
+
+// The same property on the server stores, the ids written through the store itself: keys()
+// comes back in the file store's collation wherever the documents are.
+for (const row of STORES.filter((row) => row.server)) {
+  test(`${row.name}: keys() yields exactly the stored ids, non-decreasing under Intl.Collator(numeric, base)`, { skip: row.skip }, async (t) => {
+    const url = await row.url(t);
+    const base = row.base(t);
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(ids, async (stored) => {
+        const persist = new PersistBase(`keys-${run++}`, base, { store: url });
+        await Promise.all(stored.map((id) => persist.writeValue(id, 1)));
+        const keys = await collect(persist.keys());
+        assert.deepEqual([...keys].sort(), [...stored].sort(), "the same ids, each once");
+        for (let i = 1; i < keys.length; i += 1) {
+          const [a, b] = [keys[i - 1], keys[i]];
+          assert.ok(collator.compare(a, b) <= 0, `${JSON.stringify(a)} listed before ${JSON.stringify(b)}`);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+}
 
 // --- JSON validity at init ------------------------------------------------------------------
 

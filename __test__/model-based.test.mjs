@@ -1,8 +1,10 @@
-// Model-based tests through the JS API, on the real disk: random sequences of 50 to 70
-// commands against PersistBase and against a registry on the default store, each outcome
-// compared with an in-memory model (fast-check's model-based commands). Concurrent batches are
-// issued without waiting and must still match the model applied in call order; a restart is a
-// new instance (or a new registry) over the same directory.
+// Model-based tests through the JS API, on every store (the real disk, a redis-server and a
+// PostgreSQL cluster of the test's own): random sequences of 50 to 70 commands against
+// PersistBase and against a registry on the default store, each outcome compared with an
+// in-memory model (fast-check's model-based commands). Concurrent batches are issued without
+// waiting and must still match the model applied in call order; a restart is a new instance (or
+// a new registry) over the same directory. The server rows run fewer sequences: every write
+// waits for the server's fsync.
 //
 // A failure prints fast-check's seed and path; `FC_SEED=<seed> FC_PATH=<path> node --test
 // __test__/model-based.test.mjs` replays exactly that sequence.
@@ -11,8 +13,9 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
-import { PersistBase, PersistSignalUtils } from "../index.js";
+import { PersistBase, PersistSignalUtils, usePersistStore } from "../index.js";
 import { collect, tempDir } from "./helpers/tmp.mjs";
+import { STORES } from "./helpers/stores.mjs";
 
 const MIN_COMMANDS = 50;
 const replay = process.env.FC_SEED ? { seed: Number(process.env.FC_SEED), path: process.env.FC_PATH, endOnFailure: true } : {};
@@ -135,7 +138,7 @@ class Batch {
 class Restart {
   check = () => true;
   async run(model, real) {
-    real.store = new PersistBase(NAME, real.dir);
+    real.store = new PersistBase(NAME, real.dir, { store: real.url });
     await real.store.waitForInit(true);
   }
   toString = () => "restart";
@@ -157,22 +160,27 @@ const baseCommand = fc.oneof(
   { weight: 1, arbitrary: fc.constant(new Restart()) },
 );
 
-test(`PersistBase matches a map over random sequences of ${MIN_COMMANDS}+ commands`, async (t) => {
-  const root = tempDir(t, "model");
-  let sequences = 0;
-  await fc.assert(
-    fc.asyncProperty(fc.array(baseCommand, { minLength: MIN_COMMANDS, maxLength: MIN_COMMANDS + 20 }), async (commands) => {
-      sequences += 1;
-      const dir = fs.mkdtempSync(path.join(root, "run-"));
-      const store = new PersistBase(NAME, dir);
-      await store.waitForInit(true);
-      await fc.asyncModelRun(() => ({ model: new Map(), real: { store, dir } }), commands);
-      fs.rmSync(dir, { recursive: true, force: true });
-    }),
-    { numRuns: 500, ...replay },
-  );
-  t.diagnostic(`${sequences} sequences`);
-});
+const runsOn = (row) => (row.server ? 100 : 500);
+
+for (const row of STORES) {
+  test(`${row.name}: PersistBase matches a map over random sequences of ${MIN_COMMANDS}+ commands`, { skip: row.skip }, async (t) => {
+    const url = await row.url(t);
+    const root = row.base(t);
+    let sequences = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(baseCommand, { minLength: MIN_COMMANDS, maxLength: MIN_COMMANDS + 20 }), async (commands) => {
+        sequences += 1;
+        const dir = url ? `${root}/run-${sequences}` : fs.mkdtempSync(path.join(root, "run-"));
+        const store = new PersistBase(NAME, dir, { store: url });
+        await store.waitForInit(true);
+        await fc.asyncModelRun(() => ({ model: new Map(), real: { store, dir, url } }), commands);
+        if (!url) fs.rmSync(dir, { recursive: true, force: true });
+      }),
+      { numRuns: runsOn(row), ...replay },
+    );
+    t.diagnostic(`${sequences} sequences`);
+  });
+}
 
 // ---- a registry on the default store ----------------------------------------------------------
 
@@ -234,21 +242,30 @@ const registryCommand = fc.oneof(
   { weight: 1, arbitrary: fc.constant(new RestartRegistry()) },
 );
 
-test(`a registry on the default store matches a map over random sequences of ${MIN_COMMANDS}+ commands`, async (t) => {
-  // The registries write under ./dump relative to the working directory.
-  const previous = process.cwd();
-  process.chdir(tempDir(t, "model-registry"));
-  t.after(() => process.chdir(previous));
-  let sequences = 0;
-  await fc.assert(
-    fc.asyncProperty(fc.array(registryCommand, { minLength: MIN_COMMANDS, maxLength: MIN_COMMANDS + 20 }), async (commands) => {
-      sequences += 1;
-      // Strategy names of their own: every run starts from an empty directory.
-      const prefix = `run${sequences}-`;
-      await fc.asyncModelRun(() => ({ model: new Map(), real: { registry: new PersistSignalUtils(), prefix } }), commands);
-    }),
-    { numRuns: 500, ...replay },
-  );
-  assert.ok(fs.existsSync(path.join(process.cwd(), "dump", "data", "signal")), "the default store wrote under ./dump/data/signal");
-  t.diagnostic(`${sequences} sequences`);
-});
+for (const row of STORES) {
+  test(`${row.name}: a registry on the default store matches a map over random sequences of ${MIN_COMMANDS}+ commands`, { skip: row.skip }, async (t) => {
+    const url = await row.url(t);
+    // The registries write under ./dump relative to the working directory (files), or under the
+    // same logical paths on the server.
+    const previous = process.cwd();
+    process.chdir(tempDir(t, "model-registry"));
+    usePersistStore(url);
+    t.after(() => {
+      usePersistStore(null);
+      process.chdir(previous);
+    });
+    let sequences = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(registryCommand, { minLength: MIN_COMMANDS, maxLength: MIN_COMMANDS + 20 }), async (commands) => {
+        sequences += 1;
+        // Strategy names of their own: every run starts from an empty directory.
+        const prefix = `run${sequences}-${process.pid}-`;
+        await fc.asyncModelRun(() => ({ model: new Map(), real: { registry: new PersistSignalUtils(), prefix } }), commands);
+      }),
+      { numRuns: runsOn(row), ...replay },
+    );
+    // On disk exactly when no server store is chosen.
+    assert.equal(fs.existsSync(path.join(process.cwd(), "dump", "data", "signal")), url === null);
+    t.diagnostic(`${sequences} sequences`);
+  });
+}

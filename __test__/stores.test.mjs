@@ -13,20 +13,13 @@ import Redis from "ioredis";
 import { PersistBase, PersistSignalUtils, usePersistStore } from "@backtest-kit/persist";
 import * as v19 from "@backtest-kit/persist/v19";
 import { collect, tempDir } from "./helpers/tmp.mjs";
+import { STORES, fresh } from "./helpers/stores.mjs";
 import { haveRedis, startRedis } from "./helpers/redis.mjs";
 import { havePostgres, startPostgres } from "./helpers/postgres.mjs";
 
 const skipRedis = haveRedis ? false : "redis-server is not installed (apt-get install redis-server)";
 const skipPostgres = havePostgres ? false : "postgresql is not installed (apt-get install postgresql)";
-let unique = 0;
-const fresh = (label) => `${label}-${process.pid}-${unique++}`;
 
-/** The stores of the suite: how to make a base directory and which store URL to use. */
-const STORES = [
-  { name: "the file store", skip: false, url: async () => null, base: (t) => tempDir(t, "stores") },
-  { name: "the Redis store", skip: skipRedis, url: async (t) => (await startRedis(t)).url, base: () => `/stores-test/${fresh("base")}` },
-  { name: "the PostgreSQL store", skip: skipPostgres, url: async (t) => (await startPostgres(t)).url, base: () => `/stores-test/${fresh("base")}` },
-];
 /** The server stores, for the fault tests. */
 const SERVERS = [
   { name: "Redis", skip: skipRedis, start: startRedis, scheme: "redis" },

@@ -134,7 +134,14 @@ impl Server {
         Ok(server)
     }
 
+    /// A pooled connection, the table created first (once): every operation works on a server
+    /// no process has written to yet (reads find nothing, as in an empty directory).
     async fn client(&self) -> std::result::Result<deadpool_postgres::Client, Cause> {
+        self.ensure_table().await?;
+        self.pooled().await
+    }
+
+    async fn pooled(&self) -> std::result::Result<deadpool_postgres::Client, Cause> {
         self.pool.get().await.map_err(|error| self.pool_cause(&error))
     }
 
@@ -142,7 +149,7 @@ impl Server {
     async fn ensure_table(&self) -> std::result::Result<(), Cause> {
         self.table
             .get_or_try_init(|| async {
-                let client = self.client().await?;
+                let client = self.pooled().await?;
                 match client.batch_execute(CREATE_TABLE).await {
                     Ok(()) => Ok(()),
                     // Another process created it at the same moment.
@@ -201,7 +208,7 @@ impl Server {
 pub async fn postgres_namespaces(url: &str, prefix: &str) -> Result<Vec<String>> {
     let failed = |cause| PersistError::Keys { entity: prefix.to_string(), cause };
     let server = Server::for_url(url).map_err(|message| failed(Cause::Coded { code: "STORE_FAILED", message }))?;
-    let client = server.client().await.map_err(failed)?;
+    let client = server.pooled().await.map_err(failed)?;
     let exists = client
         .query_one("SELECT to_regclass('backtest_persist') IS NOT NULL", &[])
         .await

@@ -1,0 +1,24 @@
+// The stores every behaviour suite runs on, one row each: the file store, and a redis-server and
+// a PostgreSQL cluster the test starts itself (loopback, free port, temp directory). A row is
+// skipped, saying why, only where its server is not installed; under CI it never is.
+import { haveRedis, startRedis } from "./redis.mjs";
+import { havePostgres, startPostgres } from "./postgres.mjs";
+import { tempDir } from "./tmp.mjs";
+
+const missing = (what, have) => (have ? false : `${what} is not installed (apt-get install ${what})`);
+if (process.env.CI && (!haveRedis || !havePostgres)) throw new Error("CI must have redis-server and postgresql (.ci/run installs them)");
+
+let unique = 0;
+/** A label no other test of this process used: server stores outlive a test's temp directory. */
+export const fresh = (label) => `${label}-${process.pid}-${unique++}`;
+
+/**
+ * `{ name, skip, server, url(t), base(t) }`: `url` starts the row's server for test `t` (null for
+ * files), `base` gives a base directory no other test uses (a temp directory; on a server, a
+ * logical path of its own).
+ */
+export const STORES = [
+  { name: "the file store", server: false, skip: false, url: async () => null, base: (t) => tempDir(t, "stores") },
+  { name: "the Redis store", server: true, skip: missing("redis-server", haveRedis), url: async (t) => (await startRedis(t)).url, base: () => `/stores-test/${fresh("base")}` },
+  { name: "the PostgreSQL store", server: true, skip: missing("postgresql", havePostgres), url: async (t) => (await startPostgres(t)).url, base: () => `/stores-test/${fresh("base")}` },
+];
