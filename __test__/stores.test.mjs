@@ -14,6 +14,7 @@ import { PersistBase, PersistSignalUtils, usePersistStore } from "@backtest-kit/
 import * as v19 from "@backtest-kit/persist/v19";
 import { collect, tempDir } from "./helpers/tmp.mjs";
 import { STORES, fresh } from "./helpers/stores.mjs";
+import { ROWS as V19_ROWS } from "./helpers/v19-rows.mjs";
 import { haveRedis, startRedis } from "./helpers/redis.mjs";
 import { havePostgres, startPostgres } from "./helpers/postgres.mjs";
 
@@ -79,6 +80,59 @@ for (const row of STORES) {
     usePersistStore(null);
     const back = new PersistSignalUtils();
     assert.equal(await back.readSignalData(fresh("other"), "BTCUSDT"), null);
+  });
+}
+
+/** The December-2025 registries: a write and a read of each (on a registry `r`), keyed as a bot would. */
+const DEC2025 = [
+  { name: "Signal", write: (r, v, k) => r.writeSignalData(v, k, "BTCUSDT"), read: (r, k) => r.readSignalData(k, "BTCUSDT"), value: { id: "s" }, empty: null },
+  { name: "Schedule", write: (r, v, k) => r.writeScheduleData(v, k, "BTCUSDT"), read: (r, k) => r.readScheduleData(k, "BTCUSDT"), value: { id: "c" }, empty: null },
+  { name: "Risk", write: (r, v, k) => r.writePositionData(v, k), read: (r, k) => r.readPositionData(k), value: [["s:BTC", { n: 1 }]], empty: [] },
+  { name: "Partial", write: (r, v, k) => r.writePartialData(v, k), read: (r, k) => r.readPartialData(k), value: { sig: { profitLevels: [10], lossLevels: [] } }, empty: {} },
+];
+
+for (const row of STORES.filter((row) => row.server)) {
+  test(`${row.name}: every registry, December 2025's four and 19.5.0's sixteen, reads back what it wrote, after a restart too, as on files`, { skip: row.skip }, async (t) => {
+    const url = await row.url(t);
+    const cwd = process.cwd();
+    process.chdir(tempDir(t, "registries on a server"));
+    t.after(() => {
+      usePersistStore(null);
+      process.chdir(cwd);
+    });
+    const main = await import("@backtest-kit/persist");
+    for (const { name, write, read, value, empty } of DEC2025) {
+      usePersistStore(url);
+      const key = fresh(name);
+      assert.deepEqual(await read(main[`Persist${name}Adapter`], key), empty, `${name}: the default first`);
+      await write(main[`Persist${name}Adapter`], value, key);
+      // A registry of its own, as a restarted bot has.
+      assert.deepEqual(await read(new main[`Persist${name}Utils`](), key), value, `${name}: read back after a restart`);
+      assert.deepEqual(fs.readdirSync(process.cwd()), [], `${name}: nothing on disk`);
+    }
+    for (const registry of V19_ROWS) {
+      const Instance = v19[`Persist${registry.name}Instance`];
+      // What the file store gives for the two writes, in a directory of its own.
+      usePersistStore(null);
+      process.chdir(tempDir(t, `v19 ${registry.name} on files`));
+      const onFiles = new Instance(...registry.ctx);
+      await onFiles.waitForInit(true);
+      await registry.write(onFiles, 0);
+      await registry.write(onFiles, 1);
+      const expected = await registry.read(onFiles);
+      // The same writes on the server, read by a new Instance (a restart); no file written.
+      const dir = tempDir(t, `v19 ${registry.name} on ${row.name}`);
+      process.chdir(dir);
+      usePersistStore(url);
+      const writer = new Instance(...registry.ctx);
+      await writer.waitForInit(true);
+      await registry.write(writer, 0);
+      await registry.write(writer, 1);
+      const reader = new Instance(...registry.ctx);
+      await reader.waitForInit(false);
+      assert.deepEqual(await registry.read(reader), expected, registry.name);
+      assert.deepEqual(fs.readdirSync(dir), [], `${registry.name}: nothing on disk`);
+    }
   });
 }
 
