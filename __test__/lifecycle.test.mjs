@@ -8,6 +8,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { runWithDeadline, tempDir } from "./helpers/tmp.mjs";
+import { haveRedis, startRedis } from "./helpers/redis.mjs";
+import { PersistBase } from "../index.js";
 
 const packageUrl = new URL("../index.js", import.meta.url).href;
 const packagePath = fileURLToPath(packageUrl);
@@ -301,4 +303,68 @@ test("200 workers created and terminated in a row leave the process healthy", as
   assert.equal(fs.readFileSync(path.join(result.cwd, "dump/data/signal/after/X.json"), "utf8"), '{"healthy":true}');
   assert.equal(fs.existsSync(path.join(result.cwd, "dump/data/partial/after")), false);
   assert.ok(result.elapsedMs < 60_000, `took ${result.elapsedMs} ms`);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Server stores: their results reach the JS thread through one channel per thread, which must
+// keep the process alive exactly while a call is pending, and survive its worker's termination.
+
+const skipRedis = haveRedis ? false : "redis-server is not installed (apt-get install redis-server)";
+
+test("on a server store: a script exits by itself once its calls are done, and an unawaited last write lands first", { skip: skipRedis }, async (t) => {
+  const redis = await startRedis(t);
+  const result = await runScript(
+    t,
+    `${IMPORTS}
+    import { usePersistStore } from ${JSON.stringify(packageUrl)};
+    usePersistStore(${JSON.stringify(redis.url)});
+    await PersistSignalAdapter.writeSignalData({ n: 1 }, "s", "BTC");
+    console.log(JSON.stringify(await PersistSignalAdapter.readSignalData("s", "BTC")));
+    // Not awaited: the process must live until it is acknowledged.
+    PersistSignalAdapter.writeSignalData({ n: 2 }, "s", "BTC");`,
+  );
+  assertCleanExit(result, "server store script");
+  assert.deepEqual(outputOf(result), [{ n: 1 }]);
+  // The registries' relative ./dump lands on the server as dump/..., whatever the cwd.
+  const check = new PersistBase("s", "./dump/data/signal", { store: redis.url });
+  assert.deepEqual(await check.readValue("BTC"), { n: 2 });
+});
+
+test("on a server store: workers terminated with calls in flight do not crash the process, and its own calls still settle", { skip: skipRedis }, async (t) => {
+  const redis = await startRedis(t);
+  const result = await runScript(
+    t,
+    `
+    import { Worker } from "node:worker_threads";
+    import { usePersistStore, PersistSignalAdapter } from ${JSON.stringify(packageUrl)};
+    const source = ${JSON.stringify(`
+      const { usePersistStore, PersistSignalAdapter } = require(${JSON.stringify(packagePath)});
+      const { parentPort, workerData } = require("node:worker_threads");
+      usePersistStore(workerData.url);
+      (async () => {
+        await PersistSignalAdapter.writeSignalData({ from: workerData.n }, "w" + workerData.n, "X");
+        parentPort.postMessage("ready");
+        for (;;) {
+          for (let k = 0; k < 50; k++) PersistSignalAdapter.writeSignalData({ k }, "w" + workerData.n, "K" + k);
+          await PersistSignalAdapter.readSignalData("w" + workerData.n, "X");
+        }
+      })();
+    `)};
+    const runs = [];
+    for (let n = 0; n < 30; n += 1) {
+      const worker = new Worker(source, { eval: true, workerData: { url: ${JSON.stringify(redis.url)}, n } });
+      const first = new Promise((resolve, reject) => worker.once("message", resolve).once("error", reject));
+      first.catch(() => {});
+      const moment = n % 3;
+      const ready = moment === 0 ? new Promise((resolve) => worker.once("online", resolve)) : moment === 1 ? new Promise((resolve) => setTimeout(resolve, n % 7)) : first;
+      runs.push(ready.then(() => worker.terminate()));
+    }
+    await Promise.all(runs);
+    usePersistStore(${JSON.stringify(redis.url)});
+    await PersistSignalAdapter.writeSignalData({ ok: true }, "main", "X");
+    console.log(JSON.stringify(await PersistSignalAdapter.readSignalData("main", "X")));`,
+    { limitMs: 60_000 },
+  );
+  assertCleanExit(result, "terminations");
+  assert.deepEqual(outputOf(result), [{ ok: true }]);
 });
