@@ -17,6 +17,7 @@ import { STORES, fresh } from "./helpers/stores.mjs";
 import { ROWS as V19_ROWS } from "./helpers/v19-rows.mjs";
 import { haveRedis, startRedis } from "./helpers/redis.mjs";
 import { havePostgres, startPostgres } from "./helpers/postgres.mjs";
+import { haveOpenssl, makeCertificates } from "./helpers/certs.mjs";
 
 const skipRedis = haveRedis ? false : "redis-server is not installed (apt-get install redis-server)";
 const skipPostgres = havePostgres ? false : "postgresql is not installed (apt-get install postgresql)";
@@ -244,3 +245,45 @@ test(`two processes writing the same keys through one ${name}: every value parse
   }
 });
 }
+
+// ---------------------------------------------------------------------------------------------
+// TLS: servers that only speak TLS, with a certificate of a CA the client is told to trust.
+
+const skipTls = skipRedis || skipPostgres || (haveOpenssl ? false : "openssl is not installed (apt-get install openssl)");
+const mainUrl = new URL("../main.js", import.meta.url).href;
+
+/** Runs a child writing and reading one document on `url` with `env`; resolves to what it printed. */
+async function tlsRoundTrip(t, url, env) {
+  const script = `
+    import { PersistBase } from ${JSON.stringify(mainUrl)};
+    const store = new PersistBase("tls", "./dump/data", { store: ${JSON.stringify(url)} });
+    try {
+      await store.waitForInit(true);
+      await store.writeValue("BTCUSDT", { over: "tls" });
+      console.log(JSON.stringify({ value: await store.readValue("BTCUSDT") }));
+    } catch (error) {
+      console.log(JSON.stringify({ code: error.code, cause: error.cause?.code, message: error.message }));
+    }`;
+  const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { cwd: tempDir(t, "tls"), env: { ...process.env, ...env } });
+  return JSON.parse(stdout);
+}
+
+test("TLS: rediss:// and sslmode=require reach TLS-only servers trusting SSL_CERT_FILE's CA; an untrusted certificate is a clear error", { skip: skipTls }, async (t) => {
+  const certs = makeCertificates(t);
+  const stranger = makeCertificates(t);
+  const redis = await startRedis(t, { tls: certs });
+  const postgres = await startPostgres(t, { tls: certs });
+  for (const url of [redis.url, postgres.url]) {
+    assert.deepEqual(await tlsRoundTrip(t, url, { SSL_CERT_FILE: certs.ca }), { value: { over: "tls" } }, url);
+    const untrusted = await tlsRoundTrip(t, url, { SSL_CERT_FILE: stranger.ca });
+    assert.equal(untrusted.code, "INIT_FAILED", url);
+    assert.equal(untrusted.cause, "STORE_TLS_FAILED", url);
+    assert.match(untrusted.message, /certificate|UnknownIssuer/i, url);
+    assert.doesNotMatch(untrusted.message, /bot-password/);
+  }
+  // The cluster takes TLS sessions only: without sslmode=require the same URL is refused, so
+  // the round trip above went over TLS.
+  const plain = await tlsRoundTrip(t, postgres.url.replace("?sslmode=require", ""), { SSL_CERT_FILE: certs.ca });
+  assert.equal(plain.code, "INIT_FAILED");
+  assert.match(plain.message, /no encryption/);
+});

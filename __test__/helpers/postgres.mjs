@@ -31,7 +31,7 @@ function listening(port) {
 }
 
 /** Starts a cluster; returns `{ url, port, kill(), restart() }`. */
-export async function startPostgres(t) {
+export async function startPostgres(t, { tls } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-"));
   fs.chmodSync(dir, 0o755);
   const data = path.join(dir, "data");
@@ -41,10 +41,21 @@ export async function startPostgres(t) {
   if (root) execFileSync("chown", ["postgres:postgres", data, pwfile]);
   const [initdb, initArgs] = asPostgres(binary("initdb"), ["-D", data, "-U", "bot", "--auth=scram-sha-256", "--pwfile", pwfile]);
   execFileSync(initdb, initArgs, { stdio: "ignore" });
+  // With `tls` ({ cert, key }): TCP sessions must use TLS (hostssl only), with that certificate.
+  const ssl = [];
+  if (tls) {
+    for (const [name, from] of [["server.pem", tls.cert], ["server.key", tls.key]]) {
+      fs.copyFileSync(from, path.join(data, name));
+      fs.chmodSync(path.join(data, name), 0o600);
+      if (root) execFileSync("chown", ["postgres:postgres", path.join(data, name)]);
+    }
+    fs.writeFileSync(path.join(data, "pg_hba.conf"), "local all all scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256\n");
+    ssl.push("-c", "ssl=on", "-c", "ssl_cert_file=server.pem", "-c", "ssl_key_file=server.key");
+  }
   const port = await freePort();
   let server;
   const launch = async () => {
-    const [program, args] = asPostgres(binary("postgres"), ["-D", data, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-k", data]);
+    const [program, args] = asPostgres(binary("postgres"), ["-D", data, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-k", data, ...ssl]);
     server = spawn(program, args, { stdio: "ignore" });
     // Listening is not ready: a starting server refuses sessions; pg_isready says when it takes them.
     const ready = () => spawnSync(binary("pg_isready"), ["-q", "-h", "127.0.0.1", "-p", String(port)]).status === 0;
@@ -69,5 +80,6 @@ export async function startPostgres(t) {
     await kill("SIGINT");
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  return { url: `postgres://bot:bot-password@127.0.0.1:${port}/postgres`, port, kill, restart: launch };
+  const url = tls ? `postgres://bot:bot-password@localhost:${port}/postgres?sslmode=require` : `postgres://bot:bot-password@127.0.0.1:${port}/postgres`;
+  return { url, port, kill, restart: launch };
 }

@@ -27,12 +27,16 @@ function listening(port) {
 }
 
 /** Starts a server; returns `{ url, port, kill(), restart() }`. */
-export async function startRedis(t, { password } = {}) {
+export async function startRedis(t, { password, tls } = {}) {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-"));
   let server;
   const launch = async () => {
-    const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no", "--dir", dir];
+    // With `tls` ({ cert, key, ca }): TLS only, on `port`; clients need no certificate.
+    const listen = tls
+      ? ["--port", "0", "--tls-port", String(port), "--tls-cert-file", tls.cert, "--tls-key-file", tls.key, "--tls-ca-cert-file", tls.ca, "--tls-auth-clients", "no"]
+      : ["--port", String(port)];
+    const args = [...listen, "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no", "--dir", dir];
     if (password) args.push("--requirepass", password);
     server = spawn("redis-server", args, { stdio: "ignore" });
     for (let attempt = 0; attempt < 200 && !(await listening(port)); attempt++) {
@@ -53,5 +57,6 @@ export async function startRedis(t, { password } = {}) {
     fs.rmSync(dir, { recursive: true, force: true });
   });
   const auth = password ? `:${password}@` : "";
-  return { url: `redis://${auth}127.0.0.1:${port}/0`, port, kill, restart: launch };
+  const url = tls ? `rediss://${auth}localhost:${port}/0` : `redis://${auth}127.0.0.1:${port}/0`;
+  return { url, port, kill, restart: launch };
 }

@@ -17,10 +17,13 @@ use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio::sync::OnceCell;
+use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
-use super::server::{coalesced_write, is_under, redact_url, BatchSink, GroupCommit, Named, Namespace, Upsert};
+use super::server::{
+    coalesced_write, is_tls_failure, is_under, redact_url, BatchSink, GroupCommit, Named, Namespace, Upsert,
+};
 use super::{InitReport, Store};
 use crate::error::{Cause, PersistError, Result};
 use crate::key_order::sort_keys;
@@ -39,6 +42,26 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS backtest_persist (
     document text NOT NULL,
     PRIMARY KEY (namespace, id)
 )";
+
+/// TLS for `sslmode=require`: rustls (ring), the roots the system trusts.
+fn tls_connector() -> std::result::Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    let found = rustls_native_certs::load_native_certs();
+    let (added, _ignored) = roots.add_parsable_certificates(found.certs);
+    if added == 0 {
+        return Err(format!(
+            "sslmode=require, but no trusted root certificates were found (install ca-certificates, or point SSL_CERT_FILE at the server's CA){}",
+            found.errors.first().map(|error| format!(": {error}")).unwrap_or_default()
+        ));
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|error| error.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
 
 /// A PostgreSQL server as the stores of one URL share it: one pool.
 struct Server {
@@ -121,7 +144,16 @@ impl Server {
         let mut config: tokio_postgres::Config = url.parse().map_err(|error| format!("{shown}: {error}"))?;
         config.connect_timeout(CONNECT_TIMEOUT);
         let identity = format!("pg/{:?}/{:?}/{:?}", config.get_hosts(), config.get_ports(), config.get_dbname());
-        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let recycling = ManagerConfig { recycling_method: RecyclingMethod::Fast };
+        // `sslmode=require`: TLS, the server's certificate checked against the system's trust
+        // store (or SSL_CERT_FILE); otherwise plain, as libpq's unverified `prefer` would add
+        // nothing a user can rely on.
+        let manager = match config.get_ssl_mode() {
+            SslMode::Require => {
+                Manager::from_config(config, tls_connector().map_err(|error| format!("{shown}: {error}"))?, recycling)
+            }
+            _ => Manager::from_config(config, NoTls, recycling),
+        };
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
             .wait_timeout(Some(CHECKOUT_TIMEOUT))
@@ -174,6 +206,16 @@ impl Server {
     }
 
     fn cause(&self, error: &tokio_postgres::Error) -> Cause {
+        let detail = match error.as_db_error() {
+            Some(db) => format!("{}: {}", db.severity(), db.message()),
+            None => {
+                use std::error::Error as _;
+                match error.source() {
+                    Some(source) => format!("{error}: {source}"),
+                    None => error.to_string(),
+                }
+            }
+        };
         let code = match error.code() {
             Some(state)
                 if *state == SqlState::INVALID_PASSWORD || *state == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
@@ -185,19 +227,10 @@ impl Server {
                 "STORE_UNREACHABLE"
             }
             Some(_) => "STORE_FAILED",
+            None if is_tls_failure(&detail) => "STORE_TLS_FAILED",
             None if error.is_closed() => "STORE_UNREACHABLE",
             None if error.to_string().contains("timed out") => "STORE_TIMEOUT",
             None => "STORE_UNREACHABLE",
-        };
-        let detail = match error.as_db_error() {
-            Some(db) => format!("{}: {}", db.severity(), db.message()),
-            None => {
-                use std::error::Error as _;
-                match error.source() {
-                    Some(source) => format!("{error}: {source}"),
-                    None => error.to_string(),
-                }
-            }
         };
         Cause::Coded { code, message: format!("{detail} ({})", self.shown) }
     }

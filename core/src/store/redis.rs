@@ -30,7 +30,7 @@ use crate::key_order::sort_keys;
 use crate::order::server_queue;
 
 pub use super::server::redact_url;
-use super::server::{coalesced_write, is_under, BatchSink, GroupCommit, Named, Namespace, Upsert};
+use super::server::{coalesced_write, is_tls_failure, is_under, BatchSink, GroupCommit, Named, Namespace, Upsert};
 
 /// How long a connection attempt or a reply may take before the call fails with `STORE_TIMEOUT`.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -164,6 +164,8 @@ impl Server {
             || error.code().is_some_and(|code| code == "WRONGPASS" || code == "NOAUTH")
         {
             "STORE_AUTH_FAILED"
+        } else if is_tls_failure(&error.to_string()) {
+            "STORE_TLS_FAILED"
         } else if error.is_timeout() {
             "STORE_TIMEOUT"
         } else if error.is_io_error() || error.is_connection_refusal() || error.is_connection_dropped() {

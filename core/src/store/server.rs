@@ -33,6 +33,13 @@ fn redact_unparsed(url: &str) -> String {
     format!("{}{}:***{}", &url[..scheme_end], &authority[..colon], &rest[at..])
 }
 
+/// Whether a connection failure's text is TLS refusing the server (an untrusted or invalid
+/// certificate, a failed handshake): `STORE_TLS_FAILED`, which no retry mends.
+pub(crate) fn is_tls_failure(text: &str) -> bool {
+    let text = text.to_ascii_lowercase();
+    text.contains("certificate") || text.contains("tls handshake")
+}
+
 /// A server a store talks to, as the write order names it (scheme, address, database).
 pub(crate) trait Named {
     fn identity(&self) -> &str;
