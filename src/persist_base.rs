@@ -1,7 +1,9 @@
 //! `PersistBase`: the reference's class over the core's [`FileStore`]. Every method returns a
 //! Promise; the file work runs off the JS thread, only `JSON.stringify`/`JSON.parse` run on it.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 
 use backtest_persist_core::store::{PlannedWrite, ServerStore};
 use backtest_persist_core::{FileStore, PersistError, Store};
@@ -41,7 +43,7 @@ pub struct PersistBase {
     pub(crate) store: FileStore,
     /// The server store (Redis, PostgreSQL) this instance keeps its documents in instead of
     /// files, when it was created under `usePersistStore(url)` or with `{ store: url }`.
-    pub(crate) redis: Option<ServerStore>,
+    pub(crate) server: Option<ServerStore>,
     /// The Promise of the init in flight, shared by every `waitForInit` call made meanwhile (as
     /// the reference's singleshot is), so that their continuations run in call order.
     init_in_flight: std::rc::Rc<std::cell::RefCell<Option<crate::env_state::LocalRef>>>,
@@ -79,9 +81,9 @@ impl PersistBase {
                 .into_owned(),
         };
         let store = FileStore::new(&entity_name, Path::new(&base_dir));
-        let redis = url.map(|url| ServerStore::open(&url, &entity_name, Path::new(&base_dir)));
+        let server = url.map(|url| ServerStore::open(&url, &entity_name, Path::new(&base_dir)));
         let directory = store.directory().to_string_lossy().into_owned();
-        Ok(Self { store, redis, init_in_flight: Default::default(), entity_name, base_dir, directory })
+        Ok(Self { store, server, init_in_flight: Default::default(), entity_name, base_dir, directory })
     }
 
     /// Unique entity type identifier.
@@ -125,28 +127,23 @@ impl PersistBase {
         if let Some(shared) = self.init_in_flight.borrow().as_ref().and_then(|shared| shared.get(env).ok()) {
             return Ok(shared);
         }
-        if let Some(redis) = self.redis.clone() {
-            if redis.is_initialized() {
-                return resolved(env);
-            }
-            let slot = self.init_in_flight.clone();
-            let promise = settle(env, async move { Ok(redis.init(false).await) }, move |env, outcome| {
-                slot.borrow_mut().take();
-                outcome.map_err(Rejection::Persist)?;
-                undefined(env)
-            })?;
-            *self.init_in_flight.borrow_mut() = Some(crate::env_state::LocalRef::new(env, &promise)?);
-            return Ok(promise);
-        }
         // Done already (every call after the first): settled now, with no thread hop.
-        if self.store.is_initialized() {
-            let (deferred, promise) = crate::deferred::LocalDeferred::new(env)?;
-            deferred.resolve(().into_unknown(env)?);
-            return Ok(promise);
+        let initialized = match &self.server {
+            Some(server) => server.is_initialized(),
+            None => self.store.is_initialized(),
+        };
+        if initialized {
+            return resolved(env);
         }
-        let store = self.store.clone();
+        let init: Pin<Box<dyn Future<Output = _> + Send>> = match self.server.clone() {
+            Some(server) => Box::pin(async move { server.init(false).await }),
+            None => {
+                let store = self.store.clone();
+                Box::pin(async move { store.init(false).await })
+            }
+        };
         let slot = self.init_in_flight.clone();
-        let promise = settle(env, async move { Ok(store.init(false).await) }, move |env, outcome| {
+        let promise = settle(env, async move { Ok(init.await) }, move |env, outcome| {
             slot.borrow_mut().take();
             let report = outcome.map_err(Rejection::Persist)?;
             if !report.logs.is_empty() {
@@ -173,8 +170,8 @@ impl PersistBase {
             Err(error) => return reject(env, error),
         };
         let entity = self.entity_name.clone();
-        if let Some(redis) = &self.redis {
-            let read = redis.read(&id);
+        if let Some(server) = &self.server {
+            let read = server.read(&id);
             return settle(env, read, move |env, text| parse_document(env, &entity, &id, &text));
         }
         let store = self.store.clone();
@@ -193,8 +190,8 @@ impl PersistBase {
             Ok(id) => id,
             Err(error) => return reject(env, error),
         };
-        if let Some(redis) = &self.redis {
-            return settle(env, redis.has(&id), |env, found| Ok(found.into_unknown(env)?));
+        if let Some(server) = &self.server {
+            return settle(env, server.has(&id), |env, found| Ok(found.into_unknown(env)?));
         }
         let store = self.store.clone();
         spawn_file_task(env, move || store.has_now(&id), |env, found| Ok(found.into_unknown(env)?))
@@ -224,8 +221,8 @@ impl PersistBase {
             }
         };
         // Called now, on the JS thread, so that this write's place in the key's order is fixed.
-        if let Some(redis) = &self.redis {
-            return settle(env, redis.write(&id, json), |env, ()| undefined(env));
+        if let Some(server) = &self.server {
+            return settle(env, server.write(&id, json), |env, ()| undefined(env));
         }
         match self.store.plan_write(&id, json) {
             Err(error) => reject(env, error),
@@ -243,8 +240,8 @@ impl PersistBase {
             Ok(id) => id,
             Err(error) => return reject(env, error),
         };
-        if let Some(redis) = &self.redis {
-            return settle(env, redis.remove(&id), |env, ()| undefined(env));
+        if let Some(server) = &self.server {
+            return settle(env, server.remove(&id), |env, ()| undefined(env));
         }
         let remove = self.store.remove(&id);
         settle(env, remove, |env, ()| undefined(env))
@@ -254,8 +251,8 @@ impl PersistBase {
     #[napi(ts_return_type = "Promise<void>")]
     pub fn remove_all<'env>(&self, env: &'env Env) -> Result<JsPromise<'env>> {
         // Taken now: its place in the order of every key is this call's.
-        if let Some(redis) = &self.redis {
-            return settle(env, redis.remove_all(), |env, ()| undefined(env));
+        if let Some(server) = &self.server {
+            return settle(env, server.remove_all(), |env, ()| undefined(env));
         }
         let removal = self.store.remove_all();
         settle(env, removal, |env, ()| undefined(env))
@@ -264,8 +261,12 @@ impl PersistBase {
     /// Number of stored entities.
     #[napi(ts_return_type = "Promise<number>")]
     pub fn get_count<'env>(&self, env: &'env Env) -> Result<JsPromise<'env>> {
-        if let Some(redis) = self.redis.clone() {
-            return settle(env, async move { redis.count().await }, |env, count| Ok((count as f64).into_unknown(env)?));
+        if let Some(server) = self.server.clone() {
+            return settle(
+                env,
+                async move { server.count().await },
+                |env, count| Ok((count as f64).into_unknown(env)?),
+            );
         }
         let store = self.store.clone();
         settle(env, async move { store.count().await }, |env, count| Ok((count as f64).into_unknown(env)?))
@@ -279,10 +280,10 @@ impl PersistBase {
 #[napi(js_name = "__persistBaseList", skip_typescript)]
 pub fn persist_base_list<'env>(env: &'env Env, persist: &PersistBase, for_values: bool) -> Result<JsPromise<'env>> {
     let store = persist.store.clone();
-    let redis = persist.redis.clone();
+    let server = persist.server.clone();
     let listed = async move {
-        let keys = match redis {
-            Some(redis) => redis.keys().await,
+        let keys = match server {
+            Some(server) => server.keys().await,
             None => store.keys().await,
         };
         keys.map_err(|error| match error {
@@ -318,12 +319,12 @@ pub fn persist_base_list<'env>(env: &'env Env, persist: &PersistBase, for_values
 #[napi(js_name = "__persistBaseRead", skip_typescript)]
 pub fn persist_base_read<'env>(env: &'env Env, persist: &PersistBase, ids: Vec<String>) -> Result<JsPromise<'env>> {
     let store = persist.store.clone();
-    let redis = persist.redis.clone();
+    let server = persist.server.clone();
     let entity = persist.entity_name.clone();
     let read_ids = ids.clone();
     let window = async move {
-        match redis {
-            Some(redis) => redis.read_window(read_ids, VALUES_WINDOW_BYTES).await,
+        match server {
+            Some(server) => server.read_window(read_ids, VALUES_WINDOW_BYTES).await,
             None => store.read_window(read_ids, VALUES_WINDOW_BYTES).await,
         }
     };

@@ -17,7 +17,7 @@ use crate::promise::{reject, settle, undefined, JsPromise};
 /// one on a server store gets backtest-kit's calls, through its methods).
 #[napi(js_name = "__v19OnFiles", skip_typescript)]
 pub fn on_files(persist: &PersistBase) -> bool {
-    persist.redis.is_none()
+    persist.server.is_none()
 }
 
 /// `hasValue(id) ? readValue(id) : undefined`, as one libuv work item.

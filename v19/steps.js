@@ -12,13 +12,17 @@ const { PersistBase } = binding;
 /** What a read of an absent document gives, told apart from a stored `null`. */
 const ABSENT = Symbol("absent");
 
+/** Whether a PersistBase of ours is on the file store: fixed at its construction, so asked once. */
+const onFiles = new WeakMap();
+
 function isNative(storage) {
-  return (
-    storage !== null &&
-    typeof storage === "object" &&
-    Object.getPrototypeOf(storage) === PersistBase.prototype &&
-    binding.__v19OnFiles(storage)
-  );
+  if (storage === null || typeof storage !== "object" || Object.getPrototypeOf(storage) !== PersistBase.prototype) return false;
+  let files = onFiles.get(storage);
+  if (files === undefined) {
+    files = binding.__v19OnFiles(storage);
+    onFiles.set(storage, files);
+  }
+  return files;
 }
 
 /** The document `id`, or `ABSENT`. */
