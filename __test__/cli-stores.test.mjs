@@ -7,34 +7,15 @@ import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { PassThrough, Readable } from "node:stream";
-import { createRequire } from "node:module";
+import { cli } from "./helpers/cli.mjs";
 import { filesUnder, tempDir } from "./helpers/tmp.mjs";
 import { freePort, haveRedis, startRedis } from "./helpers/redis.mjs";
 import { havePostgres, startPostgres } from "./helpers/postgres.mjs";
 
-const require = createRequire(import.meta.url);
-const { main } = require("../cli/main.js");
 const mainUrl = new URL("../main.js", import.meta.url).href;
 
 const skipRedis = !haveRedis && !process.env.CI && "redis-server is not installed (apt-get install redis-server)";
 const skipBoth = skipRedis || (!havePostgres && !process.env.CI && "postgresql is not installed (apt-get install postgresql)");
-
-async function cli(args, { stdin = "" } = {}) {
-  let stdout = "";
-  let stderr = "";
-  const sink = new PassThrough();
-  sink.on("data", (chunk) => (stdout += chunk));
-  const io = {
-    stdin: Readable.from([stdin]),
-    stdout: sink,
-    stderr: { isTTY: false, write: (text) => (stderr += text) },
-    out: (line) => (stdout += `${line}\n`),
-    err: (line) => (stderr += `${line}\n`),
-  };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
 
 /** A December-2025 tree under `<dir>/dump`, written by this package's registries (file store). */
 function writeTree(dir) {

@@ -6,38 +6,13 @@ import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { PassThrough, Readable } from "node:stream";
-import { createRequire } from "node:module";
+import { cli } from "./helpers/cli.mjs";
 import { filesUnder, runWithDeadline, tempDir } from "./helpers/tmp.mjs";
 
-const require = createRequire(import.meta.url);
-const { main } = require("../cli/main.js");
 const root = path.join(import.meta.dirname, "..");
 const bin = path.join(root, "bin/backtest-persist.js");
 
 /** Runs the CLI in this process; resolves to `{ code, stdout, stderr }`. */
-async function cli(args, { cwd, stdin = "" } = {}) {
-  const previous = process.cwd();
-  if (cwd) process.chdir(cwd);
-  let stdout = "";
-  let stderr = "";
-  const sink = new PassThrough();
-  sink.on("data", (chunk) => (stdout += chunk));
-  const io = {
-    stdin: Readable.from([stdin]),
-    stdout: sink,
-    stderr: { isTTY: false, write: (text) => (stderr += text) },
-    out: (line) => (stdout += `${line}\n`),
-    err: (line) => (stderr += `${line}\n`),
-  };
-  try {
-    const code = await main(args, io);
-    return { code, stdout, stderr };
-  } finally {
-    process.chdir(previous);
-  }
-}
-
 /** A December-2025 tree, written through this package's four registries, under `<dir>/dump`. */
 function writeDec2025Tree(dir) {
   const script = `

@@ -49,6 +49,15 @@ const ids = fc.uniqueArray(
   { minLength: 0, maxLength: 12 },
 );
 
+/** `keys` are exactly the `stored` ids, each once, non-decreasing under the collator. */
+function assertListed(keys, stored) {
+  assert.deepEqual([...keys].sort(), [...stored].sort(), "the same ids, each once");
+  for (let i = 1; i < keys.length; i += 1) {
+    const [a, b] = [keys[i - 1], keys[i]];
+    assert.ok(collator.compare(a, b) <= 0, `${JSON.stringify(a)} listed before ${JSON.stringify(b)}`);
+  }
+}
+
 test("keys() yields exactly the stored ids, non-decreasing under Intl.Collator(numeric, base)", async (t) => {
   const store = reusableStore(t, "keys");
   const persist = new PersistBase("keys", store.baseDir);
@@ -57,11 +66,7 @@ test("keys() yields exactly the stored ids, non-decreasing under Intl.Collator(n
       store.clear();
       for (const id of stored) fs.writeFileSync(path.join(store.dir, `${id}.json`), "1");
       const keys = await collect(persist.keys());
-      assert.deepEqual([...keys].sort(), [...stored].sort(), "the same ids, each once");
-      for (let i = 1; i < keys.length; i += 1) {
-        const [a, b] = [keys[i - 1], keys[i]];
-        assert.ok(collator.compare(a, b) <= 0, `${JSON.stringify(a)} listed before ${JSON.stringify(b)}`);
-      }
+      assertListed(keys, stored);
     }),
     { numRuns: 200 },
   );
@@ -79,11 +84,7 @@ for (const row of STORES.filter((row) => row.server)) {
         const persist = new PersistBase(`keys-${run++}`, base, { store: url });
         await Promise.all(stored.map((id) => persist.writeValue(id, 1)));
         const keys = await collect(persist.keys());
-        assert.deepEqual([...keys].sort(), [...stored].sort(), "the same ids, each once");
-        for (let i = 1; i < keys.length; i += 1) {
-          const [a, b] = [keys[i - 1], keys[i]];
-          assert.ok(collator.compare(a, b) <= 0, `${JSON.stringify(a)} listed before ${JSON.stringify(b)}`);
-        }
+        assertListed(keys, stored);
       }),
       { numRuns: 100 },
     );

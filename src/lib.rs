@@ -14,6 +14,7 @@ mod promise;
 mod registries;
 mod store_choice;
 mod store_listing;
+mod tsfn;
 mod v19;
 mod wakeup;
 mod write_file_atomic;

@@ -135,32 +135,17 @@ impl RemoteWake {
     fn create(env: &Env) -> Result<Arc<Self>> {
         let remote = Arc::new(RemoteWake { handle: Mutex::new(None) });
         let context = Arc::into_raw(remote.clone()) as *mut c_void;
-        let name = env.create_string("backtest-persist wake")?;
-        let mut handle = std::ptr::null_mut();
-        // SAFETY: `env` is the live environment of this thread; `context` is an `Arc` released
-        // by `finalize`, which Node calls exactly once.
-        let status = unsafe {
-            sys::napi_create_threadsafe_function(
-                env.raw(),
-                std::ptr::null_mut(),
-                std::ptr::null_mut(),
-                name.raw(),
-                0,
-                1,
-                context,
-                Some(finalize),
-                context,
-                Some(call_js),
-                &mut handle,
-            )
+        // SAFETY: `context` is an `Arc` released by `finalize`, which Node calls exactly once (or
+        // here, when Node did not take it); `call_js` ignores a null environment.
+        let handle = match unsafe {
+            crate::tsfn::create(env, "backtest-persist wake", context, Some(finalize), context, Some(call_js))
+        } {
+            Ok(handle) => handle,
+            Err(error) => {
+                drop(unsafe { Arc::from_raw(context as *const RemoteWake) });
+                return Err(error);
+            }
         };
-        if status != sys::Status::napi_ok {
-            // SAFETY: not handed to Node, so released here.
-            drop(unsafe { Arc::from_raw(context as *const RemoteWake) });
-            return Err(Error::new(Status::from(status), "Failed to create the wake function"));
-        }
-        // SAFETY: `handle` was just created on this thread.
-        unsafe { sys::napi_unref_threadsafe_function(env.raw(), handle) };
         *remote.handle.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(SendHandle(handle));
         Ok(remote)
     }

@@ -105,35 +105,27 @@ impl Channel {
 
     fn open(env: &Env) -> Result<Channel> {
         let mailbox = Arc::new(Mailbox { state: Mutex::new(MailboxState { delivered: Vec::new(), wake: None }) });
-        let name = env.create_string("backtest-persist results")?;
-        let mut tsfn = std::ptr::null_mut();
         // The finalizer's reference to the mailbox, given back to it by Node.
         let finalize_data = Arc::into_raw(mailbox.clone()) as *mut c_void;
-        // SAFETY: `env` is this thread's live environment; no JS function (the callback does the
-        // work); an unbounded queue and one owning thread; the finalizer takes `finalize_data`
-        // back exactly once.
-        let status = unsafe {
-            sys::napi_create_threadsafe_function(
-                env.raw(),
-                std::ptr::null_mut(),
-                std::ptr::null_mut(),
-                name.raw(),
-                0,
-                1,
+        // SAFETY: the finalizer takes `finalize_data` back exactly once (or this does, when Node
+        // did not take it); `settle_delivered` ignores a null environment.
+        let created = unsafe {
+            crate::tsfn::create(
+                env,
+                "backtest-persist results",
                 finalize_data,
                 Some(finalize_mailbox),
                 std::ptr::null_mut(),
                 Some(settle_delivered),
-                &mut tsfn,
             )
         };
-        if status != sys::Status::napi_ok {
-            // SAFETY: Node did not take `finalize_data`.
-            drop(unsafe { Arc::from_raw(finalize_data as *const Mailbox) });
-            return Err(Error::new(Status::from(status), "Failed to create the results channel"));
-        }
-        // SAFETY: as above; an unreferenced function does not keep the event loop alive.
-        unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn) };
+        let tsfn = match created {
+            Ok(tsfn) => tsfn,
+            Err(error) => {
+                drop(unsafe { Arc::from_raw(finalize_data as *const Mailbox) });
+                return Err(error);
+            }
+        };
         mailbox.lock().wake = Some(Tsfn(tsfn));
         // Registered after the function, so it runs before Node's own teardown of it.
         let closing = mailbox.clone();
