@@ -22,7 +22,8 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
 use super::server::{
-    coalesced_write, is_tls_failure, is_under, redact_url, BatchSink, GroupCommit, Named, Namespace, Upsert,
+    coalesced_write, is_tls_failure, is_under, redact_url, shared_server, values_window, BatchSink, Call, GroupCommit,
+    Named, Namespace, Upsert,
 };
 use super::{InitReport, Store};
 use crate::error::{Cause, PersistError, Result};
@@ -136,10 +137,10 @@ impl Named for Server {
 
 impl Server {
     fn for_url(url: &str) -> std::result::Result<Arc<Server>, String> {
-        let mut known = servers().lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(server) = known.get(url) {
-            return Ok(server.clone());
-        }
+        shared_server(servers(), url, || Server::open(url))
+    }
+
+    fn open(url: &str) -> std::result::Result<Server, String> {
         let shown = redact_url(url);
         let mut config: tokio_postgres::Config = url.parse().map_err(|error| format!("{shown}: {error}"))?;
         config.connect_timeout(CONNECT_TIMEOUT);
@@ -161,9 +162,7 @@ impl Server {
             .runtime(Runtime::Tokio1)
             .build()
             .map_err(|error| format!("{shown}: {error}"))?;
-        let server = Arc::new(Server { shown, identity, pool, table: OnceCell::new(), group: Arc::default() });
-        known.insert(url.to_string(), server.clone());
-        Ok(server)
+        Ok(Server { shown, identity, pool, table: OnceCell::new(), group: Arc::default() })
     }
 
     /// A pooled connection, the table created first (once): every operation works on a server
@@ -282,13 +281,7 @@ impl PgStore {
 
     /// The document's JSON text, or `None`: one `SELECT`.
     pub fn read_optional(&self, id: &str) -> impl std::future::Future<Output = Result<Option<String>>> + use<> {
-        let checked = self.inner.checked_id(id);
-        let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
-        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.inner.order_key(server, &id)));
-        async move {
-            let (entity, server) = checked?;
-            let mut turn = turn.expect("a turn is taken for every valid call");
-            turn.ready().await;
+        self.inner.in_turn(id, |Call { entity, server, namespace, id }| async move {
             let failed = |cause| PersistError::Read { entity: entity.clone(), id: id.clone(), cause };
             let client = server.client().await.map_err(failed)?;
             let row = client
@@ -296,7 +289,7 @@ impl PgStore {
                 .await
                 .map_err(|error| failed(server.cause(&error)))?;
             Ok(row.map(|row| row.get::<_, String>(0)))
-        }
+        })
     }
 
     pub async fn count(&self) -> Result<usize> {
@@ -326,22 +319,7 @@ impl PgStore {
             .await
             .map_err(|error| failed(server.cause(&error)))?;
         let mut found: HashMap<String, String> = rows.into_iter().map(|row| (row.get(0), row.get(1))).collect();
-        let mut window = Vec::new();
-        let mut bytes = 0;
-        for id in &ids {
-            let Some(text) = found.remove(id) else {
-                return Err(PersistError::Values {
-                    entity: entity.clone(),
-                    cause: Cause::Message(format!("Entity {entity}:{id} not found")),
-                });
-            };
-            bytes += text.len();
-            window.push(text);
-            if bytes >= max_bytes {
-                break;
-            }
-        }
-        Ok(window)
+        values_window(&entity, &ids, max_bytes, |_, id| found.remove(id))
     }
 }
 
@@ -369,13 +347,7 @@ impl Store for PgStore {
     }
 
     fn has(&self, id: &str) -> impl std::future::Future<Output = Result<bool>> + use<> {
-        let checked = self.inner.checked_id(id);
-        let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
-        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.inner.order_key(server, &id)));
-        async move {
-            let (entity, server) = checked?;
-            let mut turn = turn.expect("a turn is taken for every valid call");
-            turn.ready().await;
+        self.inner.in_turn(id, |Call { entity, server, namespace, id }| async move {
             let failed = |cause| PersistError::Has { entity: entity.clone(), id: id.clone(), cause };
             let client = server.client().await.map_err(failed)?;
             let row = client
@@ -383,7 +355,7 @@ impl Store for PgStore {
                 .await
                 .map_err(|error| failed(server.cause(&error)))?;
             Ok(row.is_some())
-        }
+        })
     }
 
     /// Queued writes on one key coalesce into one upsert of the newest value.
@@ -409,13 +381,7 @@ impl Store for PgStore {
     }
 
     fn remove(&self, id: &str) -> impl std::future::Future<Output = Result<()>> + use<> {
-        let checked = self.inner.checked_id(id);
-        let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
-        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.inner.order_key(server, &id)));
-        async move {
-            let (entity, server) = checked?;
-            let mut turn = turn.expect("a turn is taken for every valid call");
-            turn.ready().await;
+        self.inner.in_turn(id, |Call { entity, server, namespace, id }| async move {
             let failed = |cause| PersistError::Remove { entity: entity.clone(), id: id.clone(), cause };
             let client = server.client().await.map_err(failed)?;
             let removed = client
@@ -426,7 +392,7 @@ impl Store for PgStore {
                 return Err(PersistError::NotFoundForDeletion { entity: entity.clone(), id: id.clone() });
             }
             Ok(())
-        }
+        })
     }
 
     fn remove_all(&self) -> impl std::future::Future<Output = Result<()>> + use<> {

@@ -30,7 +30,10 @@ use crate::key_order::sort_keys;
 use crate::order::server_queue;
 
 pub use super::server::redact_url;
-use super::server::{coalesced_write, is_tls_failure, is_under, BatchSink, GroupCommit, Named, Namespace, Upsert};
+use super::server::{
+    coalesced_write, is_tls_failure, is_under, shared_server, values_window, BatchSink, Call, GroupCommit, Named,
+    Namespace, Upsert,
+};
 
 /// How long a connection attempt or a reply may take before the call fails with `STORE_TIMEOUT`.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -98,10 +101,10 @@ impl Named for Server {
 
 impl Server {
     fn for_url(url: &str) -> std::result::Result<Arc<Server>, String> {
-        let mut known = servers().lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(server) = known.get(url) {
-            return Ok(server.clone());
-        }
+        shared_server(servers(), url, || Server::open(url))
+    }
+
+    fn open(url: &str) -> std::result::Result<Server, String> {
         let shown = redact_url(url);
         let parsed = url::Url::parse(url).map_err(|error| format!("{shown} is not a URL: {error}"))?;
         let mut wait = None;
@@ -119,16 +122,14 @@ impl Server {
         let client = redis::Client::open(bare.as_str()).map_err(|error| format!("{shown}: {error}"))?;
         let info = client.get_connection_info();
         let identity = format!("{}/{}", info.addr(), info.redis_settings().db());
-        let server = Arc::new(Server {
+        Ok(Server {
             shown,
             identity,
             client,
             wait: wait.map(|replicas| (replicas, wait_timeout)),
             connection: OnceCell::new(),
             group: Arc::default(),
-        });
-        known.insert(url.to_string(), server.clone());
-        Ok(server)
+        })
     }
 
     /// The shared connection, made on first use (a failure is retried by the next call).
@@ -243,13 +244,7 @@ impl RedisStore {
     /// The document's JSON text, or `None` when there is none: one `HGET`, where `has` then
     /// `read` would take two round trips (a registry read).
     pub fn read_optional(&self, id: &str) -> impl std::future::Future<Output = Result<Option<String>>> + use<> {
-        let checked = self.inner.checked_id(id);
-        let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
-        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.inner.order_key(server, &id)));
-        async move {
-            let (entity, server) = checked?;
-            let mut turn = turn.expect("a turn is taken for every valid call");
-            turn.ready().await;
+        self.inner.in_turn(id, |Call { entity, server, namespace, id }| async move {
             let failed = |cause| PersistError::Read { entity: entity.clone(), id: id.clone(), cause };
             let mut connection = server.connection().await.map_err(failed)?;
             redis::cmd("HGET")
@@ -258,7 +253,7 @@ impl RedisStore {
                 .query_async(&mut connection)
                 .await
                 .map_err(|error| failed(server.cause(&error)))
-        }
+        })
     }
 
     /// Whether init has completed (a later `init` call returns at once).
@@ -293,22 +288,8 @@ impl RedisStore {
             .query_async(&mut connection)
             .await
             .map_err(|error| failed(server.cause(&error)))?;
-        let mut window = Vec::new();
-        let mut bytes = 0;
-        for (id, text) in ids.iter().zip(texts) {
-            let Some(text) = text else {
-                return Err(PersistError::Values {
-                    entity: entity.clone(),
-                    cause: Cause::Message(format!("Entity {entity}:{id} not found")),
-                });
-            };
-            bytes += text.len();
-            window.push(text);
-            if bytes >= max_bytes {
-                break;
-            }
-        }
-        Ok(window)
+        let mut texts = texts;
+        values_window(&entity, &ids, max_bytes, |index, _| texts.get_mut(index).and_then(Option::take))
     }
 }
 
@@ -336,13 +317,7 @@ impl Store for RedisStore {
     }
 
     fn has(&self, id: &str) -> impl std::future::Future<Output = Result<bool>> + use<> {
-        let checked = self.inner.checked_id(id);
-        let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
-        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.inner.order_key(server, &id)));
-        async move {
-            let (entity, server) = checked?;
-            let mut turn = turn.expect("a turn is taken for every valid call");
-            turn.ready().await;
+        self.inner.in_turn(id, |Call { entity, server, namespace, id }| async move {
             let failed = |cause| PersistError::Has { entity: entity.clone(), id: id.clone(), cause };
             let mut connection = server.connection().await.map_err(failed)?;
             redis::cmd("HEXISTS")
@@ -351,7 +326,7 @@ impl Store for RedisStore {
                 .query_async(&mut connection)
                 .await
                 .map_err(|error| failed(server.cause(&error)))
-        }
+        })
     }
 
     /// Writes queued on one key coalesce as on the file store: a write issued while another on
@@ -377,13 +352,7 @@ impl Store for RedisStore {
     }
 
     fn remove(&self, id: &str) -> impl std::future::Future<Output = Result<()>> + use<> {
-        let checked = self.inner.checked_id(id);
-        let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
-        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.inner.order_key(server, &id)));
-        async move {
-            let (entity, server) = checked?;
-            let mut turn = turn.expect("a turn is taken for every valid call");
-            turn.ready().await;
+        self.inner.in_turn(id, |Call { entity, server, namespace, id }| async move {
             let failed = |cause| PersistError::Remove { entity: entity.clone(), id: id.clone(), cause };
             let mut connection = server.connection().await.map_err(failed)?;
             let removed: u64 = redis::cmd("HDEL")
@@ -396,7 +365,7 @@ impl Store for RedisStore {
                 return Err(PersistError::NotFoundForDeletion { entity: entity.clone(), id: id.clone() });
             }
             wait_for_replicas(&server, &mut connection).await.map_err(failed)
-        }
+        })
     }
 
     fn remove_all(&self) -> impl std::future::Future<Output = Result<()>> + use<> {

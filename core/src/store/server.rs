@@ -9,7 +9,7 @@ use tokio::sync::{oneshot, OnceCell};
 
 use crate::error::{Cause, PersistError, Result};
 use crate::id::{invalid_entity_id, invalid_entity_name};
-use crate::order::WriteSlot;
+use crate::order::{server_queue, WriteSlot};
 
 /// A URL with the password (if any) replaced by `***`, even when the URL does not parse.
 pub fn redact_url(url: &str) -> String {
@@ -93,6 +93,27 @@ impl<S: Named> Namespace<S> {
         }
     }
 
+    /// Takes `id`'s turn in the key's order now, when the call is made, and runs `op` once it
+    /// comes (a bad name or id fails at once, without a turn).
+    pub fn in_turn<T, Fut, F>(&self, id: &str, op: F) -> impl Future<Output = Result<T>> + use<S, T, Fut, F>
+    where
+        F: FnOnce(Call<S>) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let checked = self.checked_id(id);
+        let turn = checked.as_ref().ok().map(|(_, server)| server_queue().enqueue(&self.order_key(server, id)));
+        let (id, namespace) = (id.to_string(), self.namespace.clone());
+        async move {
+            let (entity, server) = checked?;
+            if let Some(mut turn) = turn {
+                turn.ready().await;
+                op(Call { entity, server, namespace, id }).await
+            } else {
+                unreachable_turn()
+            }
+        }
+    }
+
     /// The key of `id` in the write order: the server, then the logical path of its document.
     pub fn order_key(&self, server: &S, id: &str) -> PathBuf {
         PathBuf::from(format!("{}/{}/{id}", server.identity(), self.namespace))
@@ -102,6 +123,61 @@ impl<S: Named> Namespace<S> {
     pub fn order_directory(&self, server: &S) -> PathBuf {
         PathBuf::from(format!("{}/{}", server.identity(), self.namespace))
     }
+}
+
+/// What a keyed call works with once its turn has come.
+pub(crate) struct Call<S> {
+    pub entity: String,
+    pub server: Arc<S>,
+    pub namespace: String,
+    pub id: String,
+}
+
+/// A valid call always has a turn; should it not, the call fails instead of running unordered.
+fn unreachable_turn<T>() -> Result<T> {
+    Err(PersistError::Init { entity: String::new(), cause: Cause::Message("the call was given no turn".into()) })
+}
+
+/// The texts of `ids`, in order, until about `max_bytes` (at least one): a window of
+/// `values()`. `text_of(index, id)` is what the server returned for that id; a document removed
+/// meanwhile fails as a missing one.
+pub(crate) fn values_window(
+    entity: &str,
+    ids: &[String],
+    max_bytes: usize,
+    mut text_of: impl FnMut(usize, &str) -> Option<String>,
+) -> Result<Vec<String>> {
+    let mut window = Vec::new();
+    let mut bytes = 0;
+    for (index, id) in ids.iter().enumerate() {
+        let Some(text) = text_of(index, id) else {
+            return Err(PersistError::Values {
+                entity: entity.to_string(),
+                cause: Cause::Message(format!("Entity {entity}:{id} not found")),
+            });
+        };
+        bytes += text.len();
+        window.push(text);
+        if bytes >= max_bytes {
+            break;
+        }
+    }
+    Ok(window)
+}
+
+/// The server of `url` in `known`, made by `make` on first use: every store of one URL shares it.
+pub(crate) fn shared_server<S>(
+    known: &std::sync::Mutex<std::collections::HashMap<String, Arc<S>>>,
+    url: &str,
+    make: impl FnOnce() -> std::result::Result<S, String>,
+) -> std::result::Result<Arc<S>, String> {
+    let mut known = known.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(server) = known.get(url) {
+        return Ok(server.clone());
+    }
+    let server = Arc::new(make()?);
+    known.insert(url.to_string(), server.clone());
+    Ok(server)
 }
 
 /// A write that may have joined others on its key: waits to lead (or for the write it joined),
