@@ -1,6 +1,7 @@
-//! The native steps of the backtest-kit 19.5.0 Instances (`v19/`): each does the whole file work
-//! of one Instance method in one call off the JS thread, on the store of a `PersistBase`. They
-//! are private to the package: `main.js` and `v19/index.js` export none of them.
+//! The native steps of the backtest-kit 19.5.0 Instances (`v19/`): each does the whole store work
+//! of one Instance method in one call off the JS thread, on the store of a `PersistBase`: its
+//! files, or its server (one `HMGET` / `SELECT` for a range, writes issued at once for a batch).
+//! They are private to the package: `main.js` and `v19/index.js` export none of them.
 
 use backtest_persist_core::json::is_valid_json;
 use backtest_persist_core::{PersistError, Store};
@@ -11,14 +12,7 @@ use crate::boundary;
 use crate::entity::{parse_document, stringify};
 use crate::file_task::spawn_file_task;
 use crate::persist_base::PersistBase;
-use crate::promise::{reject, settle, undefined, JsPromise};
-
-/// Whether a `PersistBase` keeps its documents in files (the native steps below work on files;
-/// one on a server store gets backtest-kit's calls, through its methods).
-#[napi(js_name = "__v19OnFiles", skip_typescript)]
-pub fn on_files(persist: &PersistBase) -> bool {
-    persist.server.is_none()
-}
+use crate::promise::{reject, settle, undefined, JsPromise, Rejection};
 
 /// `hasValue(id) ? readValue(id) : undefined`, as one libuv work item.
 #[napi(js_name = "__v19ReadOptional", skip_typescript)]
@@ -30,14 +24,29 @@ pub fn read_optional<'env>(env: &'env Env, persist: &PersistBase, id: Unknown) -
         Err(error) => return reject(env, error),
     };
     let read_id = id.clone();
-    spawn_file_task(
-        env,
-        move || store.read_optional_now(&read_id),
-        move |env, text: Option<String>| match text {
-            Some(text) => parse_document(env, &entity, &id, &text),
-            None => undefined(env),
-        },
-    )
+    match persist.server.clone() {
+        Some(server) => {
+            settle(env, server.read_optional(&read_id), move |env, text| optional_to_js(env, &entity, &id, text))
+        }
+        None => spawn_file_task(
+            env,
+            move || store.read_optional_now(&read_id),
+            move |env, text| optional_to_js(env, &entity, &id, text),
+        ),
+    }
+}
+
+/// The parsed document, or `undefined` when there is none.
+fn optional_to_js<'env>(
+    env: &'env Env,
+    entity: &str,
+    id: &str,
+    text: Option<String>,
+) -> std::result::Result<Unknown<'env>, Rejection> {
+    match text {
+        Some(text) => parse_document(env, entity, id, &text),
+        None => undefined(env),
+    }
 }
 
 /// The documents of `ids`, as one libuv work item: `null` when one is missing, else the text
@@ -46,27 +55,15 @@ pub fn read_optional<'env>(env: &'env Env, persist: &PersistBase, id: Unknown) -
 /// document that does not parse.
 #[napi(js_name = "__v19ReadSequence", skip_typescript)]
 pub fn read_sequence<'env>(env: &'env Env, persist: &PersistBase, ids: Vec<String>) -> Result<JsPromise<'env>> {
-    let store = persist.store.clone();
-    spawn_file_task(
-        env,
-        move || {
-            let Some(texts) = store.read_sequence_now(&ids)? else { return Ok(Sequence::Missing) };
-            if let Some(index) = texts.iter().position(|text| !is_valid_json(text.as_bytes())) {
-                return Ok(Sequence::Invalid(index, texts.into_iter().nth(index).unwrap_or_default()));
-            }
-            Ok(Sequence::Whole(format!("[{}]", texts.join(","))))
-        },
-        |env, sequence| match sequence {
-            Sequence::Missing => Ok(Null.into_unknown(env)?),
-            Sequence::Whole(text) => Ok(env.create_string(&text)?.to_unknown()),
-            Sequence::Invalid(index, text) => {
-                let mut pair = env.create_array(2)?;
-                pair.set(0, index as f64)?;
-                pair.set(1, text)?;
-                Ok(pair.to_unknown())
-            }
-        },
-    )
+    match persist.server.clone() {
+        Some(server) => {
+            settle(env, async move { Ok(Sequence::of(server.read_sequence(&ids).await?)) }, Sequence::into_js)
+        }
+        None => {
+            let store = persist.store.clone();
+            spawn_file_task(env, move || Ok(Sequence::of(store.read_sequence_now(&ids)?)), Sequence::into_js)
+        }
+    }
 }
 
 enum Sequence {
@@ -75,12 +72,43 @@ enum Sequence {
     Invalid(usize, String),
 }
 
+impl Sequence {
+    /// The texts of a range (`None`: one is missing), checked to be JSON values and joined.
+    fn of(texts: Option<Vec<String>>) -> Sequence {
+        let Some(texts) = texts else { return Sequence::Missing };
+        if let Some(index) = texts.iter().position(|text| !is_valid_json(text.as_bytes())) {
+            return Sequence::Invalid(index, texts.into_iter().nth(index).unwrap_or_default());
+        }
+        Sequence::Whole(format!("[{}]", texts.join(",")))
+    }
+
+    fn into_js(env: &Env, sequence: Sequence) -> std::result::Result<Unknown<'_>, Rejection> {
+        match sequence {
+            Sequence::Missing => Ok(Null.into_unknown(env)?),
+            Sequence::Whole(text) => Ok(env.create_string(&text)?.to_unknown()),
+            Sequence::Invalid(index, text) => {
+                let mut pair = env.create_array(2)?;
+                pair.set(0, index as f64)?;
+                pair.set(1, text)?;
+                Ok(pair.to_unknown())
+            }
+        }
+    }
+}
+
 /// Every document as `[ids, values, needsEngineSort]`, in the native key order.
 #[napi(js_name = "__v19ReadAll", skip_typescript)]
 pub fn read_all<'env>(env: &'env Env, persist: &PersistBase) -> Result<JsPromise<'env>> {
     let store = persist.store.clone();
+    let server = persist.server.clone();
     let entity = store.entity_name().to_string();
-    settle(env, async move { store.read_all().await }, move |env, documents| {
+    let read = async move {
+        match server {
+            Some(server) => server.read_all().await,
+            None => store.read_all().await,
+        }
+    };
+    settle(env, read, move |env, documents| {
         let needs_engine_sort = boundary::needs_engine_sort(documents.iter().map(|(id, _)| id.as_str()));
         let mut ids = env.create_array(documents.len() as u32)?;
         let mut values = env.create_array(documents.len() as u32)?;
@@ -116,6 +144,12 @@ pub fn write_batch<'env>(
             Err(reason) => return reject(env, PersistError::InvalidEntity { entity, id, reason }),
         }
     }
-    let written = store.write_batch(documents, only_missing);
-    settle(env, written, |env, ids: Vec<String>| Ok((ids.len() as f64).into_unknown(env)?))
+    match &persist.server {
+        Some(server) => settle(env, server.write_batch(documents, only_missing), count_to_js),
+        None => settle(env, store.write_batch(documents, only_missing), count_to_js),
+    }
+}
+
+fn count_to_js(env: &Env, ids: Vec<String>) -> std::result::Result<Unknown<'_>, Rejection> {
+    Ok((ids.len() as f64).into_unknown(env)?)
 }

@@ -1,5 +1,6 @@
-// The file work of the 19.5.0 Instances, each step one native call on the Instance's
-// `PersistBase` (`this._storage`): a read, a range of candles, every document, a batch write.
+// The store work of the 19.5.0 Instances, each step one native call on the Instance's
+// `PersistBase` (`this._storage`), on files or a server store: a read, a range of candles, every
+// document, a batch write.
 // When `_storage` is not this package's own PersistBase (a subclass overriding its methods, or
 // another object put there by a custom Instance), each step makes the same calls on it that
 // backtest-kit's own Instance makes, so overrides are honoured.
@@ -12,17 +13,9 @@ const { PersistBase } = binding;
 /** What a read of an absent document gives, told apart from a stored `null`. */
 const ABSENT = Symbol("absent");
 
-/** Whether a PersistBase of ours is on the file store: fixed at its construction, so asked once. */
-const onFiles = new WeakMap();
-
+/** Whether `storage` is this package's own PersistBase (on any store), not a subclass or another object. */
 function isNative(storage) {
-  if (storage === null || typeof storage !== "object" || Object.getPrototypeOf(storage) !== PersistBase.prototype) return false;
-  let files = onFiles.get(storage);
-  if (files === undefined) {
-    files = binding.__v19OnFiles(storage);
-    onFiles.set(storage, files);
-  }
-  return files;
+  return storage !== null && typeof storage === "object" && Object.getPrototypeOf(storage) === PersistBase.prototype;
 }
 
 /** The document `id`, or `ABSENT`. */

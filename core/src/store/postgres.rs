@@ -303,8 +303,8 @@ impl PgStore {
         Ok(row.get::<_, i64>(0) as usize)
     }
 
-    /// The JSON texts of `ids`, in order, until about `max_bytes` (at least one).
-    pub async fn read_window(&self, ids: Vec<String>, max_bytes: usize) -> Result<Vec<String>> {
+    /// The JSON texts of `ids`, in order, `None` for each that is not stored: one `SELECT`.
+    pub async fn read_many(&self, ids: &[String]) -> Result<Vec<Option<String>>> {
         let (entity, server) = self.inner.checked()?;
         let failed = |cause| PersistError::Values { entity: entity.clone(), cause };
         if ids.is_empty() {
@@ -319,7 +319,13 @@ impl PgStore {
             .await
             .map_err(|error| failed(server.cause(&error)))?;
         let mut found: HashMap<String, String> = rows.into_iter().map(|row| (row.get(0), row.get(1))).collect();
-        values_window(&entity, &ids, max_bytes, |_, id| found.remove(id))
+        Ok(ids.iter().map(|id| found.remove(id)).collect())
+    }
+
+    /// The JSON texts of `ids`, in order, until about `max_bytes` (at least one).
+    pub async fn read_window(&self, ids: Vec<String>, max_bytes: usize) -> Result<Vec<String>> {
+        let mut texts = self.read_many(&ids).await?;
+        values_window(&self.inner.entity_name, &ids, max_bytes, |index, _| texts.get_mut(index).and_then(Option::take))
     }
 }
 

@@ -273,23 +273,27 @@ impl RedisStore {
             .map_err(|error| failed(server.cause(&error)))
     }
 
-    /// The JSON texts of `ids`, in order, until about `max_bytes` (at least one): a window of
-    /// `values()`, read with one `HMGET`. A document removed meanwhile fails as a missing one.
-    pub async fn read_window(&self, ids: Vec<String>, max_bytes: usize) -> Result<Vec<String>> {
+    /// The JSON texts of `ids`, in order, `None` for each that is not stored: one `HMGET`.
+    pub async fn read_many(&self, ids: &[String]) -> Result<Vec<Option<String>>> {
         let (entity, server) = self.inner.checked()?;
         let failed = |cause| PersistError::Values { entity: entity.clone(), cause };
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         let mut connection = server.connection().await.map_err(failed)?;
-        let texts: Vec<Option<String>> = redis::cmd("HMGET")
+        redis::cmd("HMGET")
             .arg(&self.inner.namespace)
-            .arg(&ids)
+            .arg(ids)
             .query_async(&mut connection)
             .await
-            .map_err(|error| failed(server.cause(&error)))?;
-        let mut texts = texts;
-        values_window(&entity, &ids, max_bytes, |index, _| texts.get_mut(index).and_then(Option::take))
+            .map_err(|error| failed(server.cause(&error)))
+    }
+
+    /// The JSON texts of `ids`, in order, until about `max_bytes` (at least one): a window of
+    /// `values()`. A document removed meanwhile fails as a missing one.
+    pub async fn read_window(&self, ids: Vec<String>, max_bytes: usize) -> Result<Vec<String>> {
+        let mut texts = self.read_many(&ids).await?;
+        values_window(&self.inner.entity_name, &ids, max_bytes, |index, _| texts.get_mut(index).and_then(Option::take))
     }
 }
 
