@@ -287,3 +287,62 @@ test("TLS: rediss:// and sslmode=require reach TLS-only servers trusting SSL_CER
   assert.equal(plain.code, "INIT_FAILED");
   assert.match(plain.message, /no encryption/);
 });
+
+test("Redis ?wait=1: a write resolves once a replica has it; with no replica it fails with STORE_TIMEOUT after wait_timeout_ms", { skip: skipRedis }, async (t) => {
+  const primary = await startRedis(t);
+  const replica = await startRedis(t, { replicaOf: primary.port });
+  const onReplica = new Redis(replica.url);
+  t.after(() => onReplica.disconnect());
+  // The replica has synced once it reports the link up.
+  for (let attempt = 0; attempt < 200 && !/master_link_status:up/.test(await onReplica.info("replication")); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  const store = new PersistBase("replicated", `/wait/${fresh("w")}`, { store: `${primary.url}?wait=1&wait_timeout_ms=5000` });
+  await store.waitForInit(true);
+  for (let i = 0; i < 20; i++) {
+    await store.writeValue("BTCUSDT", { i });
+    // Resolved means the replica acknowledged it: it is there now, not eventually.
+    assert.equal(await onReplica.hget(store._directory.replace(/\\/g, "/"), "BTCUSDT"), JSON.stringify({ i }));
+  }
+
+  const alone = await startRedis(t);
+  const lonely = new PersistBase("replicated", `/wait/${fresh("w")}`, { store: `${alone.url}?wait=1&wait_timeout_ms=200` });
+  await lonely.waitForInit(true);
+  const error = await lonely.writeValue("BTCUSDT", { i: 0 }).then(() => null, (rejection) => rejection);
+  assert.ok(error, "the write rejected");
+  assert.equal(error.code, "WRITE_FAILED");
+  assert.equal(error.cause.code, "STORE_TIMEOUT");
+  assert.match(error.message, /0 of 1 replicas acknowledged the write within 200 ms/);
+});
+
+test("19.5.0 candles on Redis: a range is read with one HMGET, and a batch of candles is written in a few HSETs", { skip: skipRedis }, async (t) => {
+  const redis = await startRedis(t);
+  const client = new Redis(redis.url);
+  t.after(() => client.disconnect());
+  const calls = async () => {
+    const stats = await client.info("commandstats");
+    const count = (command) => Number(stats.match(new RegExp(`cmdstat_${command}:calls=(\\d+)`))?.[1] ?? 0);
+    return { hmget: count("hmget"), hget: count("hget"), hexists: count("hexists"), hset: count("hset") };
+  };
+  const cwd = process.cwd();
+  process.chdir(tempDir(t, "candles on redis"));
+  t.after(() => {
+    usePersistStore(null);
+    process.chdir(cwd);
+  });
+  usePersistStore(redis.url);
+  const MINUTE = 60_000;
+  const since = Math.floor((Date.now() - 24 * 3600_000) / MINUTE) * MINUTE;
+  const candles = Array.from({ length: 300 }, (_, i) => ({ timestamp: since + i * MINUTE, open: i, high: i + 1, low: i - 1, close: i, volume: 1 }));
+  const instance = new v19.PersistCandleInstance("BTCUSDT", "1m", fresh("exchange"));
+  await instance.waitForInit(true);
+  const before = await calls();
+  await instance.writeCandlesData(candles);
+  const written = await calls();
+  assert.ok(written.hset - before.hset <= 5, `${written.hset - before.hset} HSETs for 300 candles`);
+  assert.deepEqual(await instance.readCandlesData(300, since, since + 300 * MINUTE), candles);
+  const read = await calls();
+  assert.deepEqual([read.hmget - written.hmget, read.hget - written.hget], [1, 0]);
+  // A range with one candle missing is a miss, as on files.
+  assert.equal(await instance.readCandlesData(301, since, since + 301 * MINUTE), null);
+});

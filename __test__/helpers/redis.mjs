@@ -27,7 +27,7 @@ function listening(port) {
 }
 
 /** Starts a server; returns `{ url, port, kill(), restart() }`. */
-export async function startRedis(t, { password, tls } = {}) {
+export async function startRedis(t, { password, tls, replicaOf } = {}) {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-"));
   let server;
@@ -38,6 +38,8 @@ export async function startRedis(t, { password, tls } = {}) {
       : ["--port", String(port)];
     const args = [...listen, "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no", "--dir", dir];
     if (password) args.push("--requirepass", password);
+    // A replica of the server on loopback port `replicaOf`.
+    if (replicaOf) args.push("--replicaof", "127.0.0.1", String(replicaOf));
     server = spawn("redis-server", args, { stdio: "ignore" });
     for (let attempt = 0; attempt < 200 && !(await listening(port)); attempt++) {
       if (server.exitCode !== null) throw new Error(`redis-server exited with ${server.exitCode}`);
