@@ -9,15 +9,19 @@
 
 const fs = require("node:fs");
 const path = require("node:path");
-const { checkDestinationRoot, checkRoot, dirOf, readDocument, scan, usage } = require("./tree.js");
+const { checkDestinationRoot, checkRoot, readDocument, scan, usage } = require("./tree.js");
 const { apply } = require("./plan.js");
+
+/** Documents written to a server store at once. */
+const WRITE_CHUNK = 256;
 
 const SERVER_URL = /^(redis|rediss|postgres|postgresql):\/\//i;
 const ANY_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /** A URL with its password (if any) replaced by `***`. */
 function redact(url) {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^@/]*)@/i, (_, scheme, auth) => `${scheme}${auth.includes(":") ? `${auth.split(":")[0]}:***` : auth}@`);
+  // Up to the last "@" before the path: a password may hold "@" itself.
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/]*)@/i, (_, scheme, auth) => `${scheme}${auth.includes(":") ? `${auth.split(":")[0]}:***` : auth}@`);
 }
 
 /** A failure of the server (unreachable, wrong password): bad input, exit 2, nothing changed. */
@@ -103,13 +107,21 @@ function serverLocation(url, prefix) {
     async existing(relative) {
       return (await load()).get(relative) ?? null;
     },
+    // In chunks issued together, so the store's group commit sends each chunk as one batch; a
+    // chunk is written before the next starts, so an interruption leaves whole documents only.
     async write(writes, onWritten) {
-      for (const entry of writes) {
-        const at = entry.to.lastIndexOf("/");
-        const relativeDir = at < 0 ? "" : entry.to.slice(0, at);
-        const id = entry.to.slice(at + 1).replace(/\.json$/, "");
-        await binding.__storeWrite(url, toNamespace(relativeDir), id, entry.text);
-        onWritten(entry);
+      for (let start = 0; start < writes.length; start += WRITE_CHUNK) {
+        const settled = await Promise.allSettled(
+          writes.slice(start, start + WRITE_CHUNK).map(async (entry) => {
+            const at = entry.to.lastIndexOf("/");
+            const relativeDir = at < 0 ? "" : entry.to.slice(0, at);
+            const id = entry.to.slice(at + 1).replace(/\.json$/, "");
+            await binding.__storeWrite(url, toNamespace(relativeDir), id, entry.text);
+            onWritten(entry);
+          }),
+        );
+        const failed = settled.find((outcome) => outcome.status === "rejected");
+        if (failed) throw failed.reason;
       }
     },
   };
@@ -130,4 +142,4 @@ function checkPrefix(prefix) {
   return prefix;
 }
 
-module.exports = { checkPrefix, dirOf, locate, redact };
+module.exports = { checkPrefix, locate, redact };
