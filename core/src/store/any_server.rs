@@ -116,18 +116,7 @@ impl ServerStore {
         documents: Vec<(String, Vec<u8>)>,
         only_missing: bool,
     ) -> impl Future<Output = Result<Vec<String>>> + Send + use<> {
-        let mut chosen: Vec<(String, Vec<u8>)> = Vec::with_capacity(documents.len());
-        let mut position = std::collections::HashMap::with_capacity(documents.len());
-        for (id, json) in documents {
-            match position.get(&id) {
-                Some(_) if only_missing => {}
-                Some(&at) => chosen[at] = (id, json),
-                None => {
-                    position.insert(id.clone(), chosen.len());
-                    chosen.push((id, json));
-                }
-            }
-        }
+        let chosen = super::batch_choice(documents, only_missing);
         let calls: Vec<Boxed<Option<String>>> = chosen
             .into_iter()
             .map(|(id, json)| -> Boxed<Option<String>> {

@@ -57,3 +57,22 @@ pub trait Store {
     /// Entity ids in the reference's collation order.
     fn keys(&self) -> impl Future<Output = Result<Vec<String>>>;
 }
+
+/// The documents a 19.5.0 batch write keeps, in first-seen order: of ids given twice the last
+/// counts, or with `only_missing` (nothing is overwritten) the first. Every store's
+/// `write_batch` starts here.
+pub(crate) fn batch_choice(documents: Vec<(String, Vec<u8>)>, only_missing: bool) -> Vec<(String, Vec<u8>)> {
+    let mut chosen: Vec<(String, Vec<u8>)> = Vec::with_capacity(documents.len());
+    let mut position = std::collections::HashMap::with_capacity(documents.len());
+    for (id, json) in documents {
+        match position.get(&id) {
+            Some(_) if only_missing => {}
+            Some(&at) => chosen[at] = (id, json),
+            None => {
+                position.insert(id.clone(), chosen.len());
+                chosen.push((id, json));
+            }
+        }
+    }
+    chosen
+}

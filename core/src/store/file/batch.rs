@@ -6,7 +6,6 @@
 //! crash at any point leaves each document with its old bytes or its new ones, never a mix;
 //! once the call returns, every document it reports written survives power loss.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
 
@@ -89,20 +88,11 @@ impl FileStore {
         documents: Vec<(String, Vec<u8>)>,
         only_missing: bool,
     ) -> Result<(Vec<Staged>, Vec<crate::order::Turn>)> {
-        let mut chosen: Vec<Staged> = Vec::with_capacity(documents.len());
-        let mut position: HashMap<String, usize> = HashMap::with_capacity(documents.len());
+        let documents = crate::store::batch_choice(documents, only_missing);
         let ids: Vec<String> = documents.iter().map(|(id, _)| id.clone()).collect();
         let paths = self.entity_files(&ids)?;
-        for ((id, json), path) in documents.into_iter().zip(paths) {
-            match position.get(&id) {
-                Some(_) if only_missing => {}
-                Some(&at) => chosen[at].json = json,
-                None => {
-                    position.insert(id.clone(), chosen.len());
-                    chosen.push(Staged { id, path, json });
-                }
-            }
-        }
+        let chosen: Vec<Staged> =
+            documents.into_iter().zip(paths).map(|((id, json), path)| Staged { id, path, json }).collect();
         let turns = chosen.iter().map(|document| file_queue().enqueue(&document.path)).collect();
         Ok((chosen, turns))
     }
