@@ -22,6 +22,9 @@ mod write_file_atomic;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// `[singleton, class]` export names, as the JS side receives them.
 type SingletonPairs<'a> = Vec<Vec<&'a str>>;
 
