@@ -368,3 +368,43 @@ test("on a server store: workers terminated with calls in flight do not crash th
   assertCleanExit(result, "terminations");
   assert.deepEqual(outputOf(result), [{ ok: true }]);
 });
+
+// A call's future starts with the others of its synchronous stretch, through a microtask the
+// first of them queues with Node's queueMicrotask, taken when the module loaded: user code that
+// later replaces it (fake-timer libraries do) must not stall the calls, and a stretch longer
+// than one start batch must start all of it.
+const STRETCH = `
+    const originalQueue = globalThis.queueMicrotask;
+    const originalThen = Promise.prototype.then;
+    // Replacements that never call back: if the start waited on them, nothing below would settle.
+    globalThis.queueMicrotask = () => {};
+    Promise.prototype.then = function () { return this; };
+    const calls = [];
+    for (let i = 0; i < 1000 + 7; i++) calls.push(PersistSignalAdapter.writeSignalData({ i }, "s", "K" + (i % 100)));
+    Promise.prototype.then = originalThen;
+    globalThis.queueMicrotask = originalQueue;
+    const outcomes = await Promise.allSettled(calls);
+    console.log(JSON.stringify(outcomes.filter((outcome) => outcome.status !== "fulfilled").length));
+    const last = [];
+    for (const k of [0, 6, 7, 99]) last.push((await PersistSignalAdapter.readSignalData("s", "K" + k)).i);
+    console.log(JSON.stringify(last));`;
+
+test("the default file store: 1,007 writes of one synchronous stretch all start and settle, though queueMicrotask was replaced meanwhile", async (t) => {
+  const result = await runScript(t, `${IMPORTS}\n${STRETCH}`, { limitMs: 60_000 });
+  assertCleanExit(result, "stretch on files");
+  assert.deepEqual(outputOf(result), [0, [1000, 1006, 907, 999]]);
+});
+
+test("on a server store: 1,007 writes of one synchronous stretch all start and settle, though queueMicrotask was replaced meanwhile", { skip: skipRedis }, async (t) => {
+  const redis = await startRedis(t);
+  const result = await runScript(
+    t,
+    `${IMPORTS}
+    import { usePersistStore } from ${JSON.stringify(packageUrl)};
+    usePersistStore(${JSON.stringify(redis.url)});
+    ${STRETCH}`,
+    { limitMs: 60_000 },
+  );
+  assertCleanExit(result, "stretch on a server store");
+  assert.deepEqual(outputOf(result), [0, [1000, 1006, 907, 999]]);
+});

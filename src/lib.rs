@@ -35,6 +35,7 @@ type SingletonPairs<'a> = Vec<Vec<&'a str>>;
 pub fn install_iteration(mut exports: Object, env: Env) -> Result<()> {
     boundary::install(&env)?;
     local_task::install(&env)?;
+    wakeup::install(&env)?;
     let guard: Function<FnArgs<(Object, Vec<&str>)>, Unknown> = env.run_script(include_str!("js/constructors.js"))?;
     let classes = std::iter::once("PersistBase").chain(registries::SINGLETON_CLASSES.iter().map(|(_, class)| *class));
     guard.call((exports, classes.collect()).into())?;
