@@ -121,6 +121,21 @@ async function floor() {
   return (2 * calls) / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
+/** The PostgreSQL floor: bare upsert/select pairs on one node-postgres client, no registry, no JSON. */
+const barePg = new pg.Client({ connectionString: postgres.url });
+await barePg.connect();
+async function floorPg() {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < calls; i++) {
+    await barePg.query(
+      "INSERT INTO bench_pg (namespace, id, document) VALUES ('floor', $1, $2) ON CONFLICT (namespace, id) DO UPDATE SET document = EXCLUDED.document",
+      [`S${i % 10}`, `{"id":${i}}`],
+    );
+    await barePg.query("SELECT document FROM bench_pg WHERE namespace = 'floor' AND id = $1", [`S${i % 10}`]);
+  }
+  return (2 * calls) / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
 let run = 0;
 /** A registry of `peer` on a strategy name no other repetition used. */
 function fresh(peer) {
@@ -169,9 +184,12 @@ for (let rep = 0; rep < reps; rep++) {
     }
   }
   (results.floor ??= []).push(await floor());
+  (results.floorPg ??= []).push(await floorPg());
 }
 const floorFigure = results.floor;
+const floorPgFigure = results.floorPg;
 delete results.floor;
+delete results.floorPg;
 
 const titles = {
   writeRead: `registry write+read, ${calls} pairs (calls/s)`,
@@ -187,7 +205,9 @@ for (const [name, byPeer] of Object.entries(results)) {
   console.log(`| ${titles[name]} | ${line} | ${ratios.join(", ")} |`);
 }
 console.log(`floor: bare HSET+HGET pairs on one ioredis connection ${range(summary(floorFigure), 0)} calls/s`);
+console.log(`floor: bare upsert+SELECT pairs on one node-postgres client ${range(summary(floorPgFigure), 0)} calls/s`);
 bare.disconnect();
+await barePg.end();
 
 await closeRedis?.();
 await keyv.disconnect?.();

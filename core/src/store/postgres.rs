@@ -118,7 +118,9 @@ impl BatchSink for Server {
         let mut attempt = 0;
         loop {
             let client = self.client().await?;
-            match client.execute(upsert, &[&namespaces, &ids, &documents]).await {
+            // Prepared once per connection: an unprepared statement costs a second round trip.
+            let statement = client.prepare_cached(upsert).await.map_err(|error| self.cause(&error))?;
+            match client.execute(&statement, &[&namespaces, &ids, &documents]).await {
                 Ok(_) => return Ok(()),
                 Err(error) if error.code() == Some(&SqlState::T_R_DEADLOCK_DETECTED) && attempt < DEADLOCK_RETRIES => {
                     attempt += 1;
@@ -284,10 +286,12 @@ impl PgStore {
         self.inner.in_turn(id, |Call { entity, server, namespace, id }| async move {
             let failed = |cause| PersistError::Read { entity: entity.clone(), id: id.clone(), cause };
             let client = server.client().await.map_err(failed)?;
-            let row = client
-                .query_opt("SELECT document FROM backtest_persist WHERE namespace = $1 AND id = $2", &[&namespace, &id])
+            let statement = client
+                .prepare_cached("SELECT document FROM backtest_persist WHERE namespace = $1 AND id = $2")
                 .await
                 .map_err(|error| failed(server.cause(&error)))?;
+            let row =
+                client.query_opt(&statement, &[&namespace, &id]).await.map_err(|error| failed(server.cause(&error)))?;
             Ok(row.map(|row| row.get::<_, String>(0)))
         })
     }
