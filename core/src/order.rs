@@ -4,6 +4,15 @@
 //! barrier ([`KeyedQueue::enqueue_barrier`], taken by `removeAll`): it runs after every
 //! operation issued before it on a key of its directory, and before every one issued after it.
 //!
+//! Never a deadlock: every turn is taken under the queue's one lock, and an operation on several
+//! keys (a batch, a barrier, a round of quarantine moves) takes all of its turns in one step
+//! ([`KeyedQueue::enqueue_all`]). So all turns of the process, on every thread, are in one total
+//! order, and a turn only ever waits for turns taken before it.
+//!
+//! A directory reached through several spellings (a symlink) is one directory: once a store has
+//! told the queue the directory's identity ([`KeyedQueue::alias_directory`], device and inode,
+//! taken at init), every key in it is ordered under that identity, whatever its spelling.
+//!
 //! Writes queued behind one another on a key are coalesced: a write issued while another write
 //! on that key still waits for its turn joins it, replacing its content. The leader writes the
 //! newest content once, and every joined caller resolves with it: no caller resolves before a
@@ -56,11 +65,21 @@ struct QueueState {
     barriers: HashMap<PathBuf, Tail>,
     /// Per key, the write that waits for its turn and still accepts newer content.
     open_batches: HashMap<PathBuf, Arc<WriteBatch>>,
+    /// Spelling of a directory -> the key of its identity: keys in it are ordered under that.
+    aliases: HashMap<PathBuf, PathBuf>,
 }
 
+/// What the next turn on a key (or directory) waits for: the last turn taken on it, and, after
+/// its directory got an identity, the turns taken under its former spelling.
 struct Tail {
+    /// The turn owning this tail; a merged tail belongs to no turn (`u64::MAX`).
     seq: u64,
-    done: watch::Receiver<()>,
+    done: Vec<watch::Receiver<()>>,
+}
+
+/// The identity key of a directory: relative, so it never equals a real (absolute) path.
+pub fn identity_key(device: u64, inode: u64) -> PathBuf {
+    PathBuf::from(format!("@dir/{device}:{inode}"))
 }
 
 /// One physical write standing for several calls.
@@ -114,32 +133,81 @@ impl KeyedQueue {
     /// Later writes never join a write issued before this call.
     pub fn enqueue(&'static self, key: &Path) -> Turn {
         let mut state = lock(&self.state);
-        state.open_batches.remove(key);
+        let key = state.canonical_key(key);
+        state.open_batches.remove(&key);
         self.enqueue_locked(&mut state, key)
+    }
+
+    /// Turns on every one of `keys` (distinct), taken as one step: no turn of another caller,
+    /// on any thread, falls between them, so two such callers can never each hold a key the
+    /// other waits for. Await them in any order.
+    pub fn enqueue_all(&'static self, keys: &[PathBuf]) -> Vec<Turn> {
+        let mut state = lock(&self.state);
+        keys.iter()
+            .map(|key| {
+                let key = state.canonical_key(key);
+                state.open_batches.remove(&key);
+                self.enqueue_locked(&mut state, key)
+            })
+            .collect()
     }
 
     /// A barrier on `directory`: its turn comes once every operation issued so far on a key
     /// directly inside it has finished, and operations issued later on such keys wait for it.
     pub fn enqueue_barrier(&'static self, directory: &Path) -> Turn {
         let mut state = lock(&self.state);
-        state.open_batches.retain(|key, _| key.parent() != Some(directory));
+        let directory = state.canonical_directory(directory);
+        state.open_batches.retain(|key, _| key.parent() != Some(&directory));
         let mut previous: Vec<watch::Receiver<()>> = state
             .tails
             .iter()
-            .filter(|(key, _)| key.parent() == Some(directory))
-            .map(|(_, tail)| tail.done.clone())
+            .filter(|(key, _)| key.parent() == Some(&directory))
+            .flat_map(|(_, tail)| tail.done.iter().cloned())
             .collect();
         let (finished, done) = watch::channel(());
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
-        if let Some(earlier) = state.barriers.insert(directory.to_path_buf(), Tail { seq, done }) {
-            previous.push(earlier.done);
+        if let Some(earlier) = state.barriers.insert(directory.clone(), Tail { seq, done: vec![done] }) {
+            previous.extend(earlier.done);
         }
-        Turn { queue: self, key: directory.to_path_buf(), barrier: true, seq, previous, finished: Some(finished) }
+        Turn { queue: self, key: directory, barrier: true, seq, previous, finished: Some(finished) }
+    }
+
+    /// Orders the keys of `directory` (a spelling: absolute, lexically normal) under
+    /// `identity` ([`identity_key`]) from now on, with every other spelling of that identity.
+    /// Turns already taken under the spelling (or a former identity of it) stay waited for:
+    /// the next turn on each of their keys waits for them too.
+    pub fn alias_directory(&'static self, directory: &Path, identity: PathBuf) {
+        let mut state = lock(&self.state);
+        let former = state.canonical_directory(directory);
+        if former == identity {
+            return;
+        }
+        state.aliases.insert(directory.to_path_buf(), identity.clone());
+        state.open_batches.retain(|key, _| key.parent() != Some(&former));
+        let moved: Vec<(PathBuf, Vec<watch::Receiver<()>>)> = state
+            .tails
+            .iter()
+            .filter(|(key, _)| key.parent() == Some(&former))
+            .filter_map(|(key, tail)| Some((identity.join(key.file_name()?), tail.done.clone())))
+            .collect();
+        for (key, done) in moved {
+            state.tails.entry(key).or_insert_with(|| Tail { seq: u64::MAX, done: Vec::new() }).done.extend(done);
+        }
+        if let Some(barrier) = state.barriers.get(&former).map(|tail| tail.done.clone()) {
+            state
+                .barriers
+                .entry(identity)
+                .or_insert_with(|| Tail { seq: u64::MAX, done: Vec::new() })
+                .done
+                .extend(barrier);
+        }
     }
 
     /// A write of `json` to `key`: joins the write already waiting on that key, or leads a new one.
     pub fn enqueue_write(&'static self, key: &Path, json: Vec<u8>) -> WriteSlot {
         let mut state = lock(&self.state);
+        let key = state.canonical_key(key);
+        let key = key.as_path();
         if let Some(batch) = state.open_batches.get(key) {
             let (sender, receiver) = oneshot::channel();
             let mut content = lock(&batch.inner);
@@ -149,27 +217,43 @@ impl KeyedQueue {
         }
         let batch = Arc::new(WriteBatch { inner: Mutex::new(BatchContent { json, followers: Vec::new() }) });
         state.open_batches.insert(key.to_path_buf(), batch.clone());
-        let turn = self.enqueue_locked(&mut state, key);
+        let turn = self.enqueue_locked(&mut state, key.to_path_buf());
         WriteSlot::Leader(Lead { turn: Some(turn), batch, key: key.to_path_buf() })
     }
 
-    fn enqueue_locked(&'static self, state: &mut QueueState, key: &Path) -> Turn {
+    /// `key` must be canonical ([`QueueState::canonical_key`]).
+    fn enqueue_locked(&'static self, state: &mut QueueState, key: PathBuf) -> Turn {
         let (finished, done) = watch::channel(());
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
         let mut previous = Vec::with_capacity(2);
-        if let Some(tail) = state.tails.insert(key.to_path_buf(), Tail { seq, done }) {
-            previous.push(tail.done);
+        if let Some(tail) = state.tails.insert(key.clone(), Tail { seq, done: vec![done] }) {
+            previous.extend(tail.done);
         }
         if let Some(barrier) = key.parent().and_then(|directory| state.barriers.get(directory)) {
-            previous.push(barrier.done.clone());
+            previous.extend(barrier.done.iter().cloned());
         }
-        Turn { queue: self, key: key.to_path_buf(), barrier: false, seq, previous, finished: Some(finished) }
+        Turn { queue: self, key, barrier: false, seq, previous, finished: Some(finished) }
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
         let state = lock(&self.state);
         state.tails.len() + state.barriers.len() + state.open_batches.len()
+    }
+}
+
+impl QueueState {
+    /// The key `key` is ordered under: in its directory's identity, when that is known.
+    fn canonical_key(&self, key: &Path) -> PathBuf {
+        let aliased = key.parent().and_then(|directory| self.aliases.get(directory));
+        match (aliased, key.file_name()) {
+            (Some(identity), Some(name)) => identity.join(name),
+            _ => key.to_path_buf(),
+        }
+    }
+
+    fn canonical_directory(&self, directory: &Path) -> PathBuf {
+        self.aliases.get(directory).cloned().unwrap_or_else(|| directory.to_path_buf())
     }
 }
 
@@ -359,6 +443,64 @@ mod tests {
         assert!(!later_same_key.try_ready() && !later_other_key.try_ready());
         drop(barrier);
         assert!(later_same_key.try_ready() && later_other_key.try_ready());
+    }
+
+    /// Two callers each taking turns on the same keys in opposite orders, from many threads at
+    /// once: with turns taken one key at a time, each could hold a key the other waits for.
+    #[test]
+    fn turns_taken_together_never_deadlock_across_threads() {
+        let queue = leaked();
+        let keys: Vec<PathBuf> = (0..64).map(|i| PathBuf::from(format!("/d/{i}.json"))).collect();
+        let threads: Vec<_> = (0..4)
+            .map(|thread| {
+                let mut keys = keys.clone();
+                if thread % 2 == 1 {
+                    keys.reverse();
+                }
+                std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a runtime");
+                    for _ in 0..200 {
+                        let mut turns = queue.enqueue_all(&keys);
+                        runtime.block_on(async {
+                            for turn in &mut turns {
+                                turn.ready().await;
+                            }
+                        });
+                    }
+                })
+            })
+            .collect();
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            threads.into_iter().for_each(|thread| thread.join().expect("no panic"));
+            let _ = done.send(());
+        });
+        assert!(
+            finished.recv_timeout(std::time::Duration::from_secs(60)).is_ok(),
+            "four threads taking turns on 64 keys in opposite orders still wait after 60 s: a deadlock"
+        );
+        assert_eq!(queue.len(), 0);
+    }
+
+    #[test]
+    fn two_spellings_of_one_directory_share_their_keys_once_aliased() {
+        let queue = leaked();
+        let identity = identity_key(7, 42);
+        let before = queue.enqueue(Path::new("/real/a.json"));
+        queue.alias_directory(Path::new("/real"), identity.clone());
+        queue.alias_directory(Path::new("/link"), identity.clone());
+        let mut through_link = queue.enqueue(Path::new("/link/a.json"));
+        assert!(!through_link.try_ready(), "a turn taken under the former spelling is still waited for");
+        drop(before);
+        assert!(through_link.try_ready());
+        let mut through_real = queue.enqueue(Path::new("/real/a.json"));
+        assert!(!through_real.try_ready(), "the other spelling waits for the link's turn");
+        let mut barrier = queue.enqueue_barrier(Path::new("/real"));
+        drop(through_link);
+        assert!(through_real.try_ready());
+        assert!(!barrier.try_ready(), "removeAll through one spelling waits for a key of the other");
+        drop(through_real);
+        assert!(barrier.try_ready());
     }
 
     #[tokio::test]
