@@ -15,7 +15,8 @@
 //! call's future waits in a list of the thread until `START_EVERY` are there or a microtask
 //! queued by the first of them runs (when the issuing JS code yields: the earliest its
 //! result could be seen), then the list is spawned as one task in which each future still
-//! completes, fails or panics on its own.
+//! completes, fails or panics on its own. The microtask is an `await` continuation, queued by
+//! the engine itself: no global a user or a fake-timer library replaces can hold it back.
 //!
 //! Lifetime: the threadsafe function is unreferenced while nothing waits (it never keeps the
 //! process alive on its own) and referenced while a call is pending (as a Promise of
@@ -281,11 +282,13 @@ unsafe extern "C" fn settle_delivered(
     }
 }
 
-/// `() => queue(start)`, with `queue` Node's `queueMicrotask` as it is now: user code that
-/// replaces it later (fake timers do) cannot stall the store calls.
+/// `() => { run(); }`, where `run` is an async function that awaits once and then calls
+/// `start`: the engine queues that continuation itself (`await` uses the intrinsic Promise,
+/// never a global), so neither `queueMicrotask`, `Promise` nor `Promise.prototype.then`, as a
+/// user or fake timers replace them before or after this package loads, can stall a call.
 fn start_soon_function(env: &Env) -> Result<sys::napi_ref> {
     let make: Function<Function<(), ()>, Unknown> =
-        env.run_script("(start) => { const queue = queueMicrotask; return () => { queue(start); }; }")?;
+        env.run_script("(start) => { const run = async () => { await null; start(); }; return () => { run(); }; }")?;
     let start: Function<(), ()> = env.create_function("startUnstarted", start_unstarted)?;
     let start_soon = make.call(start)?;
     let mut reference = std::ptr::null_mut();
@@ -326,7 +329,7 @@ impl Drop for Posting {
     }
 }
 
-/// Opens this thread's channel now, while `queueMicrotask` is still Node's own.
+/// Opens this thread's channel now.
 pub fn install(env: &Env) -> Result<()> {
     Channel::current(env).map(drop)
 }
