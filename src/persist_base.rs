@@ -17,11 +17,11 @@ use crate::promise::{reject, settle, undefined, JsPromise, Rejection};
 
 /// Native helpers called by the JS part of the class (`src/js/iteration.js`), removed from the
 /// exports once it is installed.
-pub const PRIVATE_HELPERS: [&str; 2] = ["__persistBaseList", "__persistBaseRead"];
+pub const PRIVATE_HELPERS: [&str; 3] = ["__persistBaseList", "__persistBaseRead", "__persistBaseParse"];
 
-/// Most bytes of documents one window of `values()` reads before handing them to JS: a
-/// `take(1)` over large documents reads one window, not the whole store.
-const VALUES_WINDOW_BYTES: usize = 8 << 20;
+/// Most bytes of documents one window of `values()` reads before handing them to JS (the
+/// generator asks for less at first): a `take(1)` over large documents reads one window.
+const MAX_WINDOW_BYTES: usize = 8 << 20;
 
 /// File-backed persistence of JSON entities, one `<entityId>.json` file per entity in
 /// `<baseDir>/<entityName>/`: a drop-in for backtest-kit's `PersistBase`.
@@ -314,37 +314,55 @@ pub fn persist_base_list<'env>(env: &'env Env, persist: &PersistBase, for_values
     })
 }
 
-/// The entities of `ids`, parsed, in order: one window of the JS `values()` generator, which
-/// may hold fewer than asked for (a byte budget), never none unless `ids` is empty.
+/// The texts of `ids`, in order: one window of the JS `values()` generator, read until about
+/// `max_bytes` (at most 8 MB), so it may hold fewer than asked for, never none unless `ids`
+/// is empty. The generator parses each one only when it yields it (`__persistBaseParse`).
 #[napi(js_name = "__persistBaseRead", skip_typescript)]
-pub fn persist_base_read<'env>(env: &'env Env, persist: &PersistBase, ids: Vec<String>) -> Result<JsPromise<'env>> {
+pub fn persist_base_read<'env>(
+    env: &'env Env,
+    persist: &PersistBase,
+    ids: Vec<String>,
+    max_bytes: f64,
+) -> Result<JsPromise<'env>> {
     let store = persist.store.clone();
     let server = persist.server.clone();
-    let entity = persist.entity_name.clone();
-    let read_ids = ids.clone();
+    let max_bytes = if max_bytes.is_finite() && max_bytes >= 1.0 { max_bytes as usize } else { 1 };
+    let max_bytes = max_bytes.min(MAX_WINDOW_BYTES);
     let window = async move {
         match server {
-            Some(server) => server.read_window(read_ids, VALUES_WINDOW_BYTES).await,
-            None => store.read_window(read_ids, VALUES_WINDOW_BYTES).await,
+            Some(server) => server.read_window(ids, max_bytes).await,
+            None => store.read_window(ids, max_bytes).await,
         }
     };
-    settle(env, window, move |env, texts| {
-        let mut values = env.create_array(texts.len() as u32)?;
-        for (index, (id, text)) in ids.iter().zip(texts.iter()).enumerate() {
-            match parse_document(env, &entity, id, text) {
-                Ok(value) => values.set(index as u32, value)?,
-                Err(Rejection::Persist(error)) => {
-                    return Err(PersistError::Values {
-                        entity: entity.clone(),
-                        cause: backtest_persist_core::Cause::Message(error.to_string()),
-                    }
-                    .into())
-                }
-                Err(engine) => return Err(engine),
-            }
+    settle(env, window, |env, texts: Vec<String>| {
+        let mut array = env.create_array(texts.len() as u32)?;
+        for (index, text) in texts.iter().enumerate() {
+            array.set(index as u32, text.as_str())?;
         }
-        Ok(values.to_unknown())
+        Ok(array.to_unknown())
     })
+}
+
+/// `JSON.parse` of the document `id` read by a window of `values()`; throws what the reference's
+/// `values()` rejects with for a document that does not parse (`VALUES_FAILED`).
+#[napi(js_name = "__persistBaseParse", skip_typescript)]
+pub fn persist_base_parse<'env>(
+    env: &'env Env,
+    persist: &PersistBase,
+    id: String,
+    text: String,
+) -> Result<Unknown<'env>> {
+    match parse_document(env, &persist.entity_name, &id, &text) {
+        Ok(value) => Ok(value),
+        Err(Rejection::Persist(error)) => {
+            let error = PersistError::Values {
+                entity: persist.entity_name.clone(),
+                cause: backtest_persist_core::Cause::Message(error.to_string()),
+            };
+            Err(boundary::throw(env, crate::js_error::to_js(env, &error)?))
+        }
+        Err(Rejection::Engine(error)) => Err(error),
+    }
 }
 
 /// A Promise resolved with `undefined` now.

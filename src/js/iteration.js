@@ -6,11 +6,15 @@
   "use strict";
   const listIds = native.__persistBaseList;
   const readWindow = native.__persistBaseRead;
+  const parseValue = native.__persistBaseParse;
   const proto = PersistBase.prototype;
   const nativeReadValue = proto.readValue;
   const KEYS_WINDOW = 1024;
   const FIRST_VALUES_WINDOW = 16;
   const MAX_VALUES_WINDOW = 1024;
+  // Bytes read per window: a first window of large documents holds one or two of them.
+  const FIRST_WINDOW_BYTES = 1 << 20;
+  const MAX_WINDOW_BYTES = 8 << 20;
 
   /** The ids in order: sliced from the native list, or sorted here by the engine's collator. */
   function orderedIds(list) {
@@ -35,11 +39,17 @@
         const list = await listIds(this, true);
         const slice = orderedIds(list);
         let size = FIRST_VALUES_WINDOW;
+        let bytes = FIRST_WINDOW_BYTES;
         for (let start = 0; start < list.length; ) {
-          const values = await readWindow(this, slice(start, start + size));
-          start += values.length;
-          yield* values;
+          const ids = slice(start, start + size);
+          const texts = await readWindow(this, ids, bytes);
+          start += texts.length;
+          // Each document is parsed when it is yielded: a caller that stops early parses no more.
+          for (let index = 0; index < texts.length; index += 1) {
+            yield parseValue(this, ids[index], texts[index]);
+          }
           size = Math.min(size * 2, MAX_VALUES_WINDOW);
+          bytes = Math.min(bytes * 2, MAX_WINDOW_BYTES);
         }
         return;
       }

@@ -38,13 +38,13 @@ pub(super) fn read_in_order(
     let mut texts = Vec::new();
     let mut bytes = 0;
     let mut start = 0;
-    // Growing chunks: a window of large documents stops after a few, one of small ones still
-    // reads many at once on several threads.
-    let mut at_once = 8;
+    // The first document alone, then as many at once (in parallel) as the documents read so far
+    // say fit in what is left of `max_bytes`: a window of large documents stops after the one
+    // that fills it, one of small ones still reads many at once on several threads.
+    let mut at_once = 1;
     while start < ids.len() {
         let chunk = &ids[start..(start + at_once).min(ids.len())];
         start += chunk.len();
-        at_once = (at_once * 2).min(512);
         let paths: Vec<PathBuf> = chunk.iter().map(|id| directory.join(format!("{id}.json"))).collect();
         let read = parallel_map(&paths, |path| fs.read(path));
         for ((id, path), outcome) in chunk.iter().zip(&paths).zip(read) {
@@ -70,6 +70,8 @@ pub(super) fn read_in_order(
         if bytes >= max_bytes {
             break;
         }
+        let average = (bytes / texts.len()).max(1);
+        at_once = ((max_bytes - bytes) / average).clamp(1, 512);
     }
     Ok(texts)
 }
