@@ -9,7 +9,7 @@
 
 const fs = require("node:fs");
 const path = require("node:path");
-const { checkDestinationRoot, checkRoot, readDocument, scan, usage } = require("./tree.js");
+const { ancestorsOf, checkDestinationRoot, checkRoot, readDocument, scan, usage } = require("./tree.js");
 const { apply } = require("./plan.js");
 
 /** Documents written to a server store at once. */
@@ -18,10 +18,9 @@ const WRITE_CHUNK = 256;
 const SERVER_URL = /^(redis|rediss|postgres|postgresql):\/\//i;
 const ANY_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
 
-/** A URL with its password (if any) replaced by `***`. */
+/** A URL with its passwords replaced by `***`, by the stores' own redaction (core/src/redact.rs). */
 function redact(url) {
-  // Up to the last "@" before the path: a password may hold "@" itself.
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/]*)@/i, (_, scheme, auth) => `${scheme}${auth.includes(":") ? `${auth.split(":")[0]}:***` : auth}@`);
+  return require("../binding.js").__redactUrl(url);
 }
 
 /** A failure of the server (unreachable, wrong password): bad input, exit 2, nothing changed. */
@@ -54,6 +53,15 @@ function fileLocation(root, role, { destination = false } = {}) {
         throw error;
       }
     },
+    // A file where a directory of the path must go, or a directory where the document must go.
+    async occupied(relative) {
+      for (const directory of ancestorsOf(relative)) {
+        const stat = fs.statSync(path.join(resolved, directory), { throwIfNoEntry: false });
+        if (stat === undefined) return null;
+        if (!stat.isDirectory()) return { document: directory };
+      }
+      return fs.statSync(path.join(resolved, relative), { throwIfNoEntry: false })?.isDirectory() ? { directory: true } : null;
+    },
     async write(writes, onWritten) {
       await apply(writes, resolved, onWritten);
     },
@@ -68,6 +76,7 @@ function serverLocation(url, prefix) {
   const toNamespace = (relativeDir) => (base && relativeDir ? `${base}/${relativeDir}` : base || relativeDir);
   const fromNamespace = (namespace) => (base === "" ? namespace : namespace === base ? "" : namespace.slice(base.length + 1));
   let cached = null;
+  let directories = null;
   const load = async () => {
     if (cached) return cached;
     const documents = new Map();
@@ -106,6 +115,15 @@ function serverLocation(url, prefix) {
     },
     async existing(relative) {
       return (await load()).get(relative) ?? null;
+    },
+    // A server holds a namespace `a/x.json` beside the document `x` of the namespace `a`; as no
+    // file tree can, neither is written where the other is, so every tree stays exportable to files.
+    async occupied(relative) {
+      const documents = await load();
+      const document = ancestorsOf(relative).find((directory) => documents.has(directory));
+      if (document !== undefined) return { document };
+      directories ??= new Set([...documents.keys()].flatMap(ancestorsOf));
+      return directories.has(relative) ? { directory: true } : null;
     },
     // In chunks issued together, so the store's group commit sends each chunk as one batch; a
     // chunk is written before the next starts, so an interruption leaves whole documents only.

@@ -1,7 +1,9 @@
 //! What the command line needs of a server store, beyond what `PersistBase` offers: the
 //! namespaces (directories of the file layout) on a server, and the exact JSON text of every
-//! document of one, and writing exact text. Internal (`__`-named, untyped): `cli/` uses them.
+//! document of one, writing exact text, and a URL shown as the stores show it. Internal
+//! (`__`-named, untyped): `cli/` uses them.
 
+use backtest_persist_core::redact::redact_url;
 use backtest_persist_core::store::{check_store_url, server_namespaces, ServerStore};
 use backtest_persist_core::{Cause, PersistError, Store};
 use napi::bindgen_prelude::*;
@@ -70,4 +72,11 @@ pub fn store_write<'env>(
         store.write(&id, text.into_bytes()).await
     };
     settle(env, write, |env, ()| undefined(env))
+}
+
+/// `url` with its passwords replaced by `***`, as every store error names it: the command line
+/// shows URLs through this, so it hides exactly what the stores hide.
+#[napi(js_name = "__redactUrl", skip_typescript)]
+pub fn redact(url: String) -> String {
+    redact_url(&url)
 }

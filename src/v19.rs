@@ -3,7 +3,7 @@
 //! files, or its server (one `HMGET` / `SELECT` for a range, writes issued at once for a batch).
 //! They are private to the package: `main.js` and `v19/index.js` export none of them.
 
-use backtest_persist_core::json::is_valid_json;
+use backtest_persist_core::store::{Range, RangeScan};
 use backtest_persist_core::{PersistError, Store};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -49,49 +49,41 @@ fn optional_to_js<'env>(
     }
 }
 
-/// The documents of `ids`, as one libuv work item: `null` when one is missing, else the text
-/// of a JSON array of them all (each checked to be one JSON value, so the array is exactly
-/// the documents; one `JSON.parse` then builds them), or `[index, text]` for the first
-/// document that does not parse.
-#[napi(js_name = "__v19ReadSequence", skip_typescript)]
-pub fn read_sequence<'env>(env: &'env Env, persist: &PersistBase, ids: Vec<String>) -> Result<JsPromise<'env>> {
+/// `count` candles (`Infinity`: until one is missing) from `since`, `step` apart, named as
+/// `String(since + i * step)` names them (the caller passes integers, so the names are the
+/// integers' digits): `null` when one is missing, else the text of a JSON array of them all
+/// (each checked to be one JSON value, so one `JSON.parse` builds them), or `[index, text]` for
+/// the first that does not parse. Read a window at a time off the JS thread: a miss costs the
+/// window it is in, never the whole range.
+#[napi(js_name = "__v19ReadCandles", skip_typescript)]
+pub fn read_candles<'env>(
+    env: &'env Env,
+    persist: &PersistBase,
+    since: f64,
+    step: f64,
+    count: f64,
+) -> Result<JsPromise<'env>> {
+    // Beyond what an index can reach, a count is as unbounded as `Infinity`.
+    let count = (count.is_finite() && count < usize::MAX as f64).then_some(count.max(0.0) as usize);
+    let scan = RangeScan::new(move |index| format!("{}", (since + index as f64 * step) as i128), count);
     match persist.server.clone() {
-        Some(server) => {
-            settle(env, async move { Ok(Sequence::of(server.read_sequence(&ids).await?)) }, Sequence::into_js)
-        }
+        Some(server) => settle(env, async move { server.read_range(scan).await }, range_to_js),
         None => {
             let store = persist.store.clone();
-            spawn_file_task(env, move || Ok(Sequence::of(store.read_sequence_now(&ids)?)), Sequence::into_js)
+            spawn_file_task(env, move || store.read_range_now(scan), range_to_js)
         }
     }
 }
 
-enum Sequence {
-    Missing,
-    Whole(String),
-    Invalid(usize, String),
-}
-
-impl Sequence {
-    /// The texts of a range (`None`: one is missing), checked to be JSON values and joined.
-    fn of(texts: Option<Vec<String>>) -> Sequence {
-        let Some(texts) = texts else { return Sequence::Missing };
-        if let Some(index) = texts.iter().position(|text| !is_valid_json(text.as_bytes())) {
-            return Sequence::Invalid(index, texts.into_iter().nth(index).unwrap_or_default());
-        }
-        Sequence::Whole(format!("[{}]", texts.join(",")))
-    }
-
-    fn into_js(env: &Env, sequence: Sequence) -> std::result::Result<Unknown<'_>, Rejection> {
-        match sequence {
-            Sequence::Missing => Ok(Null.into_unknown(env)?),
-            Sequence::Whole(text) => Ok(env.create_string(&text)?.to_unknown()),
-            Sequence::Invalid(index, text) => {
-                let mut pair = env.create_array(2)?;
-                pair.set(0, index as f64)?;
-                pair.set(1, text)?;
-                Ok(pair.to_unknown())
-            }
+fn range_to_js(env: &Env, range: Range) -> std::result::Result<Unknown<'_>, Rejection> {
+    match range {
+        Range::Missing => Ok(Null.into_unknown(env)?),
+        Range::Whole(texts) => Ok(env.create_string(format!("[{}]", texts.join(",")))?.to_unknown()),
+        Range::Invalid { index, text } => {
+            let mut pair = env.create_array(2)?;
+            pair.set(0, index as f64)?;
+            pair.set(1, text)?;
+            Ok(pair.to_unknown())
         }
     }
 }

@@ -65,13 +65,27 @@ const readEvery = (restore) =>
     return (await steps.readAll(this._storage)).map(restore);
   };
 
-/** Every row of an array written under its `id`, as one batch (`method` names it in errors). */
+/**
+ * Every row of an array written under its `id`, as one batch (`method` names it in errors). A
+ * row that is not an object with a string or number `id` refuses the whole batch (backtest-kit
+ * throws on a null row, and writes `undefined.json` for a missing id): nothing is written.
+ */
 const writeEvery = (method, onlyMissing) =>
   async function (rows) {
     if (!Array.isArray(rows)) {
       throw codedError(`${method}: the rows must be an array, got ${kind(rows)}`, "INVALID_ENTITY", TypeError);
     }
-    await steps.writeMany(this._storage, rows.map((row) => String(row?.id)), rows, onlyMissing);
+    const ids = new Array(rows.length);
+    for (let index = 0; index < rows.length; index += 1) {
+      const row = rows[index];
+      const id = row !== null && typeof row === "object" ? row.id : undefined;
+      if (typeof id !== "string" && typeof id !== "number") {
+        const got = row !== null && typeof row === "object" ? `an id of type ${kind(id)}` : kind(row);
+        throw codedError(`${method}: row ${index} needs a string or number id, got ${got}`, "INVALID_ENTITY", TypeError);
+      }
+      ids[index] = String(id);
+    }
+    await steps.writeMany(this._storage, ids, rows, onlyMissing);
   };
 
 /** Measure, Interval, Memory: a soft-deleted document reads as `null`. */
@@ -117,30 +131,42 @@ function stepOf(instance, method) {
   return minutes * 60_000;
 }
 
-/** `limit` candles from `sinceTimestamp`, each step apart, or `null` unless every one is cached. */
+/**
+ * The candles `sinceTimestamp + i * stepMs` for every `i < limit`, or `null` unless every one is
+ * cached: backtest-kit's loop, so a fractional limit counts as the next whole number, zero,
+ * a negative limit or NaN give `[]`, and `Infinity` gives `null` at the first miss. On this
+ * package's store the range is one native call that stops at the first miss; other limits and
+ * timestamps (strings, fractions) take the reference's own loop, one candle at a time.
+ */
 async function readCandlesData(limit, sinceTimestamp, _untilTimestamp) {
   const stepMs = stepOf(this, "readCandlesData");
-  const timestamps = Array.from({ length: Math.max(0, limit) }, (_, i) => sinceTimestamp + i * stepMs);
-  if (!steps.isNative(this._storage)) return readCandlesOneByOne(this, timestamps);
-  const read = await steps.readSequence(this._storage, timestamps.map(String));
-  if (read === null) return null;
-  if (Array.isArray(read)) {
-    // [index, text] of the first candle that does not parse: the error readValue would give.
-    const [index, text] = read;
-    let error;
-    try {
-      JSON.parse(text);
-    } catch (cause) {
-      error = new Error(`Failed to read entity ${this._storage.entityName}:${timestamps[index]}: ${cause.message}`);
+  if (steps.isNative(this._storage) && typeof limit === "number" && Number.isInteger(sinceTimestamp) && Math.abs(sinceTimestamp) < 1e20) {
+    const count = limit > 0 ? Math.ceil(limit) : 0;
+    if (count === 0) return [];
+    const read = await steps.readCandles(this._storage, sinceTimestamp, stepMs, count);
+    if (read === null) return null;
+    if (Array.isArray(read)) {
+      // [index, text] of the first candle that does not parse: the error readValue would give.
+      const [index, text] = read;
+      const timestamp = sinceTimestamp + index * stepMs;
+      let error;
+      try {
+        JSON.parse(text);
+      } catch (cause) {
+        error = new Error(`Failed to read entity ${this._storage.entityName}:${timestamp}: ${cause.message}`);
+      }
+      return invalidCandle(this, timestamp, error);
     }
-    return invalidCandle(this, timestamps[index], error);
+    return JSON.parse(read);
   }
-  return JSON.parse(read);
+  return readCandlesOneByOne(this, limit, sinceTimestamp, stepMs);
 }
 
-async function readCandlesOneByOne(instance, timestamps) {
+/** backtest-kit's own loop, for a storage that is not this package's or arguments it does not take natively. */
+async function readCandlesOneByOne(instance, limit, sinceTimestamp, stepMs) {
   const candles = [];
-  for (const timestamp of timestamps) {
+  for (let i = 0; i < limit; i++) {
+    const timestamp = sinceTimestamp + i * stepMs;
     if (!(await instance._storage.hasValue(String(timestamp)))) return null;
     try {
       candles.push(await instance._storage.readValue(String(timestamp)));

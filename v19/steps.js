@@ -50,11 +50,12 @@ async function readAll(storage) {
 }
 
 /**
- * The documents of `ids` (native stores only): `null` when one is missing, the text of a JSON
- * array of them all, or `[index, text]` for the first that does not parse.
+ * `count` candles (`Infinity`: until one is missing) named `String(since + i * stepMs)`, on a
+ * native store, `since` an integer: `null` when one is missing, the text of a JSON array of
+ * them all, or `[index, text]` for the first that does not parse.
  */
-function readSequence(storage, ids) {
-  return binding.__v19ReadSequence(storage, ids);
+function readCandles(storage, since, stepMs, count) {
+  return binding.__v19ReadCandles(storage, since, stepMs, count);
 }
 
 /**
@@ -77,4 +78,4 @@ function keys(storage) {
   return storage.keys();
 }
 
-module.exports = { ABSENT, PersistBase, hasOne, isNative, keys, readAll, readOne, readSequence, writeMany, writeOne };
+module.exports = { ABSENT, PersistBase, hasOne, isNative, keys, readAll, readCandles, readOne, writeMany, writeOne };

@@ -11,6 +11,7 @@ pub mod id;
 pub mod json;
 pub mod key_order;
 pub mod order;
+pub mod redact;
 pub mod registry;
 pub mod store;
 

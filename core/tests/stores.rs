@@ -131,9 +131,19 @@ impl PgServer {
         let dir = tempfile::tempdir().unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-        let data = dir.path().join("data");
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut server = PgServer { child: None, port, dir };
+        server.make_cluster(&initdb);
+        server.spawn();
+        Some(server)
+    }
+
+    /// A new, empty cluster in `<dir>/data` (whatever was there is removed).
+    fn make_cluster(&self, initdb: &Path) {
+        let data = self.dir.path().join("data");
+        let _ = std::fs::remove_dir_all(&data);
         std::fs::create_dir(&data).unwrap();
-        let password = dir.path().join("password");
+        let password = self.dir.path().join("password");
         std::fs::write(&password, "bot-password\n").unwrap();
         if is_root() {
             let owner = |path: &Path| {
@@ -143,7 +153,7 @@ impl PgServer {
             owner(&data);
             owner(&password);
         }
-        let status = as_postgres(&initdb)
+        let status = as_postgres(initdb)
             .args(["-D"])
             .arg(&data)
             .args(["-U", "bot", "--auth=scram-sha-256", "--pwfile"])
@@ -153,10 +163,14 @@ impl PgServer {
             .status()
             .unwrap();
         assert!(status.success(), "initdb");
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut server = PgServer { child: None, port, dir };
-        server.spawn();
-        Some(server)
+    }
+
+    /// Stops the server, replaces its data directory with an empty cluster, starts it again:
+    /// a server restored from nothing.
+    fn wipe(&mut self) {
+        self.kill();
+        self.make_cluster(&pg_binary("initdb").unwrap());
+        self.spawn();
     }
 
     fn spawn(&mut self) {
@@ -380,6 +394,56 @@ fn postgres_killed_and_restarted_keeps_every_committed_write_and_later_calls_wor
         for key in 1..10u32 {
             assert_eq!(store.read(&format!("k{key}")).await.unwrap(), (90 + key).to_string());
         }
+    });
+}
+
+/// `sql` run on its own connection to `url`.
+async fn execute_sql(url: &str, sql: &str) {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+    let connection = tokio::spawn(connection);
+    client.batch_execute(sql).await.unwrap();
+    drop(client);
+    let _ = connection.await;
+}
+
+/// Retries `call` until it succeeds (a server restarting refuses sessions for a moment).
+async fn until_ok<T>(mut call: impl AsyncFnMut() -> Result<T, PersistError>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match call().await {
+            Ok(value) => return value,
+            Err(error) => assert!(Instant::now() < deadline, "still failing after 30 s: {error}"),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[test]
+fn postgres_recovers_from_a_dropped_table_and_a_wiped_server_without_a_restart() {
+    let Some(mut server) = PgServer::start() else { return };
+    let (url, base) = (server.url(), unique_base());
+    on_runtime(async move {
+        let store = PgStore::new(&url, "signal", &base);
+        store.init(true).await.unwrap();
+        store.write("k", b"1".to_vec()).await.unwrap();
+
+        execute_sql(&url, "DROP TABLE backtest_persist").await;
+        assert_eq!(store.read_optional("k").await.unwrap(), None, "a read finds the table gone, makes it again");
+        store.write("k", b"2".to_vec()).await.unwrap();
+        execute_sql(&url, "DROP TABLE backtest_persist").await;
+        store.write("k", b"3".to_vec()).await.expect("a write finds the table gone, makes it again and lands");
+        assert_eq!(store.read("k").await.unwrap(), "3");
+
+        server.wipe();
+        until_ok(async || store.write("k", b"4".to_vec()).await).await;
+        assert_eq!(store.read("k").await.unwrap(), "4");
+        let fresh = PgStore::new(&url, "other", &base);
+        fresh.init(true).await.expect("a new store's init works on the wiped server");
+        assert_eq!(fresh.keys().await.unwrap(), Vec::<String>::new());
+        fresh.write_batch(vec![("a".into(), b"1".to_vec()), ("b".into(), b"2".to_vec())], true).await.unwrap();
+        assert_eq!(fresh.keys().await.unwrap(), vec!["a".to_string(), "b".to_string()]);
+        store.remove("k").await.unwrap();
+        assert_eq!(store.count().await.unwrap(), 0);
     });
 }
 

@@ -4,8 +4,8 @@ use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
 
-use super::{check_postgres_url, check_redis_url, InitReport, PgStore, RedisStore, Store};
-use crate::error::{PersistError, Result};
+use super::{check_postgres_url, check_redis_url, InitReport, PgStore, Range, RangeScan, RedisStore, Store};
+use crate::error::Result;
 
 type Boxed<T> = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
 
@@ -93,9 +93,17 @@ impl ServerStore {
         }
     }
 
-    /// The texts of `ids` in order, or `None` when one is missing: a range of 19.5.0's candles.
-    pub async fn read_sequence(&self, ids: &[String]) -> Result<Option<Vec<String>>> {
-        Ok(self.read_many(ids).await?.into_iter().collect())
+    /// A run of documents, a window per round trip (the first a full one: a round trip costs
+    /// more than the fields it asks for), until the first window holding a missing or
+    /// unparsable document.
+    pub async fn read_range(&self, scan: RangeScan) -> Result<Range> {
+        let mut scan = scan.first_window(super::range::WINDOW);
+        loop {
+            let texts = self.read_many(&scan.next_window()).await?;
+            if let Some(range) = scan.take(texts) {
+                return Ok(range);
+            }
+        }
     }
 
     /// Every document, with its id, in key order.
@@ -105,55 +113,20 @@ impl ServerStore {
         Ok(ids.into_iter().zip(texts).collect())
     }
 
-    /// 19.5.0's batch write, as the file store's `write_batch` is called: of ids given twice the
-    /// last counts (with `only_missing`, the first). Every write (or, with `only_missing`, its
-    /// existence check) takes its key's turn now, as single calls would; they are issued at
-    /// once, so the server's group commit sends them as a few batches. With `only_missing` a
-    /// document is written only where the check found none, as backtest-kit's Instances do.
-    /// Resolves with the ids written; the first failure fails it (the other writes stand).
+    /// 19.5.0's batch write, the protocol of [`crate::store::batch`]: of ids given twice the
+    /// last counts (with `only_missing`, the first); every turn taken now; with
+    /// `only_missing` a document is written only where none is stored when the turns come.
+    /// Resolves with the ids written; the documents land or fail together.
     pub fn write_batch(
         &self,
         documents: Vec<(String, Vec<u8>)>,
         only_missing: bool,
     ) -> impl Future<Output = Result<Vec<String>>> + Send + use<> {
-        let chosen = super::batch_choice(documents, only_missing);
-        let calls: Vec<Boxed<Option<String>>> = chosen
-            .into_iter()
-            .map(|(id, json)| -> Boxed<Option<String>> {
-                if only_missing {
-                    let (has, store) = (self.has(&id), self.clone());
-                    Box::pin(async move {
-                        if has.await? {
-                            return Ok(None);
-                        }
-                        store.write(&id, json).await.map(|()| Some(id))
-                    })
-                } else {
-                    let write = self.write(&id, json);
-                    Box::pin(async move { write.await.map(|()| Some(id)) })
-                }
-            })
-            .collect();
-        async move {
-            let handles: Vec<_> = calls.into_iter().map(tokio::spawn).collect();
-            let (mut written, mut failure) = (Vec::new(), None);
-            for handle in handles {
-                match handle.await {
-                    Ok(Ok(Some(id))) => written.push(id),
-                    Ok(Ok(None)) => {}
-                    Ok(Err(error)) => {
-                        failure.get_or_insert(error);
-                    }
-                    Err(_) => {
-                        failure.get_or_insert(PersistError::Values {
-                            entity: String::new(),
-                            cause: crate::error::Cause::Message("a write of the batch ended without an outcome".into()),
-                        });
-                    }
-                }
-            }
-            failure.map_or(Ok(written), Err)
-        }
+        let future: Boxed<Vec<String>> = match self {
+            ServerStore::Redis(store) => Box::pin(store.write_batch(documents, only_missing)),
+            ServerStore::Postgres(store) => Box::pin(store.write_batch(documents, only_missing)),
+        };
+        future
     }
 }
 

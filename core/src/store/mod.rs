@@ -5,9 +5,11 @@
 
 #[cfg(all(feature = "redis", feature = "postgres"))]
 mod any_server;
+mod batch;
 mod file;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod range;
 #[cfg(feature = "redis")]
 mod redis;
 #[cfg(any(feature = "redis", feature = "postgres"))]
@@ -24,6 +26,7 @@ pub use self::redis::{check_redis_url, RedisStore};
 #[cfg(any(feature = "redis", feature = "postgres"))]
 pub use self::server::redact_url;
 pub use file::{resolve, FileStore, ImmediateWrite, PlannedWrite, MAX_CONCURRENT_FILE_TASKS, MAX_STRING_LENGTH};
+pub use range::{Range, RangeScan};
 
 use crate::error::Result;
 
@@ -56,23 +59,4 @@ pub trait Store {
     fn remove_all(&self) -> impl Future<Output = Result<()>> + use<Self>;
     /// Entity ids in the reference's collation order.
     fn keys(&self) -> impl Future<Output = Result<Vec<String>>>;
-}
-
-/// The documents a 19.5.0 batch write keeps, in first-seen order: of ids given twice the last
-/// counts, or with `only_missing` (nothing is overwritten) the first. Every store's
-/// `write_batch` starts here.
-pub(crate) fn batch_choice(documents: Vec<(String, Vec<u8>)>, only_missing: bool) -> Vec<(String, Vec<u8>)> {
-    let mut chosen: Vec<(String, Vec<u8>)> = Vec::with_capacity(documents.len());
-    let mut position = std::collections::HashMap::with_capacity(documents.len());
-    for (id, json) in documents {
-        match position.get(&id) {
-            Some(_) if only_missing => {}
-            Some(&at) => chosen[at] = (id, json),
-            None => {
-                position.insert(id.clone(), chosen.len());
-                chosen.push((id, json));
-            }
-        }
-    }
-    chosen
 }

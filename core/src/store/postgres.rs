@@ -11,6 +11,7 @@
 //! checkout, so calls after a server restart work without restarting the process.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -23,7 +24,7 @@ use tokio_postgres::NoTls;
 
 use super::server::{
     coalesced_write, is_tls_failure, is_under, redact_url, shared_server, values_window, BatchSink, Call, GroupCommit,
-    Named, Namespace, Upsert,
+    Named, Namespace, ServerEngine, Upsert,
 };
 use super::{InitReport, Store};
 use crate::error::{Cause, PersistError, Result};
@@ -64,12 +65,19 @@ fn tls_connector() -> std::result::Result<tokio_postgres_rustls::MakeRustlsConne
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
+/// Why a statement failed: before it ran (no connection, no table), or the server's answer.
+enum Failure {
+    Cause(Cause),
+    Sql(tokio_postgres::Error),
+}
+
 /// A PostgreSQL server as the stores of one URL share it: one pool.
 struct Server {
     shown: String,
     identity: String,
     pool: Pool,
-    table: OnceCell<()>,
+    /// Whether the table is known to exist: created once, again after it vanished.
+    table: Mutex<Arc<OnceCell<()>>>,
     /// Writes ready at once go out together: one statement, one commit, one WAL flush.
     group: Arc<GroupCommit>,
 }
@@ -115,17 +123,24 @@ impl BatchSink for Server {
                       SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS batch (namespace, id, document) \
                       ORDER BY namespace, id \
                       ON CONFLICT (namespace, id) DO UPDATE SET document = EXCLUDED.document";
-        let mut attempt = 0;
+        let (namespaces, ids, documents) = (&namespaces, &ids, &documents);
+        let mut deadlocks = 0;
         loop {
-            let client = self.client().await?;
-            // Prepared once per connection: an unprepared statement costs a second round trip.
-            let statement = client.prepare_cached(upsert).await.map_err(|error| self.cause(&error))?;
-            match client.execute(&statement, &[&namespaces, &ids, &documents]).await {
+            let sent = self
+                .run(|client| async move {
+                    // Prepared once per connection: an unprepared statement costs a second round trip.
+                    let statement = client.prepare_cached(upsert).await?;
+                    client.execute(&statement, &[namespaces, ids, documents]).await
+                })
+                .await;
+            match sent {
                 Ok(_) => return Ok(()),
-                Err(error) if error.code() == Some(&SqlState::T_R_DEADLOCK_DETECTED) && attempt < DEADLOCK_RETRIES => {
-                    attempt += 1;
+                Err(Failure::Sql(error))
+                    if error.code() == Some(&SqlState::T_R_DEADLOCK_DETECTED) && deadlocks < DEADLOCK_RETRIES =>
+                {
+                    deadlocks += 1;
                 }
-                Err(error) => return Err(self.cause(&error)),
+                Err(failure) => return Err(self.failure_cause(failure)),
             }
         }
     }
@@ -134,6 +149,32 @@ impl BatchSink for Server {
 impl Named for Server {
     fn identity(&self) -> &str {
         &self.identity
+    }
+}
+
+impl ServerEngine for Server {
+    fn group(&self) -> &Arc<GroupCommit> {
+        &self.group
+    }
+
+    /// One `SELECT ... = ANY`.
+    async fn fetch_many(&self, namespace: &str, ids: &[String]) -> std::result::Result<Vec<Option<String>>, Cause> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = self
+            .run(|client| async move {
+                client
+                    .query(
+                        "SELECT id, document FROM backtest_persist WHERE namespace = $1 AND id = ANY($2)",
+                        &[&namespace, &ids],
+                    )
+                    .await
+            })
+            .await
+            .map_err(|failure| self.failure_cause(failure))?;
+        let mut found: HashMap<String, String> = rows.into_iter().map(|row| (row.get(0), row.get(1))).collect();
+        Ok(ids.iter().map(|id| found.remove(id)).collect())
     }
 }
 
@@ -164,23 +205,57 @@ impl Server {
             .runtime(Runtime::Tokio1)
             .build()
             .map_err(|error| format!("{shown}: {error}"))?;
-        Ok(Server { shown, identity, pool, table: OnceCell::new(), group: Arc::default() })
+        Ok(Server { shown, identity, pool, table: Mutex::default(), group: Arc::default() })
     }
 
-    /// A pooled connection, the table created first (once): every operation works on a server
-    /// no process has written to yet (reads find nothing, as in an empty directory).
-    async fn client(&self) -> std::result::Result<deadpool_postgres::Client, Cause> {
-        self.ensure_table().await?;
-        self.pooled().await
+    /// Runs `op` on a pooled connection, the table created first: every operation works on a
+    /// server no process has written to yet (reads find nothing, as in an empty directory).
+    /// When the table has vanished since (the server's data directory wiped, the table
+    /// dropped), it is created again and `op` runs once more: no restart is needed.
+    async fn run<T, F, Fut>(&self, op: F) -> std::result::Result<T, Failure>
+    where
+        F: Fn(deadpool_postgres::Client) -> Fut,
+        Fut: Future<Output = std::result::Result<T, tokio_postgres::Error>>,
+    {
+        let mut recreated = false;
+        loop {
+            let table = self.ensure_table().await.map_err(Failure::Cause)?;
+            let client = self.pooled().await.map_err(Failure::Cause)?;
+            match op(client).await {
+                Err(error) if error.code() == Some(&SqlState::UNDEFINED_TABLE) && !recreated => {
+                    recreated = true;
+                    self.forget_table(&table);
+                }
+                outcome => return outcome.map_err(Failure::Sql),
+            }
+        }
+    }
+
+    /// [`Server::run`], its failure as a cause.
+    async fn query<T, F, Fut>(&self, op: F) -> std::result::Result<T, Cause>
+    where
+        F: Fn(deadpool_postgres::Client) -> Fut,
+        Fut: Future<Output = std::result::Result<T, tokio_postgres::Error>>,
+    {
+        self.run(op).await.map_err(|failure| self.failure_cause(failure))
+    }
+
+    fn failure_cause(&self, failure: Failure) -> Cause {
+        match failure {
+            Failure::Cause(cause) => cause,
+            Failure::Sql(error) => self.cause(&error),
+        }
     }
 
     async fn pooled(&self) -> std::result::Result<deadpool_postgres::Client, Cause> {
         self.pool.get().await.map_err(|error| self.pool_cause(&error))
     }
 
-    /// Creates the table once per server and process (two processes racing on it is fine).
-    async fn ensure_table(&self) -> std::result::Result<(), Cause> {
-        self.table
+    /// Creates the table once (two processes racing on it is fine); resolves with the cell
+    /// that says so, for [`Server::forget_table`].
+    async fn ensure_table(&self) -> std::result::Result<Arc<OnceCell<()>>, Cause> {
+        let table = self.table.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+        table
             .get_or_try_init(|| async {
                 let client = self.pooled().await?;
                 match client.batch_execute(CREATE_TABLE).await {
@@ -190,8 +265,17 @@ impl Server {
                     Err(error) => Err(self.cause(&error)),
                 }
             })
-            .await
-            .map(drop)
+            .await?;
+        Ok(table)
+    }
+
+    /// The table was found missing: the next call creates it again (unless another call
+    /// already did, replacing `seen`).
+    fn forget_table(&self, seen: &Arc<OnceCell<()>>) {
+        let mut table = self.table.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if Arc::ptr_eq(&table, seen) {
+            *table = Arc::default();
+        }
     }
 
     fn pool_cause(&self, error: &deadpool_postgres::PoolError) -> Cause {
@@ -284,46 +368,46 @@ impl PgStore {
     /// The document's JSON text, or `None`: one `SELECT`.
     pub fn read_optional(&self, id: &str) -> impl std::future::Future<Output = Result<Option<String>>> + use<> {
         self.inner.in_turn(id, |Call { entity, server, namespace, id }| async move {
-            let failed = |cause| PersistError::Read { entity: entity.clone(), id: id.clone(), cause };
-            let client = server.client().await.map_err(failed)?;
-            let statement = client
-                .prepare_cached("SELECT document FROM backtest_persist WHERE namespace = $1 AND id = $2")
+            let (namespace, key) = (&namespace, &id);
+            let row = server
+                .query(|client| async move {
+                    let statement = client
+                        .prepare_cached("SELECT document FROM backtest_persist WHERE namespace = $1 AND id = $2")
+                        .await?;
+                    client.query_opt(&statement, &[namespace, key]).await
+                })
                 .await
-                .map_err(|error| failed(server.cause(&error)))?;
-            let row =
-                client.query_opt(&statement, &[&namespace, &id]).await.map_err(|error| failed(server.cause(&error)))?;
+                .map_err(|cause| PersistError::Read { entity, id: id.clone(), cause })?;
             Ok(row.map(|row| row.get::<_, String>(0)))
         })
     }
 
     pub async fn count(&self) -> Result<usize> {
         let (entity, server) = self.inner.checked()?;
-        let failed = |cause| PersistError::Count { entity: entity.clone(), cause };
-        let client = server.client().await.map_err(failed)?;
-        let row = client
-            .query_one("SELECT count(*) FROM backtest_persist WHERE namespace = $1", &[&self.inner.namespace])
+        let namespace = &self.inner.namespace;
+        let row = server
+            .query(|client| async move {
+                client.query_one("SELECT count(*) FROM backtest_persist WHERE namespace = $1", &[namespace]).await
+            })
             .await
-            .map_err(|error| failed(server.cause(&error)))?;
+            .map_err(|cause| PersistError::Count { entity, cause })?;
         Ok(row.get::<_, i64>(0) as usize)
     }
 
     /// The JSON texts of `ids`, in order, `None` for each that is not stored: one `SELECT`.
     pub async fn read_many(&self, ids: &[String]) -> Result<Vec<Option<String>>> {
         let (entity, server) = self.inner.checked()?;
-        let failed = |cause| PersistError::Values { entity: entity.clone(), cause };
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let client = server.client().await.map_err(failed)?;
-        let rows = client
-            .query(
-                "SELECT id, document FROM backtest_persist WHERE namespace = $1 AND id = ANY($2)",
-                &[&self.inner.namespace, &ids],
-            )
-            .await
-            .map_err(|error| failed(server.cause(&error)))?;
-        let mut found: HashMap<String, String> = rows.into_iter().map(|row| (row.get(0), row.get(1))).collect();
-        Ok(ids.iter().map(|id| found.remove(id)).collect())
+        server.fetch_many(&self.inner.namespace, ids).await.map_err(|cause| PersistError::Values { entity, cause })
+    }
+
+    /// A 19.5.0 batch write ([`crate::store::batch`]): the turns taken now, then one `SELECT`
+    /// for `only_missing` and the documents in one group commit.
+    pub fn write_batch(
+        &self,
+        documents: Vec<(String, Vec<u8>)>,
+        only_missing: bool,
+    ) -> impl std::future::Future<Output = Result<Vec<String>>> + Send + use<> {
+        super::batch::write_batch(&self.inner, documents, only_missing)
     }
 
     /// The JSON texts of `ids`, in order, until about `max_bytes` (at least one).
@@ -344,7 +428,7 @@ impl Store for PgStore {
         self.inner
             .init
             .get_or_try_init(|| async {
-                server.ensure_table().await.map_err(|cause| PersistError::Init { entity, cause })
+                server.ensure_table().await.map(drop).map_err(|cause| PersistError::Init { entity, cause })
             })
             .await?;
         Ok(InitReport::default())
@@ -358,12 +442,15 @@ impl Store for PgStore {
 
     fn has(&self, id: &str) -> impl std::future::Future<Output = Result<bool>> + use<> {
         self.inner.in_turn(id, |Call { entity, server, namespace, id }| async move {
-            let failed = |cause| PersistError::Has { entity: entity.clone(), id: id.clone(), cause };
-            let client = server.client().await.map_err(failed)?;
-            let row = client
-                .query_opt("SELECT 1 FROM backtest_persist WHERE namespace = $1 AND id = $2", &[&namespace, &id])
+            let (namespace, key) = (&namespace, &id);
+            let row = server
+                .query(|client| async move {
+                    client
+                        .query_opt("SELECT 1 FROM backtest_persist WHERE namespace = $1 AND id = $2", &[namespace, key])
+                        .await
+                })
                 .await
-                .map_err(|error| failed(server.cause(&error)))?;
+                .map_err(|cause| PersistError::Has { entity, id: id.clone(), cause })?;
             Ok(row.is_some())
         })
     }
@@ -392,12 +479,15 @@ impl Store for PgStore {
 
     fn remove(&self, id: &str) -> impl std::future::Future<Output = Result<()>> + use<> {
         self.inner.in_turn(id, |Call { entity, server, namespace, id }| async move {
-            let failed = |cause| PersistError::Remove { entity: entity.clone(), id: id.clone(), cause };
-            let client = server.client().await.map_err(failed)?;
-            let removed = client
-                .execute("DELETE FROM backtest_persist WHERE namespace = $1 AND id = $2", &[&namespace, &id])
+            let (namespace, key) = (&namespace, &id);
+            let removed = server
+                .query(|client| async move {
+                    client
+                        .execute("DELETE FROM backtest_persist WHERE namespace = $1 AND id = $2", &[namespace, key])
+                        .await
+                })
                 .await
-                .map_err(|error| failed(server.cause(&error)))?;
+                .map_err(|cause| PersistError::Remove { entity: entity.clone(), id: id.clone(), cause })?;
             if removed == 0 {
                 return Err(PersistError::NotFoundForDeletion { entity: entity.clone(), id: id.clone() });
             }
@@ -416,24 +506,26 @@ impl Store for PgStore {
             let (entity, server) = checked?;
             let mut turn = turn.expect("a turn is taken for every valid call");
             turn.ready().await;
-            let failed = |cause| PersistError::RemoveAll { entity: entity.clone(), cause };
-            let client = server.client().await.map_err(failed)?;
-            client
-                .execute("DELETE FROM backtest_persist WHERE namespace = $1", &[&namespace])
+            let namespace = &namespace;
+            server
+                .query(|client| async move {
+                    client.execute("DELETE FROM backtest_persist WHERE namespace = $1", &[namespace]).await
+                })
                 .await
                 .map(drop)
-                .map_err(|error| failed(server.cause(&error)))
+                .map_err(|cause| PersistError::RemoveAll { entity, cause })
         }
     }
 
     async fn keys(&self) -> Result<Vec<String>> {
         let (entity, server) = self.inner.checked()?;
-        let failed = |cause| PersistError::Keys { entity: entity.clone(), cause };
-        let client = server.client().await.map_err(failed)?;
-        let rows = client
-            .query("SELECT id FROM backtest_persist WHERE namespace = $1", &[&self.inner.namespace])
+        let namespace = &self.inner.namespace;
+        let rows = server
+            .query(|client| async move {
+                client.query("SELECT id FROM backtest_persist WHERE namespace = $1", &[namespace]).await
+            })
             .await
-            .map_err(|error| failed(server.cause(&error)))?;
+            .map_err(|cause| PersistError::Keys { entity, cause })?;
         let mut keys: Vec<String> = rows.into_iter().map(|row| row.get(0)).collect();
         sort_keys(&mut keys);
         Ok(keys)

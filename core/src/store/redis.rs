@@ -32,7 +32,7 @@ use crate::order::server_queue;
 pub use super::server::redact_url;
 use super::server::{
     coalesced_write, is_tls_failure, is_under, shared_server, values_window, BatchSink, Call, GroupCommit, Named,
-    Namespace, Upsert,
+    Namespace, ServerEngine, Upsert,
 };
 
 /// How long a connection attempt or a reply may take before the call fails with `STORE_TIMEOUT`.
@@ -96,6 +96,26 @@ impl BatchSink for Server {
 impl Named for Server {
     fn identity(&self) -> &str {
         &self.identity
+    }
+}
+
+impl ServerEngine for Server {
+    fn group(&self) -> &Arc<GroupCommit> {
+        &self.group
+    }
+
+    /// One `HMGET`.
+    async fn fetch_many(&self, namespace: &str, ids: &[String]) -> std::result::Result<Vec<Option<String>>, Cause> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut connection = self.connection().await?;
+        redis::cmd("HMGET")
+            .arg(namespace)
+            .arg(ids)
+            .query_async(&mut connection)
+            .await
+            .map_err(|error| self.cause(&error))
     }
 }
 
@@ -276,17 +296,17 @@ impl RedisStore {
     /// The JSON texts of `ids`, in order, `None` for each that is not stored: one `HMGET`.
     pub async fn read_many(&self, ids: &[String]) -> Result<Vec<Option<String>>> {
         let (entity, server) = self.inner.checked()?;
-        let failed = |cause| PersistError::Values { entity: entity.clone(), cause };
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut connection = server.connection().await.map_err(failed)?;
-        redis::cmd("HMGET")
-            .arg(&self.inner.namespace)
-            .arg(ids)
-            .query_async(&mut connection)
-            .await
-            .map_err(|error| failed(server.cause(&error)))
+        server.fetch_many(&self.inner.namespace, ids).await.map_err(|cause| PersistError::Values { entity, cause })
+    }
+
+    /// A 19.5.0 batch write ([`crate::store::batch`]): the turns taken now, then one `HMGET`
+    /// for `only_missing` and the documents in one group commit.
+    pub fn write_batch(
+        &self,
+        documents: Vec<(String, Vec<u8>)>,
+        only_missing: bool,
+    ) -> impl std::future::Future<Output = Result<Vec<String>>> + Send + use<> {
+        super::batch::write_batch(&self.inner, documents, only_missing)
     }
 
     /// The JSON texts of `ids`, in order, until about `max_bytes` (at least one): a window of

@@ -9,29 +9,10 @@ use tokio::sync::{oneshot, OnceCell};
 
 use crate::error::{Cause, PersistError, Result};
 use crate::id::{invalid_entity_id, invalid_entity_name};
-use crate::order::{server_queue, WriteSlot};
+use crate::order::{server_queue, KeyedQueue, WriteSlot};
+use crate::store::batch::BatchEngine;
 
-/// A URL with the password (if any) replaced by `***`, even when the URL does not parse.
-pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        Ok(_) => url.to_string(),
-        Err(_) => redact_unparsed(url),
-    }
-}
-
-/// `scheme://user:password@rest` with the password replaced, found by its delimiters alone.
-fn redact_unparsed(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|at| at + 3) else { return url.to_string() };
-    let rest = &url[scheme_end..];
-    let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
-    let Some(at) = authority.rfind('@') else { return url.to_string() };
-    let Some(colon) = authority[..at].find(':') else { return url.to_string() };
-    format!("{}{}:***{}", &url[..scheme_end], &authority[..colon], &rest[at..])
-}
+pub use crate::redact::redact_url;
 
 /// Whether a connection failure's text is TLS refusing the server (an untrusted or invalid
 /// certificate, a failed handshake): `STORE_TLS_FAILED`, which no retry mends.
@@ -43,6 +24,62 @@ pub(crate) fn is_tls_failure(text: &str) -> bool {
 /// A server a store talks to, as the write order names it (scheme, address, database).
 pub(crate) trait Named {
     fn identity(&self) -> &str;
+}
+
+/// What a server engine (Redis, PostgreSQL) provides beyond single calls, for the protocols
+/// written once here: its group commit, and reading many documents in one round trip.
+pub(crate) trait ServerEngine: Named + BatchSink {
+    fn group(&self) -> &Arc<GroupCommit>;
+    /// The texts of `ids` in `namespace`, in order, `None` for each not stored: one round trip.
+    fn fetch_many(
+        &self,
+        namespace: &str,
+        ids: &[String],
+    ) -> impl Future<Output = std::result::Result<Vec<Option<String>>, Cause>> + Send;
+}
+
+impl<S: ServerEngine> BatchEngine for Arc<Namespace<S>> {
+    type Plan = (String, Arc<S>);
+
+    fn plan_batch(&self, ids: &[String]) -> Result<(&'static KeyedQueue, Vec<PathBuf>, Self::Plan)> {
+        let (entity, server) = self.checked()?;
+        let mut keys = Vec::with_capacity(ids.len());
+        for id in ids {
+            self.checked_id(id)?;
+            keys.push(self.order_key(&server, id));
+        }
+        Ok((server_queue(), keys, (entity, server)))
+    }
+
+    /// With the turns held: one read of the ids for `only_missing`, then every document in one
+    /// group commit (a few batches at most), so the write lands or fails as a whole.
+    fn apply_batch(
+        self,
+        (entity, server): Self::Plan,
+        mut documents: Vec<(String, Vec<u8>)>,
+        only_missing: bool,
+    ) -> impl Future<Output = Result<Vec<String>>> + Send + 'static {
+        let namespace = self.namespace.clone();
+        async move {
+            let first = documents.first().map(|(id, _)| id.clone()).unwrap_or_default();
+            let failed = |cause| PersistError::Write { entity: entity.clone(), id: first.clone(), cause };
+            if only_missing && !documents.is_empty() {
+                let ids: Vec<String> = documents.iter().map(|(id, _)| id.clone()).collect();
+                let stored = server.fetch_many(&namespace, &ids).await.map_err(failed)?;
+                let mut stored = stored.into_iter();
+                documents.retain(|_| stored.next().flatten().is_none());
+            }
+            if let Some((id, _)) = documents.iter().find(|(_, json)| std::str::from_utf8(json).is_err()) {
+                let cause = Cause::Message("the document is not UTF-8".into());
+                return Err(PersistError::Write { entity: entity.clone(), id: id.clone(), cause });
+            }
+            let ids: Vec<String> = documents.iter().map(|(id, _)| id.clone()).collect();
+            let upserts =
+                documents.into_iter().map(|(id, json)| Upsert { namespace: namespace.clone(), id, json }).collect();
+            server.group().submit_all(&server, upserts).await.map_err(failed)?;
+            Ok(ids)
+        }
+    }
 }
 
 /// What a server store keeps of one namespace: its entity name, its logical directory
@@ -265,6 +302,34 @@ impl GroupCommit {
         }
         let abandoned = || Err(Cause::Message("the batch of writes was abandoned by a task that died".into()));
         outcome.await.unwrap_or_else(|_| abandoned())
+    }
+
+    /// Sends every one of `upserts` (on distinct keys) in the next batches `sink` takes;
+    /// resolves once all are acknowledged, or with the first failure.
+    pub async fn submit_all<S: BatchSink>(
+        self: &Arc<Self>,
+        sink: &Arc<S>,
+        upserts: Vec<Upsert>,
+    ) -> std::result::Result<(), Cause> {
+        let mut outcomes = Vec::with_capacity(upserts.len());
+        let start = {
+            let mut state = lock(&self.state);
+            for upsert in upserts {
+                let (sender, outcome) = oneshot::channel();
+                state.waiting.push((upsert, sender));
+                outcomes.push(outcome);
+            }
+            !outcomes.is_empty() && !std::mem::replace(&mut state.sending, true)
+        };
+        if start {
+            tokio::spawn(send_batches(self.clone(), sink.clone()));
+        }
+        for outcome in outcomes {
+            outcome.await.unwrap_or_else(|_| {
+                Err(Cause::Message("the batch of writes was abandoned by a task that died".into()))
+            })?;
+        }
+        Ok(())
     }
 }
 

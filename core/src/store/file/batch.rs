@@ -12,8 +12,9 @@ use std::path::PathBuf;
 use super::{blocking, FileStore};
 use crate::atomic::{commit_staged, discard_staged, stage, stage_unsynced, AtomicOptions};
 use crate::error::{Cause, IoFailure, PersistError, Result};
-use crate::order::file_queue;
-use crate::store::Store;
+use crate::order::{file_queue, KeyedQueue};
+use crate::store::batch::BatchEngine;
+use crate::store::{Range, RangeScan, Store};
 
 /// Stagings running at once in a batch: parallel fsyncs share the journal's commits.
 const STAGING_THREADS: usize = 8;
@@ -29,28 +30,24 @@ impl FileStore {
         }
     }
 
-    /// The documents of `ids` in order, or `None` when one is missing (the candle cache's rule:
-    /// a range is served whole or not at all).
-    pub async fn read_sequence(&self, ids: Vec<String>) -> Result<Option<Vec<String>>> {
-        let store = self.clone();
-        let entity = self.inner.entity_name.clone();
-        let read = blocking(move || store.read_sequence_now(&ids)).await;
-        read.unwrap_or_else(|cause| Err(PersistError::Values { entity, cause }))
-    }
-
-    /// [`FileStore::read_sequence`] on the calling thread (one that may block), reading on
-    /// several threads when the range is long.
-    pub fn read_sequence_now(&self, ids: &[String]) -> Result<Option<Vec<String>>> {
-        let files: Vec<(&String, PathBuf)> = ids.iter().zip(self.entity_files(ids)?).collect();
-        let mut texts = Vec::with_capacity(ids.len());
-        for text in super::parallel_map(&files, |(id, path)| self.read_file(id, path)) {
-            match text {
-                Ok(text) => texts.push(text),
-                Err(PersistError::NotFound { .. }) => return Ok(None),
-                Err(error) => return Err(error),
+    /// A run of documents, a window at a time, on the calling thread (one that may block):
+    /// stops at the first window holding a missing or unparsable document.
+    pub fn read_range_now(&self, mut scan: RangeScan) -> Result<Range> {
+        loop {
+            let ids = scan.next_window();
+            let files: Vec<(&String, PathBuf)> = ids.iter().zip(self.entity_files(&ids)?).collect();
+            let mut texts = Vec::with_capacity(ids.len());
+            for text in super::parallel_map(&files, |(id, path)| self.read_file(id, path)) {
+                match text {
+                    Ok(text) => texts.push(Some(text)),
+                    Err(PersistError::NotFound { .. }) => texts.push(None),
+                    Err(error) => return Err(error),
+                }
+            }
+            if let Some(range) = scan.take(texts) {
+                return Ok(range);
             }
         }
-        Ok(Some(texts))
     }
 
     /// Every document, with its id, in key order.
@@ -60,41 +57,42 @@ impl FileStore {
         Ok(ids.into_iter().zip(texts).collect())
     }
 
-    /// Writes `documents` as one durable batch. With `only_missing`, a document whose id exists
-    /// already is left as it is (an append-only log, a candle cache that never overwrites), and
-    /// of ids given twice the first counts; otherwise the last does. Resolves with the ids
-    /// written. Each write takes its key's place in the order now, as a single write does.
+    /// Writes `documents` as one durable batch (the protocol of [`crate::store::batch`]).
+    /// With `only_missing`, a document whose id exists already is left as it is (an
+    /// append-only log, a candle cache that never overwrites), and of ids given twice the first
+    /// counts; otherwise the last does. Resolves with the ids written.
     pub fn write_batch(
         &self,
         documents: Vec<(String, Vec<u8>)>,
         only_missing: bool,
     ) -> impl Future<Output = Result<Vec<String>>> + use<> {
-        let planned = self.plan_batch(documents, only_missing);
-        let fs = self.inner.fs.clone();
-        let entity = self.inner.entity_name.clone();
-        async move {
-            let (documents, mut turns) = planned?;
-            for turn in &mut turns {
-                turn.ready().await;
-            }
-            let written = blocking(move || write_documents(&*fs, &entity, documents, only_missing)).await;
-            drop(turns);
-            written.unwrap_or_else(|cause| Err(PersistError::Values { entity: String::new(), cause }))
-        }
+        crate::store::batch::write_batch(self, documents, only_missing)
+    }
+}
+
+impl BatchEngine for FileStore {
+    /// The documents' files, resolved against the working directory of the call.
+    type Plan = Vec<PathBuf>;
+
+    fn plan_batch(&self, ids: &[String]) -> Result<(&'static KeyedQueue, Vec<PathBuf>, Vec<PathBuf>)> {
+        let paths = self.entity_files(ids)?;
+        Ok((file_queue(), paths.clone(), paths))
     }
 
-    fn plan_batch(
-        &self,
+    fn apply_batch(
+        self,
+        paths: Vec<PathBuf>,
         documents: Vec<(String, Vec<u8>)>,
         only_missing: bool,
-    ) -> Result<(Vec<Staged>, Vec<crate::order::Turn>)> {
-        let documents = crate::store::batch_choice(documents, only_missing);
-        let ids: Vec<String> = documents.iter().map(|(id, _)| id.clone()).collect();
-        let paths = self.entity_files(&ids)?;
-        let chosen: Vec<Staged> =
+    ) -> impl Future<Output = Result<Vec<String>>> + Send + 'static {
+        let fs = self.inner.fs.clone();
+        let entity = self.inner.entity_name.clone();
+        let documents: Vec<Staged> =
             documents.into_iter().zip(paths).map(|((id, json), path)| Staged { id, path, json }).collect();
-        let turns = chosen.iter().map(|document| file_queue().enqueue(&document.path)).collect();
-        Ok((chosen, turns))
+        async move {
+            let written = blocking(move || write_documents(&*fs, &entity, documents, only_missing)).await;
+            written.unwrap_or_else(|cause| Err(PersistError::Values { entity: String::new(), cause }))
+        }
     }
 }
 
