@@ -164,3 +164,33 @@ test("a migration larger than one write chunk lands whole on Redis, and exports 
   assert.equal(JSON.parse((await cli(["inspect", redis.url, "--json"])).stdout).documents, 600);
   assert.equal((await cli(["export", redis.url])).stdout, (await cli(["export", tree])).stdout);
 });
+
+test("a server namespace named like a document (data/x.json) is refused as a file tree would refuse it: migrating it, importing onto it (exit 2, nothing written)", { skip: skipRedis }, async (t) => {
+  const redis = await startRedis(t);
+  const dir = tempDir(t, "cli server collision");
+  const hset = (...args) => {
+    const result = spawnSync("redis-cli", ["-p", String(redis.port), "HSET", ...args], { encoding: "utf8" });
+    assert.equal(result.status, 0, result.stderr);
+  };
+  // A bot whose entity name ends in .json, beside one holding the document of that name.
+  hset("dump/data", "x", '{"a":1}');
+  hset("dump/data/x.json", "y", '{"b":2}');
+  const target = path.join(dir, "files");
+  const migrated = await cli(["migrate", "--from", redis.url, "--to", target, "--apply"]);
+  assert.equal(migrated.code, 2, migrated.stdout + migrated.stderr);
+  assert.match(migrated.stderr, /^refused: data\/x\.json \(data\/x\.json\) cannot be a document: data\/x\.json\/y\.json \(data\/x\.json\/y\.json\) needs a directory of that name$/m);
+  assert.equal(fs.existsSync(target), false);
+
+  hset("other/data", "x", "1");
+  hset("other/data/z.json", "w", "4");
+  const before = (await cli(["export", redis.url, "--prefix", "other"])).stdout;
+  for (const [line, message] of [
+    [{ path: "data/x.json/y.json", document: 3 }, /^refused: data\/x\.json\/y\.json \(line 1\) needs a directory data\/x\.json, where the destination holds a document$/m],
+    [{ path: "data/z.json", document: 5 }, /^refused: data\/z\.json \(line 1\) cannot be a document: the destination holds a directory of that name$/m],
+  ]) {
+    const imported = await cli(["import", "-", "--to", redis.url, "--prefix", "other", "--apply"], { stdin: JSON.stringify(line) });
+    assert.equal(imported.code, 2, imported.stdout + imported.stderr);
+    assert.match(imported.stderr, message);
+    assert.equal((await cli(["export", redis.url, "--prefix", "other"])).stdout, before, "nothing was written");
+  }
+});

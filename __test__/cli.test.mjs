@@ -283,6 +283,106 @@ test("export and import: an NDJSON round trip reproduces the tree; bad lines and
   assert.equal(fs.readFileSync(path.join(dir, "second.ndjson"), "utf8").trim().split("\n").length, 3);
 });
 
+test("a document and a directory of the same name are refused before anything is written (exit 2): in an import, in a migration, against the destination", async (t) => {
+  const dir = tempDir(t, "cli collision");
+  const ndjson = (rows) => rows.map(([file, document]) => JSON.stringify({ path: file, document })).join("\n");
+  const input = path.join(dir, "collides.ndjson");
+  fs.writeFileSync(input, ndjson([["data/a.json", 1], ["data/x.json", 2], ["data/x.json/y.json", 3]]));
+  const to = path.join(dir, "restored");
+  for (const apply of [[], ["--apply"]]) {
+    const result = await cli(["import", input, "--to", to, ...apply]);
+    assert.equal(result.code, 2, result.stdout + result.stderr);
+    assert.match(result.stderr, /^refused: data\/x\.json \(line 2\) cannot be a document: data\/x\.json\/y\.json \(line 3\) needs a directory of that name$/m);
+    assert.match(result.stderr, /nothing was written/);
+    assert.equal(fs.existsSync(to), false);
+  }
+
+  // Against what the destination holds: a document where a directory must go, and the reverse.
+  const dest = path.join(dir, "dest");
+  fs.mkdirSync(path.join(dest, "data/z.json"), { recursive: true });
+  fs.writeFileSync(path.join(dest, "data/x.json"), "2");
+  fs.writeFileSync(path.join(dest, "data/z.json/w.json"), "4");
+  const before = snapshot(dest);
+  for (const [rows, message] of [
+    [[["data/x.json/y.json", 3]], /^refused: data\/x\.json\/y\.json \(line 2\) needs a directory data\/x\.json, where the destination holds a document$/m],
+    [[["data/z.json", 5]], /^refused: data\/z\.json \(line 2\) cannot be a document: the destination holds a directory of that name$/m],
+  ]) {
+    fs.writeFileSync(input, ndjson([["data/a.json", 1], ...rows]));
+    const result = await cli(["import", input, "--to", dest, "--apply"]);
+    assert.equal(result.code, 2, result.stdout + result.stderr);
+    assert.match(result.stderr, message);
+    assert.deepEqual(snapshot(dest), before, "nothing was written");
+  }
+  const under = await cli(["import", input, "--to", path.join(dest, "data/x.json/restored"), "--apply"]);
+  assert.equal(under.code, 2, under.stdout + under.stderr);
+  assert.match(under.stderr, /--to .*restored: .*data\/x\.json is not a directory$/m);
+  assert.deepEqual(snapshot(dest), before, "nothing was written");
+
+  // migrate: a source directory named x.json onto a destination document x.json, and the reverse.
+  const from = path.join(dir, "from");
+  fs.mkdirSync(path.join(from, "data/x.json"), { recursive: true });
+  fs.writeFileSync(path.join(from, "data/a.json"), "1");
+  fs.writeFileSync(path.join(from, "data/x.json/y.json"), "3");
+  fs.writeFileSync(path.join(from, "data/z.json"), "5");
+  const migrated = await cli(["migrate", "--from", from, "--to", dest, "--apply"]);
+  assert.equal(migrated.code, 2, migrated.stdout + migrated.stderr);
+  assert.match(migrated.stderr, /^refused: data\/x\.json\/y\.json \(data\/x\.json\/y\.json\) needs a directory data\/x\.json, where the destination holds a document$/m);
+  assert.match(migrated.stderr, /^refused: data\/z\.json \(data\/z\.json\) cannot be a document: the destination holds a directory of that name$/m);
+  assert.deepEqual(snapshot(dest), before, "nothing was written");
+
+  // Within one migration plan: --layout v19 maps a signal into a directory named as a document
+  // the source holds.
+  const layered = path.join(dir, "layered");
+  fs.mkdirSync(path.join(layered, "data/signal/trend"), { recursive: true });
+  fs.writeFileSync(path.join(layered, "data/signal/trend/BTCUSDT.json"), '{"id":"a"}');
+  fs.writeFileSync(path.join(layered, "data/signal/BTCUSDT_trend_x.json"), "{}");
+  const target = path.join(dir, "v19");
+  const v19 = await cli(["migrate", "--from", layered, "--to", target, "--layout", "v19", "--exchange", "x.json", "--apply"]);
+  assert.equal(v19.code, 2, v19.stdout + v19.stderr);
+  assert.match(v19.stderr, /^refused: data\/signal\/BTCUSDT_trend_x\.json \(data\/signal\/BTCUSDT_trend_x\.json\) cannot be a document: data\/signal\/BTCUSDT_trend_x\.json\/BTCUSDT\.json \(data\/signal\/trend\/BTCUSDT\.json\) needs a directory of that name$/m);
+  assert.equal(fs.existsSync(target), false);
+});
+
+test("--json: every failure prints exactly one JSON object on stdout, with the message and the exit code", async (t) => {
+  const dir = tempDir(t, "cli json failures");
+  writeDec2025Tree(dir);
+  const from = path.join(dir, "dump");
+  const lines = (rows) => rows.map((row) => JSON.stringify(row)).join("\n");
+  const collides = lines([{ path: "data/x.json", document: 1 }, { path: "data/x.json/y.json", document: 2 }]);
+  const conflict = path.join(dir, "conflict");
+  fs.mkdirSync(conflict);
+  fs.writeFileSync(path.join(conflict, "a.json"), "1");
+  // A destination whose data/ is a dangling symlink: planning finds nothing there, the write fails.
+  const dangling = path.join(dir, "dangling");
+  fs.mkdirSync(dangling);
+  fs.symlinkSync(path.join(dir, "absent"), path.join(dangling, "data"));
+  const corrupt = path.join(dir, "corrupt");
+  fs.mkdirSync(corrupt);
+  fs.writeFileSync(path.join(corrupt, "a.json"), "{torn");
+  const cases = [
+    [["verify", corrupt, "--json"], 1, /^1 corrupt, 0 quarantined, 0 stale temp files$/],
+    [["export", corrupt, "--out", path.join(dir, "out.ndjson"), "--json"], 1, /^1 corrupt document not exported: a\.json$/],
+    [["inspct", "--json"], 2, /unknown command "inspct"/],
+    [["verify", "--frobnicate", "--json"], 2, /Unknown option '--frobnicate'/],
+    [["migrate", "--from", from, "--json"], 2, /migrate needs --from <root \| URL> and --to <root \| URL>/],
+    [["inspect", path.join(dir, "absent"), "--json"], 2, /absent: no such directory/],
+    [["export", from, "--json"], 2, /--json needs --out/],
+    [["import", "-", "--to", path.join(dir, "x"), "--json"], 2, /line 1: not JSON/, "{torn"],
+    [["import", "-", "--to", path.join(dir, "x"), "--json"], 2, /data\/x\.json \(line 1\) cannot be a document/, collides],
+    [["import", "-", "--to", conflict, "--json"], 1, /a\.json already holds a different value/, lines([{ path: "a.json", document: 2 }])],
+    [["import", "-", "--to", dangling, "--apply", "--json"], 3, /ENOENT/, lines([{ path: "data/a.json", document: 1 }])],
+  ];
+  for (const [args, code, message, stdin] of cases) {
+    const result = await cli(args, { stdin });
+    assert.equal(result.code, code, `${args.join(" ")}: ${result.stderr}`);
+    const report = JSON.parse(result.stdout);
+    assert.equal(report.exitCode, code, args.join(" "));
+    assert.match(report.error, message, args.join(" "));
+  }
+  assert.equal(fs.existsSync(path.join(dir, "x")), false);
+  assert.equal(fs.existsSync(path.join(dir, "absent")), false);
+});
+
 test("the bin runs as npx would run it, with its exit codes", async (t) => {
   const dir = tempDir(t, "cli bin");
   writeDec2025Tree(dir);

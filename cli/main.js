@@ -1,8 +1,10 @@
 // `backtest-persist <command>`: inspect, verify, migrate, export and import persisted bot state.
 // Exit codes: 0 done (nothing wrong); 1 something is wrong or was refused (corrupt documents, a
 // conflicting destination), nothing changed; 2 bad usage or input (an unknown option, a missing
-// directory, a server URL, a malformed NDJSON line), nothing changed; 3 a write failed while
-// applying (what was written stays; running the command again resumes).
+// directory, a server URL, a malformed NDJSON line, a document and a directory of one name),
+// nothing changed; 3 a write failed while applying (what was written stays; running the command
+// again resumes). Under --json every run prints exactly one JSON object on stdout, a failure's
+// with `error`, `exitCode` and `kind`.
 "use strict";
 
 const fs = require("node:fs");
@@ -60,7 +62,9 @@ const COMMANDS = {
       "--apply        writes (durably); without it, prints what would be written",
       "--overwrite    replaces destination documents holding a different value (refused otherwise)",
       "Never changes the source. Documents already holding the same value are skipped, so an",
-      "interrupted run is resumed by running it again. A corrupt source document stops the run.",
+      "interrupted run is resumed by running it again. A corrupt source document stops the run;",
+      "a path both a document and a directory (x.json beside x.json/y.json, in the plan or",
+      "against the destination) is refused, exit 2. Both before anything is written.",
       ...STORES,
     ],
     options: {
@@ -76,9 +80,10 @@ const COMMANDS = {
   },
   export: {
     summary: "writes every document as NDJSON lines {\"path\", \"document\"}",
-    usage: "backtest-persist export [root | URL] [--out <file>]",
+    usage: "backtest-persist export [root | URL] [--out <file> [--json]]",
     details: [
       "--out    the NDJSON file to write (default: stdout)",
+      "--json   one JSON object on stdout when done (needs --out)",
       "Streamed one document at a time. A corrupt document is not exported: it is named on stderr",
       "and the exit code is 1.",
       ...STORES,
@@ -92,7 +97,9 @@ const COMMANDS = {
     details: [
       "file           an NDJSON export (- for stdin)",
       "--to           the destination root (may not exist yet)",
-      "--apply, --overwrite   as for migrate. Every line is checked before anything is written.",
+      "--apply, --overwrite   as for migrate. Every line is checked before anything is written: a path",
+      "               both a document and a directory (x.json beside x.json/y.json, in the file",
+      "               or against the destination) is refused, exit 2.",
       ...STORES,
     ],
     options: { to: { type: "string" }, apply: { type: "boolean" }, overwrite: { type: "boolean" } },
@@ -204,22 +211,36 @@ async function verify(io, values, positionals) {
   const inProgress = found.temp.filter((f) => !f.stale).map((f) => f.path);
   const quarantined = found.quarantined.map((f) => f.path);
   const ok = corrupt.length === 0 && stale.length === 0 && quarantined.length === 0;
+  const summary = ok ? `ok: ${found.documents.length} documents parse` : `${corrupt.length} corrupt, ${quarantined.length} quarantined, ${stale.length} stale temp files`;
   if (values.json) {
-    io.out(JSON.stringify({ root: at.root, ok, documents: found.documents.length, corrupt, quarantined, staleTemp: stale, tempInProgress: inProgress }, null, 2));
-  } else {
-    for (const doc of corrupt) io.out(`corrupt: ${doc.path}: ${doc.reason}`);
-    for (const file of quarantined) io.out(`quarantined: ${file}`);
-    for (const file of stale) io.out(`stale temp file (a crashed write): ${file}`);
-    for (const file of inProgress) io.out(`temp file younger than 120 s (a write in progress?): ${file}`);
-    io.out(ok ? `ok: ${found.documents.length} documents parse` : `${corrupt.length} corrupt, ${quarantined.length} quarantined, ${stale.length} stale temp files`);
+    const report = { root: at.root, ok, documents: found.documents.length, corrupt, quarantined, staleTemp: stale, tempInProgress: inProgress };
+    if (!ok) return fail(io, 1, "problems", summary, { report, stderr: [] });
+    io.out(JSON.stringify(report, null, 2));
+    return 0;
   }
+  for (const doc of corrupt) io.out(`corrupt: ${doc.path}: ${doc.reason}`);
+  for (const file of quarantined) io.out(`quarantined: ${file}`);
+  for (const file of stale) io.out(`stale temp file (a crashed write): ${file}`);
+  for (const file of inProgress) io.out(`temp file younger than 120 s (a write in progress?): ${file}`);
+  io.out(summary);
   return ok ? 0 : 1;
+}
+
+/**
+ * Ends a failed run: `stderr` (by default the message) on stderr and, under --json, one object on
+ * stdout: `report` with the message as `error`, the exit code and the kind of failure.
+ */
+function fail(io, exitCode, kind, message, { report = {}, stderr = [message] } = {}) {
+  if (io.json) io.out(JSON.stringify({ ...report, error: message, exitCode, kind }, null, 2));
+  for (const line of stderr) io.err(line);
+  return exitCode;
 }
 
 /** Prints a plan (dry run) or applies it; the shared tail of migrate and import. */
 async function finish(io, values, destination, entries, refused) {
-  const { writes, same, conflicts } = refused.length > 0 ? { writes: [], same: [], conflicts: [] } : await classify(entries, destination.existing, values);
-  const problems = [...refused, ...conflicts.map((c) => c.reason)];
+  const none = { writes: [], same: [], conflicts: [], collisions: [] };
+  const { writes, same, conflicts, collisions } = refused.length > 0 ? none : await classify(entries, destination, values);
+  const problems = [...refused, ...collisions.map((c) => c.reason), ...conflicts.map((c) => c.reason)];
   const report = {
     to: destination.root,
     applied: false,
@@ -228,19 +249,20 @@ async function finish(io, values, destination, entries, refused) {
     refused: problems,
   };
   if (problems.length > 0) {
-    if (values.json) io.out(JSON.stringify(report, null, 2));
-    for (const problem of problems) io.err(`refused: ${problem}`);
-    io.err("nothing was written");
-    return 1;
+    // A document and a directory of one name is bad input: no option makes a tree hold both.
+    const [exitCode, kind] = collisions.length > 0 ? [2, "collision"] : [1, "refused"];
+    const stderr = [...problems.map((problem) => `refused: ${problem}`), "nothing was written"];
+    return fail(io, exitCode, kind, `nothing was written: ${problems.join("; ")}`, { report, stderr });
   }
   if (values.apply) {
     const bar = progress(io, writes.length, "write");
+    let written = 0;
     try {
-      await destination.write(writes, () => bar.tick());
+      await destination.write(writes, () => (written++, bar.tick()));
     } catch (error) {
       bar.stop();
-      io.err(`write failed: ${error.message}; the documents written so far stay, and running the command again resumes`);
-      return 3;
+      const message = `write failed: ${error.message}; the documents written so far stay, and running the command again resumes`;
+      return fail(io, 3, "write-failed", message, { report: { ...report, written } });
     }
     bar.stop();
     report.applied = true;
@@ -300,6 +322,7 @@ async function migrate(io, values) {
 }
 
 async function exportCommand(io, values, positionals) {
+  if (values.json && !values.out) throw usage("export --json needs --out <file>: without it, stdout is the NDJSON export");
   const at = source(values, positionals);
   const found = await at.scan();
   const out = values.out ? fs.createWriteStream(values.out, { flags: "wx" }) : io.stdout;
@@ -307,13 +330,13 @@ async function exportCommand(io, values, positionals) {
   await opened.catch((error) => {
     throw usage(`--out ${values.out}: ${error.code === "EEXIST" ? "already exists" : error.message}`);
   });
-  let corrupt = 0;
+  const corrupt = [];
   const bar = progress(io, found.documents.length, "export");
   for (const doc of found.documents) {
     const read = await at.read(doc);
     bar.tick();
     if (read.error) {
-      corrupt++;
+      corrupt.push(doc.path);
       io.err(`not exported, corrupt: ${doc.path}: ${read.error}`);
       continue;
     }
@@ -327,8 +350,16 @@ async function exportCommand(io, values, positionals) {
     fs.fsyncSync(fd);
     fs.closeSync(fd);
   }
-  io.err(`exported ${found.documents.length - corrupt} documents${corrupt ? `, ${corrupt} corrupt left out` : ""}`);
-  return corrupt ? 1 : 0;
+  const exported = found.documents.length - corrupt.length;
+  io.err(`exported ${exported} documents${corrupt.length ? `, ${corrupt.length} corrupt left out` : ""}`);
+  if (!values.json) return corrupt.length ? 1 : 0;
+  const report = { out: path.resolve(values.out), exported, corrupt };
+  if (corrupt.length) {
+    const message = `${corrupt.length} corrupt document${corrupt.length === 1 ? "" : "s"} not exported: ${corrupt.join(", ")}`;
+    return fail(io, 1, "corrupt", message, { report, stderr: [] });
+  }
+  io.out(JSON.stringify(report, null, 2));
+  return 0;
 }
 
 async function importCommand(io, values, positionals) {
@@ -363,9 +394,8 @@ async function importCommand(io, values, positionals) {
     else entries.push({ from: `line ${number}`, to: row.path, text: JSON.stringify(row.document) });
   }
   if (bad.length > 0) {
-    for (const problem of bad) io.err(`bad input: ${problem}`);
-    io.err("nothing was written");
-    return 2;
+    const stderr = [...bad.map((problem) => `bad input: ${problem}`), "nothing was written"];
+    return fail(io, 2, "bad-input", `nothing was written: ${bad.join("; ")}`, { report: { to: destination.root, applied: false, badInput: bad }, stderr });
   }
   return finish(io, values, destination, entries, []);
 }
@@ -377,17 +407,19 @@ async function main(argv, io) {
     io.out(helpText(rest[0] && COMMANDS[rest[0]] ? rest[0] : undefined));
     return name === undefined ? 2 : 0;
   }
+  // Before the options parse: a run that cannot be parsed still answers in JSON when asked to.
+  const end = argv.indexOf("--");
+  io.json = (end < 0 ? argv : argv.slice(0, end)).includes("--json");
   const spec = COMMANDS[name];
   if (!spec) {
-    io.err(`unknown command ${JSON.stringify(name)}\n\n${helpText()}`);
-    return 2;
+    const message = `unknown command ${JSON.stringify(name)}`;
+    return fail(io, 2, "usage", message, { stderr: [`${message}\n\n${helpText()}`] });
   }
   let parsed;
   try {
     parsed = parseArgs({ args: rest, options: { ...COMMON, ...spec.options }, allowPositionals: true, strict: true });
   } catch (error) {
-    io.err(`${error.message}\n\n${helpText(name)}`);
-    return 2;
+    return fail(io, 2, "usage", error.message, { stderr: [`${error.message}\n\n${helpText(name)}`] });
   }
   if (parsed.values.help) {
     io.out(helpText(name));
@@ -397,12 +429,8 @@ async function main(argv, io) {
   try {
     return await spec.run(io, parsed.values, parsed.positionals);
   } catch (error) {
-    if (error.exitCode) {
-      io.err(error.message);
-      return error.exitCode;
-    }
-    io.err(`failed: ${error.message}`);
-    return 3;
+    if (error.exitCode) return fail(io, error.exitCode, "usage", error.message);
+    return fail(io, 3, "failed", error.message, { stderr: [`failed: ${error.message}`] });
   }
 }
 

@@ -20,9 +20,12 @@ function checkRoot(root, role = "root") {
   if (!stat.isDirectory()) throw usage(`${role} ${root}: not a directory`);
 }
 
-/** A destination root: a directory, or a path where one can be created. */
+/** A destination root: a directory, or a path where one can be created (not under a file). */
 function checkDestinationRoot(root, role = "--to") {
-  if (fs.existsSync(root)) checkRoot(root, role);
+  if (fs.existsSync(root)) return checkRoot(root, role);
+  let parent = path.dirname(path.resolve(root));
+  while (!fs.existsSync(parent)) parent = path.dirname(parent);
+  if (!fs.statSync(parent).isDirectory()) throw usage(`${role} ${root}: ${parent} is not a directory`);
 }
 
 function usage(message) {
@@ -66,6 +69,12 @@ function dirOf(relative) {
   return at < 0 ? "" : relative.slice(0, at);
 }
 
+/** The directories a relative path is in, outermost first: `a/b/c.json` is in `a` and `a/b`. */
+function ancestorsOf(relative) {
+  const segments = relative.split("/");
+  return segments.slice(1).map((_, index) => segments.slice(0, index + 1).join("/"));
+}
+
 /** Reads and parses one document: `{ text, value }` or `{ text, error }`. */
 function readDocument(root, relative) {
   const text = fs.readFileSync(path.join(root, relative), "utf8");
@@ -76,4 +85,4 @@ function readDocument(root, relative) {
   }
 }
 
-module.exports = { STALE_TEMP_MS, checkDestinationRoot, checkRoot, dirOf, readDocument, scan, usage };
+module.exports = { STALE_TEMP_MS, ancestorsOf, checkDestinationRoot, checkRoot, dirOf, readDocument, scan, usage };
