@@ -6,7 +6,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { PersistBase } from "../index.js";
 import { captureConsoleError, collect, tempDir } from "./helpers/tmp.mjs";
 
@@ -39,10 +38,17 @@ function contentsOf(dir) {
 const invalidDocumentLine = (baseDir, name, id) =>
   `backtest-kit PersistBase found invalid document for filePath=${path.join(baseDir, name, `${id}.json`)} entityName=${name}`;
 
-/** Lets a full event-loop iteration (with its timers phase) pass, so a delay histogram records a stall. */
-async function loopTurn() {
-  for (let n = 0; n < 2; n += 1) await new Promise((resolve) => setImmediate(resolve));
+/**
+ * Blocks the JS thread (no event-loop turn, no microtask) until `done()`; gives up after
+ * `limitMs` only so that a regression fails instead of hanging. Returns `done()`.
+ */
+function blockUntil(done, limitMs = 60_000) {
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  const limit = Date.now() + limitMs;
+  while (!done() && Date.now() < limit) Atomics.wait(nap, 0, 0, 2);
+  return done();
 }
+
 
 test("a leftover temp file is not a key, not a value, not counted, not removed by removeAll (B2)", async (t) => {
   const { baseDir, dir } = signalDir(t);
@@ -164,25 +170,29 @@ test("a failed init is retried once the cause is fixed (B6)", async (t) => {
   assert.equal(await persist.readValue("BTC"), 1);
 });
 
-test("the init scan and keys() of 10,000 files leave the event loop free (B7)", async (t) => {
+// B7 without timing the machine: what the JS thread does is observed, not how long it took (that
+// keys() lists the directory off the JS thread is traced in strace.test.mjs). Absolute figures,
+// the worst event-loop stall of the scan and of keys() beside the reference's, are in
+// `npm run bench`.
+test("the init scan reads and checks 10,000 documents off the JS thread: it completes while the JS thread is blocked (B7)", async (t) => {
   const { baseDir, dir } = signalDir(t);
   const payload = JSON.stringify({ id: "x", note: "y".repeat(500) });
   for (let n = 0; n < 10_000; n += 1) fs.writeFileSync(path.join(dir, `k${n}.json`), payload);
+  fs.writeFileSync(path.join(dir, "torn.json"), '{"id":');
+  const quarantined = path.join(dir, ".quarantine", "torn.json");
   const persist = new PersistBase("signal", baseDir);
 
-  const delay = monitorEventLoopDelay({ resolution: 1 });
-  delay.enable();
-  await persist.waitForInit(true);
-  const keys = await collect(persist.keys());
-  // Without a timers phase after the work, a stall that ended just now would go unrecorded.
-  await loopTurn();
-  delay.disable();
+  const init = persist.waitForInit(true);
+  assert.ok(fs.existsSync(path.join(dir, "torn.json")), "the call itself scans nothing");
+  // A call's work starts once the calling code yields: one turn of the loop, then none.
+  await new Promise((resolve) => setImmediate(resolve));
+  // A corrupt document is moved only once every document has been read and checked.
+  assert.ok(blockUntil(() => fs.existsSync(quarantined)), "the scan finished while the JS thread was blocked");
+  const [, lines] = await captureConsoleError(() => init);
+  assert.deepEqual(lines, [invalidDocumentLine(baseDir, "signal", "torn")]);
 
+  const keys = await collect(persist.keys());
   assert.equal(keys.length, 10_000);
   assert.deepEqual(keys.slice(0, 3), ["k0", "k1", "k2"]);
   assert.equal(keys.at(-1), "k9999");
-  const worstMs = delay.max / 1e6;
-  // The reference parses every file on the JS thread (worst delay ~800 ms here, 4 s in all);
-  // this bound only says the loop kept turning.
-  assert.ok(worstMs < 200, `worst event-loop delay ${worstMs.toFixed(1)} ms`);
 });

@@ -1,5 +1,6 @@
-// The durable write's system calls, observed with strace: fsync(temp) completes before the
-// rename starts, and the rename completes before an fsync of the directory starts.
+// System calls observed with strace: a durable write's fsync(temp) completes before the rename
+// starts, and the rename before an fsync of the directory starts; the init scan and keys() make
+// theirs on other threads than the JS thread (B7).
 // Needs Linux and strace: .ci/run installs strace; where it is missing the tests skip
 // ("strace is not installed").
 import { test } from "node:test";
@@ -15,9 +16,10 @@ const haveStrace = process.platform === "linux" && spawnSync("strace", ["-V"]).s
 const SKIP_REASON = "strace is not installed (.ci/run installs it)";
 
 /**
- * Parses an `strace -f` log into calls `{ name, args, result, start, end }`, where `start` and
- * `end` are the line indexes where the call began and returned (they differ when another
- * thread's call interleaved: `<unfinished ...>` / `<... name resumed>`).
+ * Parses an `strace -f` log into calls `{ pid, name, args, result, start, end }`, where `pid` is
+ * the thread that made the call, and `start` and `end` are the line indexes where the call began
+ * and returned (they differ when another thread's call interleaved: `<unfinished ...>` /
+ * `<... name resumed>`).
  */
 function parseTrace(text) {
   const calls = [];
@@ -28,13 +30,13 @@ function parseTrace(text) {
     const line = pidMatch ? rawLine.slice(pidMatch[0].length) : rawLine;
     let match;
     if ((match = line.match(/^(\w+)\((.*) <unfinished \.\.\.>$/))) {
-      pending.set(pid, { name: match[1], args: match[2], start: index });
+      pending.set(pid, { pid, name: match[1], args: match[2], start: index });
     } else if ((match = line.match(/^<\.\.\. (\w+) resumed>(.*)\)\s+= (-?\d+)/))) {
       const begun = pending.get(pid);
       pending.delete(pid);
       if (begun?.name === match[1]) calls.push({ ...begun, args: begun.args + match[2], result: Number(match[3]), end: index });
     } else if ((match = line.match(/^(\w+)\((.*)\)\s+= (-?\d+)/))) {
-      calls.push({ name: match[1], args: match[2], result: Number(match[3]), start: index, end: index });
+      calls.push({ pid, name: match[1], args: match[2], result: Number(match[3]), start: index, end: index });
     }
   });
   return calls;
@@ -77,15 +79,18 @@ function durableWrite(calls, directory, target) {
   return { tempSync, rename, directorySync };
 }
 
-/** Runs a CommonJS `script` under strace in a fresh dir; returns the dir and the parsed calls. */
-function traced(t, script) {
+/**
+ * Runs a CommonJS `script` under strace in a fresh dir (made ready by `prepare(dir)`, untraced);
+ * returns the dir, the parsed calls and what the script printed.
+ */
+function traced(t, script, { syscalls = "openat,fsync,fdatasync,rename,renameat,renameat2,close", prepare = () => {} } = {}) {
   const dir = fs.realpathSync(tempDir(t, "strace"));
+  prepare(dir);
   const log = path.join(dir, "trace.log");
   const file = path.join(dir, "script.cjs");
   fs.writeFileSync(file, `const addon = require(${JSON.stringify(packageDir)});\n${script}`);
-  const traceSet = "trace=openat,fsync,fdatasync,rename,renameat,renameat2,close";
-  execFileSync("strace", ["-f", "-qq", "-e", traceSet, "-o", log, process.execPath, file], { cwd: dir, stdio: "pipe" });
-  return { dir, calls: parseTrace(fs.readFileSync(log, "utf8")) };
+  const stdout = execFileSync("strace", ["-f", "-qq", "-e", `trace=${syscalls}`, "-o", log, process.execPath, file], { cwd: dir, encoding: "utf8" });
+  return { dir, calls: parseTrace(fs.readFileSync(log, "utf8")), stdout };
 }
 
 function assertDurableOrder({ tempSync, rename, directorySync }) {
@@ -109,6 +114,38 @@ test("writeFileAtomic: fsync(temp) < rename < fsync(directory)", (t) => {
   const { dir, calls } = traced(t, `addon.writeFileAtomic(__dirname + "/state.json", "data");`);
   assert.equal(fs.readFileSync(path.join(dir, "state.json"), "utf8"), "data");
   assertDurableOrder(durableWrite(calls, dir, "state.json"));
+});
+
+test("the init scan and keys() of 10,000 documents: the JS thread opens none of them and never lists their directory (B7)", (t) => {
+  if (!haveStrace) return t.skip(SKIP_REASON);
+  const { dir, calls, stdout } = traced(
+    t,
+    `const persist = new addon.PersistBase("signal", __dirname);
+     (async () => {
+       await persist.waitForInit(true);
+       let count = 0;
+       for await (const key of persist.keys()) count += 1;
+       console.log(JSON.stringify({ jsThread: String(process.pid), count }));
+     })();`,
+    {
+      syscalls: "openat,getdents64",
+      prepare: (at) => {
+        fs.mkdirSync(path.join(at, "signal"));
+        for (let n = 0; n < 10_000; n += 1) fs.writeFileSync(path.join(at, "signal", `k${n}.json`), "{}");
+      },
+    },
+  );
+  const { jsThread, count } = JSON.parse(stdout);
+  assert.equal(count, 10_000);
+  const entity = path.join(dir, "signal");
+  const inEntity = (call) => call.name === "openat" && (quoted(call)[0] ?? "").startsWith(entity);
+  const listings = calls.filter((call) => inEntity(call) && quoted(call)[0] === entity && call.args.includes("O_DIRECTORY"));
+  const documents = calls.filter((call) => inEntity(call) && quoted(call)[0] !== entity);
+  // What the trace saw: the directory listed twice (the scan, keys()) and every document read.
+  assert.ok(listings.length >= 2, `${listings.length} listings of ${entity}`);
+  assert.ok(documents.length >= 10_000, `${documents.length} documents opened`);
+  assert.deepEqual(calls.filter((call) => call.pid === jsThread && inEntity(call)).map((call) => quoted(call)[0]), [], "the JS thread opened these");
+  assert.ok(calls.some((call) => call.name === "getdents64" && call.pid !== jsThread), "the listings ran on other threads");
 });
 
 test("the trace parser joins calls split across lines by another thread", () => {
