@@ -14,13 +14,15 @@ import fs from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
 import { PersistBase, PersistSignalUtils, usePersistStore } from "../index.js";
+import { PersistCandleInstance, PersistLogInstance, PersistStorageInstance } from "../v19/index.js";
 import { collect, tempDir } from "./helpers/tmp.mjs";
 import { STORES } from "./helpers/stores.mjs";
 
 const MIN_COMMANDS = 50;
 const replay = process.env.FC_SEED ? { seed: Number(process.env.FC_SEED), path: process.env.FC_PATH, endOnFailure: true } : {};
 
-const IDS = ["a", "b", "B", "k1", "k2", "k10", "BTCUSDT"];
+// "60000" and "120000" are also the ids of two closed 1m candles (timestamps 60,000 and 120,000).
+const IDS = ["a", "b", "B", "k1", "k2", "k10", "BTCUSDT", "60000", "120000"];
 /** The order of keys(): numeric, case-insensitive collation; ids equal under it by code point. */
 const keyOrder = (x, y) => x.localeCompare(y, undefined, { numeric: true, sensitivity: "base" }) || (x < y ? -1 : x > y ? 1 : 0);
 
@@ -114,25 +116,73 @@ class RemoveAll {
   toString = () => "removeAll";
 }
 
-/** Writes (entity) and removals (undefined) issued at once, awaited together. */
+/**
+ * 19.5.0's batch writes on the store itself, as the Instances make them: Log and Candle keep
+ * what is there ("only missing"; of ids given twice the first counts), Storage overwrites (the
+ * last counts). Each takes its place in every key's order when it is called.
+ */
+const BATCHES = {
+  log: { onlyMissing: true, instance: () => new PersistLogInstance(), write: (instance, rows) => instance.writeLogData(rows) },
+  storage: { onlyMissing: false, instance: () => new PersistStorageInstance(true), write: (instance, rows) => instance.writeStorageData(rows) },
+  candle: { onlyMissing: true, instance: () => new PersistCandleInstance("BTCUSDT", "1m", "binance"), write: (instance, rows) => instance.writeCandlesData(rows) },
+};
+
+/** The rows a batch of `kind` writes for `entries` ([id, entity] pairs): each row is its document. */
+function batchRows(kind, entries) {
+  if (kind === "candle") {
+    return entries.filter(([entityId]) => /^\d+$/.test(entityId)).map(([entityId, entity]) => asStored({ timestamp: Number(entityId), close: JSON.stringify(entity) }));
+  }
+  return entries.map(([entityId, entity]) => asStored({ id: entityId, entity }));
+}
+
+/** The model after a batch of `kind` writing `rows`. */
+function modelBatch(model, kind, rows) {
+  const documents = rows.map((row) => [kind === "candle" ? String(row.timestamp) : row.id, row]);
+  if (!BATCHES[kind].onlyMissing) {
+    for (const [entityId, row] of documents) model.set(entityId, row);
+    return;
+  }
+  const seen = new Set();
+  for (const [entityId, row] of documents) {
+    if (seen.has(entityId)) continue;
+    seen.add(entityId);
+    if (!model.has(entityId)) model.set(entityId, row);
+  }
+}
+
+/**
+ * Calls issued at once, awaited together, each checked against the model applied in call
+ * order: writes (`["write", id, entity]`), removals (`["remove", id]`), `removeAll`, and
+ * 19.5.0 batch writes (`["log" | "storage" | "candle", entries]`).
+ */
 class Batch {
   constructor(operations) {
     this.operations = operations;
   }
   check = () => true;
   async run(model, real) {
-    const issued = this.operations.map(([entityId, entity]) =>
-      entity === undefined ? real.store.removeValue(entityId) : real.store.writeValue(entityId, entity),
-    );
+    const issued = this.operations.map(([kind, ...args]) => {
+      if (kind === "write") return real.store.writeValue(args[0], args[1]);
+      if (kind === "remove") return real.store.removeValue(args[0]);
+      if (kind === "removeAll") return real.store.removeAll();
+      const instance = BATCHES[kind].instance();
+      instance._storage = real.store;
+      return BATCHES[kind].write(instance, batchRows(kind, args[0]));
+    });
     const settled = await Promise.allSettled(issued);
-    this.operations.forEach(([entityId, entity], index) => {
+    this.operations.forEach(([kind, ...args], index) => {
       let expected;
-      if (entity === undefined) expected = modelRemove(model, entityId);
-      else model.set(entityId, entity);
-      assert.equal(outcomeOf(settled[index]), expected, `${entityId} in ${this}`);
+      if (kind === "write") model.set(args[0], args[1]);
+      else if (kind === "remove") expected = modelRemove(model, args[0]);
+      else if (kind === "removeAll") model.clear();
+      else modelBatch(model, kind, batchRows(kind, args[0]));
+      assert.equal(outcomeOf(settled[index]), expected, `call ${index} of ${this}`);
     });
   }
-  toString = () => `batch(${this.operations.map(([entityId, entity]) => (entity === undefined ? `-${entityId}` : `+${entityId}`)).join(" ")})`;
+  toString = () =>
+    `batch(${this.operations
+      .map(([kind, ...args]) => (kind === "write" ? `+${args[0]}` : kind === "remove" ? `-${args[0]}` : kind === "removeAll" ? "removeAll" : `${kind}[${args[0].map(([entityId]) => entityId).join(",")}]`))
+      .join(" ")})`;
 }
 
 class Restart {
@@ -152,9 +202,17 @@ const baseCommand = fc.oneof(
   { weight: 1, arbitrary: fc.constant(new Listing()) },
   { weight: 1, arbitrary: fc.constant(new RemoveAll()) },
   {
-    weight: 2,
+    weight: 3,
     arbitrary: fc
-      .array(fc.tuple(id, fc.option(value, { nil: undefined, freq: 4 })), { minLength: 2, maxLength: 8 })
+      .array(
+        fc.oneof(
+          { weight: 4, arbitrary: fc.tuple(fc.constant("write"), id, value) },
+          { weight: 2, arbitrary: fc.tuple(fc.constant("remove"), id) },
+          { weight: 1, arbitrary: fc.constant(["removeAll"]) },
+          { weight: 3, arbitrary: fc.tuple(fc.constantFrom("log", "storage", "candle"), fc.array(fc.tuple(id, value), { minLength: 1, maxLength: 5 })) },
+        ),
+        { minLength: 2, maxLength: 8 },
+      )
       .map((operations) => new Batch(operations)),
   },
   { weight: 1, arbitrary: fc.constant(new Restart()) },
