@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import * as bk from "backtest-kit";
-import { PersistBase } from "../index.js";
+import { PersistBase, writeFileAtomic } from "../index.js";
 import { PersistCandleInstance, PersistLogInstance, PersistNotificationInstance, PersistStorageInstance } from "../v19/index.js";
 import { haveRedis, startRedis } from "./helpers/redis.mjs";
 import { filesUnder, runWithDeadline, tempDir } from "./helpers/tmp.mjs";
@@ -248,4 +248,35 @@ test("take(1) over 60 documents of 2 MB reads at most two of them (bytes read co
   assert.equal(taken, 2 * 1024 * 1024);
   // 8 MB windows read four documents; the first window now stops after the first.
   assert.ok(bytes < 2 * doc.length + 65_536, `${(bytes / 2 ** 20).toFixed(1)} MB read for take(1)`);
+});
+
+// ---------------------------------------------------------------------------------------------
+// 10b. One directory through two spellings (a symlink) is ordered as one
+
+test("writes through a symlinked spelling of a store's directory are ordered with the real one", { skip: process.platform === "win32" && "symlinks need privileges", timeout: 120_000 }, async (t) => {
+  const dir = tempDir(t, "probe symlink");
+  fs.mkdirSync(path.join(dir, "real"));
+  fs.symlinkSync(path.join(dir, "real"), path.join(dir, "link"), "dir");
+  const real = new PersistBase("real", dir);
+  const link = new PersistBase("link", dir);
+  await real.waitForInit(true);
+  await link.waitForInit(true);
+  const file = path.join(dir, "real", "k.json");
+  // The first write of a round is the bigger one, so that without one order it often lands last.
+  const pad = "x".repeat(2 ** 20);
+  for (let round = 0; round < 150; round += 1) {
+    const first = round % 2 === 0 ? link.writeValue("k", { round, by: "link", pad }) : writeFileAtomic(path.join(dir, "link", "k.json"), JSON.stringify({ round, by: "atomic", pad }));
+    const last = real.writeValue("k", { round, by: "real" });
+    await Promise.all([first, last]);
+    const { round: held, by } = JSON.parse(fs.readFileSync(file, "utf8"));
+    assert.deepEqual({ round: held, by }, { round, by: "real" }, `round ${round}: the last issued write stays`);
+  }
+  // removeAll through one spelling takes its place among the other's writes.
+  for (let round = 0; round < 50; round += 1) {
+    const before = link.writeValue("k", { round, pad });
+    const removed = real.removeAll();
+    const after = link.writeValue("j", { round });
+    await Promise.all([before, removed, after]);
+    assert.deepEqual(fs.readdirSync(path.join(dir, "real")).filter((name) => !name.startsWith(".")), ["j.json"], `round ${round}`);
+  }
 });
