@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use backtest_persist_core::key_order::sort_keys;
-use backtest_persist_core::store::{PgStore, RedisStore};
+use backtest_persist_core::store::{PgStore, RedisStore, ServerStore};
 use backtest_persist_core::{FileStore, PersistError, Store};
 
 /// A `redis-server` of the test's own, killed when dropped.
@@ -641,4 +641,97 @@ fn two_connections_writing_the_same_keys_leave_whole_values_each_one_of_the_last
             assert_eq!(round, 90 + key, "k{key} ends with one of the last writes");
         }
     });
+}
+
+// ---------------------------------------------------------------------------------------------
+// A server killed in the middle of 19.5.0 batch writes.
+
+/// Rounds of two batches at once (500 documents overwritten, 50 new ones kept only where
+/// missing; in round 12, 20,000 overwritten), the server killed while round 12's batches are
+/// on their way and started again after round 15. Every batch acknowledged before the kill is
+/// there after the restart; a batch in flight fails with a clear error or lands, each of its
+/// documents whole (absent, or the batch's value); calls after the restart work without a new
+/// store.
+async fn batches_survive_a_server_killed_mid_batch(store: ServerStore, kill: impl FnOnce(), restart: impl FnOnce()) {
+    store.init(true).await.unwrap();
+    let (mut kill, mut restart) = (Some(kill), Some(restart));
+    let mut acknowledged: Vec<u32> = Vec::new();
+    let mut kept: Vec<String> = Vec::new();
+    for round in 0..20u32 {
+        let size = if round == 12 { 20_000 } else { 500 };
+        let documents = (0..size).map(|i| (format!("d{i}"), round.to_string().into_bytes())).collect();
+        let overwrite = tokio::spawn(store.write_batch(documents, false));
+        let new_ids: Vec<String> = (0..50).map(|i| format!("r{round}-{i}")).collect();
+        let fresh = new_ids.iter().map(|id| (id.clone(), round.to_string().into_bytes())).collect();
+        let only_missing = tokio::spawn(store.write_batch(fresh, true));
+        if round == 12 {
+            tokio::time::sleep(Duration::from_millis(3)).await;
+            kill.take().unwrap()();
+        }
+        if round == 15 {
+            restart.take().unwrap()();
+        }
+        for (outcome, kind) in [(overwrite.await.unwrap(), "overwrite"), (only_missing.await.unwrap(), "only missing")]
+        {
+            match outcome {
+                Ok(written) if kind == "overwrite" => {
+                    assert_eq!(written.len(), size);
+                    acknowledged.push(round);
+                }
+                Ok(written) => {
+                    assert_eq!(written, new_ids, "every new id of the batch is written");
+                    kept.extend(written);
+                }
+                Err(error) => {
+                    assert_eq!(error.code(), "WRITE_FAILED", "{error}");
+                    assert!(error.to_string().contains("127.0.0.1"), "the error names the server: {error}");
+                }
+            }
+        }
+    }
+    eprintln!("overwriting batches acknowledged in rounds {acknowledged:?}");
+    until_ok(async || store.write("after", b"1".to_vec()).await).await;
+    let last = acknowledged.iter().filter(|round| **round < 12).max().copied().expect("batches before the kill");
+    let stored = store.read_many(&(0..500).map(|i| format!("d{i}")).collect::<Vec<_>>()).await.unwrap();
+    for (i, text) in stored.into_iter().enumerate() {
+        let held: u32 = text.expect("every document of an acknowledged batch").parse().expect("a whole value");
+        assert!(held >= last && held < 20, "d{i} holds round {held}, older than the acknowledged round {last}");
+    }
+    let big: Vec<String> = (500..20_000).map(|i| format!("d{i}")).collect();
+    let stored = store.read_many(&big).await.unwrap();
+    let landed = stored.iter().flatten().count();
+    assert!(stored.iter().flatten().all(|text| text == "12"), "round 12's documents are whole where they landed");
+    eprintln!("{landed} of round 12's 19,500 documents beyond the others landed");
+    let stored = store.read_many(&kept).await.unwrap();
+    assert!(stored.iter().all(Option::is_some), "every acknowledged only-missing document is there");
+    assert!(
+        acknowledged.len() >= 12 && acknowledged.contains(&19),
+        "batches before the kill and after the restart: {acknowledged:?}"
+    );
+}
+
+#[test]
+fn redis_killed_mid_batch_keeps_every_acknowledged_batch() {
+    let Some(server) = RedisServer::start(None) else { return };
+    let (url, base) = (server.url(), unique_base());
+    let server = std::sync::Arc::new(std::sync::Mutex::new(server));
+    let (killing, restarting) = (server.clone(), server.clone());
+    on_runtime(batches_survive_a_server_killed_mid_batch(
+        ServerStore::open(&url, "candles", &base),
+        move || killing.lock().unwrap().kill(),
+        move || restarting.lock().unwrap().spawn(),
+    ));
+}
+
+#[test]
+fn postgres_stopped_immediately_mid_batch_keeps_every_acknowledged_batch() {
+    let Some(server) = PgServer::start() else { return };
+    let (url, base) = (server.url(), unique_base());
+    let server = std::sync::Arc::new(std::sync::Mutex::new(server));
+    let (killing, restarting) = (server.clone(), server.clone());
+    on_runtime(batches_survive_a_server_killed_mid_batch(
+        ServerStore::open(&url, "candles", &base),
+        move || killing.lock().unwrap().kill(),
+        move || restarting.lock().unwrap().spawn(),
+    ));
 }

@@ -116,7 +116,9 @@ impl ServerStore {
     /// 19.5.0's batch write, the protocol of [`crate::store::batch`]: of ids given twice the
     /// last counts (with `only_missing`, the first); every turn taken now; with
     /// `only_missing` a document is written only where none is stored when the turns come.
-    /// Resolves with the ids written; the documents land or fail together.
+    /// Resolves with the ids written. Sent as group-commit batches of up to 1,024 documents, each
+    /// landing or failing whole: a failed call may have written some of its documents (each
+    /// whole), as a failed batch on files may have renamed some.
     pub fn write_batch(
         &self,
         documents: Vec<(String, Vec<u8>)>,

@@ -52,7 +52,7 @@ impl<S: ServerEngine> BatchEngine for Arc<Namespace<S>> {
     }
 
     /// With the turns held: one read of the ids for `only_missing`, then every document in one
-    /// group commit (a few batches at most), so the write lands or fails as a whole.
+    /// group commit (a server batch per 1,024 documents, each landing or failing whole).
     fn apply_batch(
         self,
         (entity, server): Self::Plan,
@@ -271,7 +271,8 @@ type Waiting = (Upsert, oneshot::Sender<std::result::Result<(), Cause>>);
 /// Group commit for a server: an upsert submitted while a batch is on its way waits for it to
 /// come back and goes in the next batch with every other upsert submitted meanwhile, so writes
 /// to many keys at once cost a few round trips and server fsyncs, not one each. A lone write
-/// goes at once. The order queue still lets one write per key be in flight, so the upserts of a
+/// goes at once. When a batch finds the server unreachable (or not answering), everything
+/// waiting fails with it at once instead of waiting for a reconnection batch after batch. The order queue still lets one write per key be in flight, so the upserts of a
 /// batch are on distinct keys; their order in it is the order they were submitted.
 #[derive(Default)]
 pub(crate) struct GroupCommit {
@@ -358,7 +359,11 @@ async fn send_batches<S: BatchSink>(group: Arc<GroupCommit>, sink: Arc<S>) {
         };
         let (upserts, senders): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
         let outcome = sink.send_batch(upserts).await;
-        for sender in senders {
+        // The server is gone (or not answering): what waits now would wait for a reconnection
+        // each, one batch after another; it fails at once with the same error instead.
+        let unreachable = matches!(&outcome, Err(Cause::Coded { code: "STORE_UNREACHABLE" | "STORE_TIMEOUT", .. }));
+        let stranded = if unreachable { std::mem::take(&mut lock(&group.state).waiting) } else { Vec::new() };
+        for sender in senders.into_iter().chain(stranded.into_iter().map(|(_, sender)| sender)) {
             let _ = sender.send(outcome.clone());
         }
     }
