@@ -1,6 +1,7 @@
 //! Interleavings that race on one directory, compared with a model: two store instances writing
-//! and removing the same keys, `removeAll` issued among them, and a fresh instance's init racing
-//! them all while corrupt documents (another process's garbage) wait to be quarantined.
+//! and removing the same keys, 19.5.0 batch writes (overwriting, or only where missing) and
+//! `removeAll` issued among them, and a fresh instance's init racing them all while corrupt
+//! documents (another process's garbage) wait to be quarantined.
 //!
 //! Each batch is issued at once and awaited together. Outcomes must be those of the batch
 //! applied in call order, with one freedom: a removal of a corrupt document that an init in
@@ -27,6 +28,8 @@ enum Item {
     Write(usize, String, u32),
     Remove(usize, String),
     RemoveAll(usize),
+    /// A 19.5.0 batch write: the documents, and whether only missing ones are written.
+    Batch(usize, Vec<(String, u32)>, bool),
     /// A new instance on the directory, whose init runs among the batch's operations.
     Init,
 }
@@ -55,6 +58,8 @@ fn item() -> impl Strategy<Value = Item> {
         8 => (0..2usize, id(), any::<u32>()).prop_map(|(at, id, v)| Item::Write(at, id, v)),
         3 => (0..2usize, id()).prop_map(|(at, id)| Item::Remove(at, id)),
         1 => (0..2usize).prop_map(Item::RemoveAll),
+        3 => (0..2usize, prop::collection::vec((id(), any::<u32>()), 1..6), any::<bool>())
+            .prop_map(|(at, documents, only_missing)| Item::Batch(at, documents, only_missing)),
         2 => Just(Item::Init),
     ]
 }
@@ -71,7 +76,8 @@ fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
 }
 
-type Issued = Pin<Box<dyn Future<Output = Result<(), PersistError>>>>;
+/// What a call resolved with: nothing, or a batch's ids written.
+type Issued = Pin<Box<dyn Future<Output = Result<Vec<String>, PersistError>>>>;
 
 fn fail(error: PersistError) -> TestCaseError {
     TestCaseError::fail(error.to_string())
@@ -105,12 +111,17 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     .iter()
                     .map(|item| -> Issued {
                         match item {
-                            Item::Write(at, id, v) => Box::pin(stores[*at].write(id, v.to_string().into_bytes())),
-                            Item::Remove(at, id) => Box::pin(stores[*at].remove(id)),
-                            Item::RemoveAll(at) => Box::pin(stores[*at].remove_all()),
+                            Item::Write(at, id, v) => nothing(stores[*at].write(id, v.to_string().into_bytes())),
+                            Item::Remove(at, id) => nothing(stores[*at].remove(id)),
+                            Item::RemoveAll(at) => nothing(stores[*at].remove_all()),
+                            Item::Batch(at, documents, only_missing) => {
+                                let documents =
+                                    documents.iter().map(|(id, v)| (id.clone(), v.to_string().into_bytes())).collect();
+                                Box::pin(stores[*at].write_batch(documents, *only_missing))
+                            }
                             Item::Init => {
                                 let fresh: FileStore = store_on(&fs);
-                                Box::pin(async move { fresh.init(true).await.map(drop) })
+                                nothing(async move { fresh.init(true).await.map(drop) })
                             }
                         }
                     })
@@ -123,7 +134,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                             model.insert(id.clone(), Slot::Value(v.to_string()));
                         }
                         Item::Remove(_, id) => {
-                            let found = match (model.remove(id), result) {
+                            let found = match (model.remove(id), result.map(drop)) {
                                 (Some(Slot::Value(_)), Ok(())) => true,
                                 (None, Err(PersistError::NotFoundForDeletion { .. })) => true,
                                 (Some(Slot::Corrupt), Ok(())) => true,
@@ -136,7 +147,42 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                             result.map_err(fail)?;
                             model.clear();
                         }
-                        Item::Init => result.map_err(fail)?,
+                        Item::Batch(_, documents, only_missing) => {
+                            let written = result.map_err(fail)?;
+                            // Of ids given twice the first counts when only missing ones are
+                            // written, else the last.
+                            let mut chosen: Vec<(String, u32)> = Vec::new();
+                            for (id, v) in documents {
+                                match chosen.iter_mut().find(|(seen, _)| seen == id) {
+                                    Some(_) if *only_missing => {}
+                                    Some(slot) => slot.1 = *v,
+                                    None => chosen.push((id.clone(), *v)),
+                                }
+                            }
+                            for (id, v) in chosen {
+                                let expected = match model.get(&id) {
+                                    _ if !only_missing => Some(true),
+                                    None => Some(true),
+                                    Some(Slot::Value(_)) => Some(false),
+                                    // An init of the batch may have quarantined it first.
+                                    Some(Slot::Corrupt) if racing_init => None,
+                                    Some(Slot::Corrupt) => Some(false),
+                                };
+                                let was_written = written.contains(&id);
+                                prop_assert!(
+                                    expected.is_none_or(|expected| expected == was_written),
+                                    "{}: {} written {} by a batch (only missing: {})",
+                                    at,
+                                    id,
+                                    was_written,
+                                    only_missing
+                                );
+                                if was_written {
+                                    model.insert(id, Slot::Value(v.to_string()));
+                                }
+                            }
+                        }
+                        Item::Init => result.map(drop).map_err(fail)?,
                     }
                 }
                 if racing_init {
@@ -168,6 +214,11 @@ async fn check(fs: &SimFs, store: &FileStore, model: &BTreeMap<String, Slot>, at
         }
     }
     Ok(())
+}
+
+/// A call that resolves with nothing, as an [`Issued`].
+fn nothing(call: impl Future<Output = Result<(), PersistError>> + 'static) -> Issued {
+    Box::pin(async move { call.await.map(|()| Vec::new()) })
 }
 
 /// Awaits every future concurrently, keeping their order.
