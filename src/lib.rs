@@ -2,6 +2,7 @@
 //! errors, and nothing more. The storage logic lives in the core crate.
 
 mod boundary;
+mod candle_cache;
 mod deferred;
 mod entity;
 mod env_state;

@@ -16,6 +16,18 @@ export type {
 } from "../index.js";
 export { isPersistError, PERSIST_ERROR_CODES, usePersistStore } from "../index.js";
 
+/**
+ * Sets how many bytes the process-wide candle cache may hold (default 64 MiB, or the
+ * environment's `BACKTEST_PERSIST_CANDLE_CACHE_MB`); `0` turns it off. Candles this process read
+ * or wrote through the native Candle Instances are then served from memory, oldest evicted
+ * first; every write, removal and `removeAll` this process makes is seen at once.
+ */
+export declare function setCandleCacheLimit(bytes: number): void;
+/** The candle cache's limit and the bytes it holds now. */
+export declare function candleCacheUsage(): { limit: number; bytes: number };
+/** Forgets every cached candle: changes another process made to cached candle files are seen after it. */
+export declare function clearCandleCache(): void;
+
 /** A value that may be returned as is or as a Promise: adapters may be sync or async. */
 type MaybePromise<T> = T | Promise<T>;
 

@@ -42,7 +42,41 @@ function usePersistNative(bk, options = {}) {
   for (const name of chosen) bk[`Persist${name}Adapter`][`usePersist${name}Adapter`](Instances[name]);
 }
 
+const binding = require("../binding.js");
+
+/**
+ * Sets how many bytes the process-wide candle cache may hold (default 64 MiB, or
+ * `BACKTEST_PERSIST_CANDLE_CACHE_MB`); 0 turns it off. Candles this process read or wrote are
+ * then served from memory, oldest evicted first.
+ */
+function setCandleCacheLimit(bytes) {
+  if (typeof bytes !== "number") {
+    const error = new TypeError(`setCandleCacheLimit: bytes must be a number, got ${bytes === null ? "null" : typeof bytes}`);
+    error.code = "ERR_INVALID_ARG_TYPE";
+    throw error;
+  }
+  if (!(bytes >= 0 && bytes <= Number.MAX_SAFE_INTEGER)) {
+    const error = new RangeError(`setCandleCacheLimit: bytes must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got ${bytes}`);
+    error.code = "ERR_OUT_OF_RANGE";
+    throw error;
+  }
+  binding.__candleCacheLimit(Math.floor(bytes));
+}
+
+/** The cache's limit and what it holds now, in bytes. */
+function candleCacheUsage() {
+  return { limit: binding.__candleCacheLimit(), bytes: binding.__candleCacheBytes() };
+}
+
+/** Forgets every cached candle (after another process changed cached candle files). */
+function clearCandleCache() {
+  binding.__clearCandleCache();
+}
+
 exports.PersistBase = PersistBase;
+exports.setCandleCacheLimit = setCandleCacheLimit;
+exports.candleCacheUsage = candleCacheUsage;
+exports.clearCandleCache = clearCandleCache;
 exports.usePersistStore = require("../binding.js").usePersistStore;
 exports.PERSIST_ERROR_CODES = errors.PERSIST_ERROR_CODES;
 exports.isPersistError = errors.isPersistError;

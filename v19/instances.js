@@ -143,6 +143,9 @@ async function readCandlesData(limit, sinceTimestamp, _untilTimestamp) {
   if (steps.isNative(this._storage) && typeof limit === "number" && Number.isInteger(sinceTimestamp) && Math.abs(sinceTimestamp) < 1e20) {
     const count = limit > 0 ? Math.ceil(limit) : 0;
     if (count === 0) return [];
+    // Candles this process read or wrote before: from memory, without a file or a thread hop.
+    const cached = count !== Infinity ? steps.cachedCandles(this._storage, sinceTimestamp, stepMs, count) : null;
+    if (cached !== null) return JSON.parse(cached);
     const read = await steps.readCandles(this._storage, sinceTimestamp, stepMs, count);
     if (read === null) return null;
     if (Array.isArray(read)) {

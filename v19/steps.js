@@ -58,6 +58,11 @@ function readCandles(storage, since, stepMs, count) {
   return binding.__v19ReadCandles(storage, since, stepMs, count);
 }
 
+/** The same candles from the process's cache (the text of a JSON array), or `null`: synchronous. */
+function cachedCandles(storage, since, stepMs, count) {
+  return binding.__v19CachedCandles(storage, since, stepMs, count);
+}
+
 /**
  * Writes `values[i]` under `ids[i]`: one durable batch on this package's store, or one call at
  * a time as backtest-kit does. With `onlyMissing`, existing documents are kept.
@@ -78,4 +83,4 @@ function keys(storage) {
   return storage.keys();
 }
 
-module.exports = { ABSENT, PersistBase, hasOne, isNative, keys, readAll, readCandles, readOne, writeMany, writeOne };
+module.exports = { ABSENT, PersistBase, hasOne, isNative, keys, cachedCandles, readAll, readCandles, readOne, writeMany, writeOne };

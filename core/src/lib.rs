@@ -5,6 +5,7 @@
 //! reference's collation ([`key_order`]) and recovered at init with corrupt documents quarantined.
 
 pub mod atomic;
+pub mod document_cache;
 pub mod error;
 pub mod fs;
 pub mod id;

@@ -33,7 +33,7 @@ use crate::error::{Cause, PersistError, Result};
 /// path, so that two stores (or a store and `writeFileAtomic`) writing one file are ordered.
 pub fn file_queue() -> &'static KeyedQueue {
     static QUEUE: OnceLock<KeyedQueue> = OnceLock::new();
-    QUEUE.get_or_init(KeyedQueue::default)
+    QUEUE.get_or_init(|| KeyedQueue { observer: Some(crate::document_cache::document_cache()), ..Default::default() })
 }
 
 /// The queue of JS adapters' operations: a namespace of its own, so that no id a JS adapter is
@@ -56,6 +56,23 @@ pub struct KeyedQueue {
     state: Mutex<QueueState>,
     /// Never reused, so a finished turn can tell whether the tail is still its own.
     next_seq: AtomicU64,
+    /// Told of every turn taken and finished (the file queue's: the document cache).
+    observer: Option<&'static dyn TurnObserver>,
+}
+
+/// What watches the changes a queue orders: each turn is a change to its key (a write, a
+/// removal, a quarantine move) or, for a barrier, to every key of its directory.
+pub trait TurnObserver: Send + Sync {
+    /// A turn on `key` was taken (the change is issued).
+    fn issued(&self, key: &Path, barrier: bool);
+    /// The turn on `key` is finishing (the change has landed, or failed), before the next turn
+    /// on the key may run; `written` is the text the key now holds, when the caller knows it.
+    fn finished(&self, key: &Path, barrier: bool, written: Option<&str>);
+    /// Whether it wants the texts written into `directory` (see [`Turn::set_written`]).
+    fn watches(&self, directory: &Path) -> bool {
+        let _ = directory;
+        false
+    }
 }
 
 #[derive(Default)]
@@ -135,7 +152,24 @@ impl KeyedQueue {
         let mut state = lock(&self.state);
         let key = state.canonical_key(key);
         state.open_batches.remove(&key);
+        self.notify_issued(&key, false);
         self.enqueue_locked(&mut state, key)
+    }
+
+    fn notify_issued(&self, key: &Path, barrier: bool) {
+        if let Some(observer) = self.observer {
+            observer.issued(key, barrier);
+        }
+    }
+
+    /// Whether the texts written into `directory` are wanted ([`Turn::set_written`]).
+    pub fn watches_directory(&self, directory: &Path) -> bool {
+        self.observer.is_some_and(|observer| observer.watches(&self.canonical_directory(directory)))
+    }
+
+    /// The key `directory` is ordered under now: its identity once a store told it.
+    pub fn canonical_directory(&self, directory: &Path) -> PathBuf {
+        lock(&self.state).canonical_directory(directory)
     }
 
     /// Turns on every one of `keys` (distinct), taken as one step: no turn of another caller,
@@ -147,6 +181,7 @@ impl KeyedQueue {
             .map(|key| {
                 let key = state.canonical_key(key);
                 state.open_batches.remove(&key);
+                self.notify_issued(&key, false);
                 self.enqueue_locked(&mut state, key)
             })
             .collect()
@@ -158,6 +193,7 @@ impl KeyedQueue {
         let mut state = lock(&self.state);
         let directory = state.canonical_directory(directory);
         state.open_batches.retain(|key, _| key.parent() != Some(&directory));
+        self.notify_issued(&directory, true);
         let mut previous: Vec<watch::Receiver<()>> = state
             .tails
             .iter()
@@ -169,7 +205,7 @@ impl KeyedQueue {
         if let Some(earlier) = state.barriers.insert(directory.clone(), Tail { seq, done: vec![done] }) {
             previous.extend(earlier.done);
         }
-        Turn { queue: self, key: directory, barrier: true, seq, previous, finished: Some(finished) }
+        Turn { queue: self, key: directory, barrier: true, seq, previous, finished: Some(finished), written: None }
     }
 
     /// Orders the keys of `directory` (a spelling: absolute, lexically normal) under
@@ -208,6 +244,7 @@ impl KeyedQueue {
         let mut state = lock(&self.state);
         let key = state.canonical_key(key);
         let key = key.as_path();
+        self.notify_issued(key, false);
         if let Some(batch) = state.open_batches.get(key) {
             let (sender, receiver) = oneshot::channel();
             let mut content = lock(&batch.inner);
@@ -232,7 +269,7 @@ impl KeyedQueue {
         if let Some(barrier) = key.parent().and_then(|directory| state.barriers.get(directory)) {
             previous.extend(barrier.done.iter().cloned());
         }
-        Turn { queue: self, key, barrier: false, seq, previous, finished: Some(finished) }
+        Turn { queue: self, key, barrier: false, seq, previous, finished: Some(finished), written: None }
     }
 
     #[cfg(test)]
@@ -266,9 +303,16 @@ pub struct Turn {
     seq: u64,
     previous: Vec<watch::Receiver<()>>,
     finished: Option<watch::Sender<()>>,
+    /// The text the key holds once this turn's change landed, for the queue's observer.
+    written: Option<String>,
 }
 
 impl Turn {
+    /// Records that the key now holds `text` (the write landed): the observer may keep it.
+    pub fn set_written(&mut self, text: String) {
+        self.written = Some(text);
+    }
+
     /// Whether every earlier turn it waits for has finished, without waiting.
     pub fn try_ready(&mut self) -> bool {
         // A closed channel (`Err`) is a finished turn; nothing is ever sent on one.
@@ -286,6 +330,10 @@ impl Turn {
 
 impl Drop for Turn {
     fn drop(&mut self) {
+        // Before the next turn on the key may run, so the observer sees changes in their order.
+        if let Some(observer) = self.queue.observer {
+            observer.finished(&self.key, self.barrier, self.written.as_deref());
+        }
         self.finished.take();
         let mut state = lock(&self.queue.state);
         let tails = if self.barrier { &mut state.barriers } else { &mut state.tails };

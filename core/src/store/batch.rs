@@ -41,14 +41,29 @@ pub(crate) fn write_batch<E: BatchEngine>(
 ) -> impl Future<Output = Result<Vec<String>>> + Send + 'static {
     let documents = batch_choice(documents, only_missing);
     let ids: Vec<String> = documents.iter().map(|(id, _)| id.clone()).collect();
-    let planned = engine.plan_batch(&ids).map(|(queue, keys, plan)| (queue.enqueue_all(&keys), plan));
+    let planned = engine.plan_batch(&ids).map(|(queue, keys, plan)| {
+        // The texts, kept for the queue's observer when it wants them (a candle cache).
+        let watched = keys.first().and_then(|key| key.parent()).is_some_and(|dir| queue.watches_directory(dir));
+        let texts =
+            watched.then(|| documents.iter().map(|(_, json)| String::from_utf8_lossy(json).into_owned()).collect());
+        (queue.enqueue_all(&keys), plan, texts)
+    });
     let engine = engine.clone();
     async move {
-        let (mut turns, plan) = planned?;
+        let (mut turns, plan, texts): (_, _, Option<Vec<String>>) = planned?;
         for turn in &mut turns {
             turn.ready().await;
         }
         let written = engine.apply_batch(plan, documents, only_missing).await;
+        if let (Ok(written), Some(mut texts)) = (&written, texts) {
+            let index: std::collections::HashMap<&str, usize> =
+                ids.iter().enumerate().map(|(at, id)| (id.as_str(), at)).collect();
+            for id in written {
+                if let Some(&at) = index.get(id.as_str()) {
+                    turns[at].set_written(std::mem::take(&mut texts[at]));
+                }
+            }
+        }
         drop(turns);
         written
     }

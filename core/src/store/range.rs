@@ -53,6 +53,11 @@ impl RangeScan {
         (self.next..end).map(|index| (self.id_at)(index)).collect()
     }
 
+    /// How many documents were accepted so far (whole JSON values, in order, none missing).
+    pub fn read(&self) -> usize {
+        self.next
+    }
+
     /// Takes what the window's reads gave (`None`: no such document): `Some` once the run's
     /// outcome is known.
     pub fn take(&mut self, texts: Vec<Option<String>>) -> Option<Range> {

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use super::{blocking, FileStore};
 use crate::atomic::{commit_staged, discard_staged, stage, stage_unsynced, AtomicOptions};
+use crate::document_cache::document_cache;
 use crate::error::{Cause, IoFailure, PersistError, Result};
 use crate::order::{file_queue, KeyedQueue};
 use crate::store::batch::BatchEngine;
@@ -31,8 +32,11 @@ impl FileStore {
     }
 
     /// A run of documents, a window at a time, on the calling thread (one that may block):
-    /// stops at the first window holding a missing or unparsable document.
+    /// stops at the first window holding a missing or unparsable document. What it finds is
+    /// kept in the process's [`document_cache`] (unless the directory changed meanwhile).
     pub fn read_range_now(&self, mut scan: RangeScan) -> Result<Range> {
+        let directory = file_queue().canonical_directory(&self.resolved_directory());
+        let ticket = document_cache().begin(&directory);
         loop {
             let ids = scan.next_window();
             let files: Vec<(&String, PathBuf)> = ids.iter().zip(self.entity_files(&ids)?).collect();
@@ -44,10 +48,28 @@ impl FileStore {
                     Err(error) => return Err(error),
                 }
             }
-            if let Some(range) = scan.take(texts) {
+            let before = scan.read();
+            let found = ticket.map(|_| texts.clone());
+            let outcome = scan.take(texts);
+            if let (Some(ticket), Some(found)) = (ticket, found) {
+                // The documents the scan accepted: whole JSON values, before any miss.
+                let accepted = ids.into_iter().zip(found.into_iter().flatten()).take(scan.read() - before);
+                document_cache().fill(&directory, ticket, accepted.map(|(id, text)| (format!("{id}.json"), text)));
+            }
+            if let Some(range) = outcome {
                 return Ok(range);
             }
         }
+    }
+
+    /// The documents of `ids` from the process's cache, joined as a JSON array, when every one
+    /// is there: no file read, no thread hop (the JS thread may call it).
+    pub fn cached_run(&self, ids: impl Iterator<Item = String>) -> Option<String> {
+        if self.checked_name().is_err() {
+            return None;
+        }
+        let directory = file_queue().canonical_directory(&self.resolved_directory());
+        document_cache().read_run(&directory, ids.map(|id| format!("{id}.json")))
     }
 
     /// Every document, with its id, in key order.
