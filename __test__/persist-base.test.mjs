@@ -387,3 +387,20 @@ test("a JS subclass: values(), filter(), take() and for await go through its rea
   assert.deepEqual(await collect(persist.take(1)), [a]);
   assert.ok(persist.calls.includes("read:a") && !persist.calls.includes("read:hidden"));
 });
+
+test("keys() over 3,000 ids lets the event loop run between slices of 1,024", async (t) => {
+  const dir = tempDir(t, "keys slices");
+  fs.mkdirSync(path.join(dir, "many"));
+  for (let n = 0; n < 3000; n += 1) fs.writeFileSync(path.join(dir, "many", `k${n}.json`), "1");
+  const store = new PersistBase("many", dir);
+  await store.waitForInit(true);
+  let count = 0;
+  let seenAt;
+  for await (const key of store.keys()) {
+    if (count === 0) setImmediate(() => (seenAt = count));
+    count += key ? 1 : 0;
+  }
+  assert.equal(count, 3000);
+  // A callback queued at the first id runs once the first slice is handed over, not after all.
+  assert.equal(seenAt, 1024);
+});

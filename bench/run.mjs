@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { cases } from "./cases.mjs";
 import { v19Cases } from "./v19-cases.mjs";
 import { measureRegistryLatency } from "./registry-latency.mjs";
+import { backtestCase, printBacktest } from "./backtest.mjs";
 import { fmt, range, summary } from "./stats.mjs";
 import { ratioChart } from "./chart.mjs";
 
@@ -77,7 +78,11 @@ const results = plan.map(({ key, title, unit, target }) => {
 });
 const latency = await measureRegistryLatency(quick ? { runs: 3, reads: 5_000 } : { runs: 5, reads: 20_000 });
 const soakOutput = execFileSync(process.execPath, ["--expose-gc", path.join(here, "soak.mjs")], { encoding: "utf8" });
-const report = { date: new Date().toISOString(), machine: machine(), repetitions: reps, quick, results, registryLatency: latency, soak: soakOutput.trim().split("\n").at(-1) };
+// The whole backtest, end to end (one process per run; 30 days in the full run, 3 rounds there:
+// backtest-kit's own persistence takes about 200 s a run).
+const onlyBacktest = onlyAt === -1 || process.argv[onlyAt + 1].split(",").includes("backtest");
+const backtest = onlyBacktest ? await backtestCase(quick ? { days: 3, reps: 3 } : { days: 30, reps: 3 }) : null;
+const report = { date: new Date().toISOString(), machine: machine(), repetitions: reps, quick, results, backtest, registryLatency: latency, soak: soakOutput.trim().split("\n").at(-1) };
 
 fs.writeFileSync(path.join(here, "results.svg"), ratioChart(results, report));
 
@@ -95,6 +100,10 @@ if (asJson) {
   }
   console.log(`\n${latency.case}: p50 ${range(latency.ours.p50)} µs, p99 ${range(latency.ours.p99)} µs; plain-JS registry p50 ${range(latency.plainJs.p50)} µs (ratio ${fmt(latency.ratioToPlainJs, 1)}x); targets met: ${latency.targetsMet}`);
   console.log(`soak, 100,000 JS-adapter calls: ${report.soak}`);
+  if (backtest) {
+    console.log("");
+    printBacktest(backtest);
+  }
   console.log(`\nchart: bench/results.svg`);
 }
 

@@ -10,6 +10,11 @@
   const proto = PersistBase.prototype;
   const nativeReadValue = proto.readValue;
   const KEYS_WINDOW = 1024;
+  // Node's own setImmediate (not a global a fake-timer library replaces): keys() lets the event
+  // loop run between two slices of ids, as values() does between two windows of reads.
+  const timers = typeof process.getBuiltinModule === "function" ? process.getBuiltinModule("timers") : globalThis;
+  const setImmediateOfNode = timers.setImmediate;
+  const nextTurn = () => new Promise((resolve) => setImmediateOfNode(resolve));
   const FIRST_VALUES_WINDOW = 16;
   const MAX_VALUES_WINDOW = 1024;
   // Bytes read per window: a first window of large documents holds one or two of them.
@@ -29,6 +34,7 @@
       const list = await listIds(this, false);
       const slice = orderedIds(list);
       for (let start = 0; start < list.length; start += KEYS_WINDOW) {
+        if (start > 0) await nextTurn();
         yield* slice(start, start + KEYS_WINDOW);
       }
     },
