@@ -12,12 +12,56 @@ import { fmt, range, summary } from "./stats.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CHILD = path.join(here, "backtest-child.mjs");
+const LIVE_CHILD = path.join(here, "live-child.mjs");
 export const MODES = ["reference", "native", "memory"];
 
-function runChild(mode, days, dir) {
+function runChild(mode, days, dir, child = CHILD) {
   const out = path.join(dir, `result-${mode}.json`);
-  execFileSync(process.execPath, [CHILD, mode, String(days), out], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync(process.execPath, [child, mode, String(days), out], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
   return JSON.parse(fs.readFileSync(out, "utf8"));
+}
+
+/**
+ * A live session of `minutes` simulated minutes (bench/live-child.mjs: fake timers stand in for
+ * the wall clock), `reps` alternating rounds, each in a fresh directory: backtest-kit's own
+ * persistence, usePersistNative (their events checked equal), and every registry on
+ * backtest-kit's dummy Instances (no persistence at all; its events may differ: a dummy
+ * registry forgets what the strategy relies on).
+ */
+export async function liveCase({ minutes = 240, reps = 3 } = {}) {
+  const runs = Object.fromEntries(MODES.map((mode) => [mode, []]));
+  for (let rep = 0; rep < reps; rep += 1) {
+    for (const mode of MODES.map((_, i) => MODES[(i + rep) % MODES.length])) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-live-"));
+      try {
+        execFileSync("sync");
+        runs[mode].push(runChild(mode, minutes, dir, LIVE_CHILD));
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }
+  const first = runs.reference[0];
+  for (const run of [...runs.reference, ...runs.native]) {
+    if (run.fingerprint !== first.fingerprint || run.closed !== first.closed) throw new Error(`live runs differ: ${JSON.stringify(run)} against ${JSON.stringify(first)}`);
+  }
+  const perRound = (mode, over) => summary(runs[mode].map((run, i) => run.ms / runs[over][i].ms));
+  return {
+    minutes,
+    reps,
+    closedSignals: first.closed,
+    sessionMs: Object.fromEntries(MODES.map((mode) => [mode, summary(runs[mode].map((run) => run.ms))])),
+    referenceOverNative: perRound("reference", "native"),
+    nativeOverNoPersistence: perRound("native", "memory"),
+  };
+}
+
+export function printLive(result) {
+  console.log(`Live session of ${result.minutes} simulated minutes, 1m strategy (${result.closedSignals} signals opened and closed, identical with both persistences)  [ms, median (min–max) of ${result.reps}]`);
+  const label = { reference: "reference", native: "native", memory: "no persistence" };
+  for (const mode of MODES) console.log(`  ${label[mode].padEnd(18)} ${range(result.sessionMs[mode], 0)}`);
+  console.log(`  reference / native ${range(result.referenceOverNative, 2)}`);
+  console.log(`  native / none      ${range(result.nativeOverNoPersistence, 2)}  (every change of a live signal is written durably: fsyncs)`);
 }
 
 /**
@@ -73,8 +117,12 @@ export function printBacktest(result) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const arg = (name, fallback) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback);
   const quick = process.argv.includes("--quick");
-  const result = await backtestCase({ days: arg("--days", quick ? 3 : 30), reps: arg("--reps", quick ? 3 : 5) });
-  if (process.argv.includes("--json")) console.log(JSON.stringify(result, null, 2));
-  else printBacktest(result);
+  const result = await backtestCase({ days: arg("--days", quick ? 3 : 30), reps: arg("--reps", quick ? 3 : 3) });
+  const live = await liveCase({ minutes: arg("--minutes", quick ? 240 : 1440), reps: arg("--reps", 3) });
+  if (process.argv.includes("--json")) console.log(JSON.stringify({ backtest: result, live }, null, 2));
+  else {
+    printBacktest(result);
+    printLive(live);
+  }
   void fmt;
 }

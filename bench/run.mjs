@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { cases } from "./cases.mjs";
 import { v19Cases } from "./v19-cases.mjs";
 import { measureRegistryLatency } from "./registry-latency.mjs";
-import { backtestCase, printBacktest } from "./backtest.mjs";
+import { backtestCase, liveCase, printBacktest, printLive } from "./backtest.mjs";
 import { fmt, range, summary } from "./stats.mjs";
 import { ratioChart } from "./chart.mjs";
 
@@ -82,7 +82,8 @@ const soakOutput = execFileSync(process.execPath, ["--expose-gc", path.join(here
 // backtest-kit's own persistence takes about 200 s a run).
 const onlyBacktest = onlyAt === -1 || process.argv[onlyAt + 1].split(",").includes("backtest");
 const backtest = onlyBacktest ? await backtestCase(quick ? { days: 3, reps: 3 } : { days: 30, reps: 3 }) : null;
-const report = { date: new Date().toISOString(), machine: machine(), repetitions: reps, quick, results, backtest, registryLatency: latency, soak: soakOutput.trim().split("\n").at(-1) };
+const live = onlyBacktest ? await liveCase(quick ? { minutes: 240, reps: 3 } : { minutes: 1440, reps: 3 }) : null;
+const report = { date: new Date().toISOString(), machine: machine(), repetitions: reps, quick, results, backtest, live, registryLatency: latency, soak: soakOutput.trim().split("\n").at(-1) };
 
 fs.writeFileSync(path.join(here, "results.svg"), ratioChart(results, report));
 
@@ -103,6 +104,7 @@ if (asJson) {
   if (backtest) {
     console.log("");
     printBacktest(backtest);
+    printLive(live);
   }
   console.log(`\nchart: bench/results.svg`);
 }

@@ -60,8 +60,9 @@ async function candleInstance(peer, rows) {
 /** ms per readCandlesData of `limit` cached candles, the cache initialized. */
 async function candleReads({ limit, reads }) {
   const figures = {};
+  let floor;
   for (const peer of Object.keys(PEERS)) {
-    figures[peer] = await inFreshDir(`candles-${peer}`, async () => {
+    figures[peer] = await inFreshDir(`candles-${peer}`, async (dir) => {
       const rows = candles(Math.max(limit, 1000));
       const instance = await candleInstance(peer, rows);
       const since = rows.at(-limit).timestamp;
@@ -71,10 +72,16 @@ async function candleReads({ limit, reads }) {
           if (got?.length !== limit) throw new Error(`${peer} read ${got?.length} candles`);
         }
       });
+      // The same files read with nothing but system calls, on one thread: what reading them costs.
+      if (peer === "reference") {
+        const folder = `${dir}/dump/data/candle/binance/BTCUSDT/1m`;
+        floor = Number(execFileSync(syscallLimitBinary(), ["read", folder, String(since), String(limit), String(Math.min(reads, 200))], { encoding: "utf8" }));
+      }
       return ms / reads;
     });
   }
-  return { ...figures, lowerIsBetter: true };
+  // Repeated reads of candles this process has seen come from the candle cache: no file at all.
+  return { ...figures, lowerIsBetter: true, extra: { bareSyscallFloorMs: floor, floorRatioToReference: figures.reference / floor } };
 }
 
 /** p50 and p99 (µs) of `reads` registry reads through a JS Instance adapter that answers at once. */

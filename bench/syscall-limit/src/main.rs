@@ -6,6 +6,9 @@
 //!        syscall-limit batch <dir> <files> <payload-bytes>: the floor of a durable batch of new
 //!        files (each written to a temp file, one syncfs, each renamed, one directory fsync);
 //!        prints milliseconds. On Linux only (it needs syncfs).
+//!        syscall-limit read <dir> <first-timestamp> <count> <reads>: the floor of reading a range
+//!        of cached candles (`<dir>/<first + i * 60000>.json`): open, fstat, read, close of each
+//!        file, on one thread, `reads` times; prints milliseconds per range.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -17,6 +20,11 @@ fn main() -> std::io::Result<()> {
     if let [_, mode, dir, files, bytes] = args.as_slice() {
         if mode == "batch" {
             return batch(Path::new(dir), parse(files), parse(bytes));
+        }
+    }
+    if let [_, mode, dir, first, count, reads] = args.as_slice() {
+        if mode == "read" {
+            return read_range(Path::new(dir), parse(first), parse(count), parse(reads));
         }
     }
     let [_, dir, writes, keys, bytes] = args.as_slice() else {
@@ -74,6 +82,24 @@ extern "C" {
 #[cfg(not(target_os = "linux"))]
 fn batch(_dir: &Path, _files: usize, _bytes: usize) -> std::io::Result<()> {
     Err(std::io::Error::other("the batch floor needs syncfs (Linux)"))
+}
+
+fn read_range(dir: &Path, first: usize, count: usize, reads: usize) -> std::io::Result<()> {
+    use std::io::Read;
+    let paths: Vec<_> = (0..count).map(|i| dir.join(format!("{}.json", first + i * 60_000))).collect();
+    let mut buffer = Vec::new();
+    let started = Instant::now();
+    for _ in 0..reads {
+        for path in &paths {
+            let mut file = File::open(path)?;
+            let length = file.metadata()?.len() as usize;
+            buffer.clear();
+            buffer.reserve(length);
+            file.read_to_end(&mut buffer)?;
+        }
+    }
+    println!("{:.4}", started.elapsed().as_secs_f64() * 1000.0 / reads as f64);
+    Ok(())
 }
 
 fn parse(text: &str) -> usize {
