@@ -15,7 +15,12 @@ run(process.execPath, [path.join(__dirname, "install.js"), "--force"]);
 // --features: the store behaviour suite also runs on a redis-server and a PostgreSQL cluster the
 // tests start themselves.
 run("cargo", ["test", "--locked", "-p", "backtest-persist-core", "--features", "redis,postgres", "--", "--show-output"]);
-run(process.execPath, [require.resolve("typescript/bin/tsc", { paths: [root] }), "-p", "__test__/types/tsconfig.json"]);
+// The type tests: nodenext (the default), bundler resolution, and the 19.5.0 types without
+// backtest-kit installed (its row types then fall back to structural ones).
+const tsc = require.resolve("typescript/bin/tsc", { paths: [root] });
+for (const config of ["tsconfig.json", "tsconfig.bundler.json", "tsconfig.no-backtest-kit.json"]) {
+  run(process.execPath, [tsc, "-p", `__test__/types/${config}`]);
+}
 const tests = fs
   .readdirSync(path.join(root, "__test__"))
   .filter((name) => name.endsWith(".test.mjs"))

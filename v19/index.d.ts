@@ -1,6 +1,6 @@
 // Types of `@backtest-kit/persist/v19`: backtest-kit 19.5.0's persistence API, with its names.
-// The data types are structural: each names the fields the persistence layer itself reads
-// (the rest pass through as JSON), so they accept backtest-kit's own row types.
+// The row and data types are backtest-kit's own when backtest-kit is installed, so Instances,
+// adapters and rows pass between this package's registries and backtest-kit's in both directions.
 
 import { PersistBase } from "../index.js";
 
@@ -28,46 +28,54 @@ export declare function candleCacheUsage(): { limit: number; bytes: number };
 /** Forgets every cached candle: changes another process made to cached candle files are seen after it. */
 export declare function clearCandleCache(): void;
 
-/** A value that may be returned as is or as a Promise: adapters may be sync or async. */
+/**
+ * A value that may be returned as is or as a Promise: adapters may be sync or async. backtest-kit's
+ * own `IPersistXInstance` types ask for Promises, so an adapter meant for its registries as well
+ * as these has async methods.
+ */
 type MaybePromise<T> = T | Promise<T>;
 
-export type StrategyName = string;
-export type ExchangeName = string;
-export type FrameName = string;
-export type RiskName = string;
-export type CandleInterval = "1m" | "3m" | "5m" | "15m" | "30m" | "1h" | "2h" | "4h" | "6h" | "8h" | "1d";
+// ---- row and data types --------------------------------------------------------------------
+// Taken from backtest-kit (a type-only import: nothing is loaded at run time). backtest-kit is an
+// optional peer: without it, or with a version whose types lack one of these names, the import
+// gives `any`, the `@ts-ignore` keeps that from being an error, and `OrElse` puts the structural
+// type written after each name in its place. Keep the import on one line: `@ts-ignore` covers
+// only the line under it.
+// @ts-ignore -- backtest-kit is an optional peer dependency (see above)
+import type { CandleInterval as BkCandleInterval, ExchangeName as BkExchangeName, FrameName as BkFrameName, RiskName as BkRiskName, StrategyName as BkStrategyName, ISignalRow as BkISignalRow, IScheduledSignalRow as BkIScheduledSignalRow, IPublicSignalRow as BkIPublicSignalRow, IStorageSignalRow as BkIStorageSignalRow, IRiskActivePosition as BkIRiskActivePosition, ILogEntry as BkILogEntry, NotificationModel as BkNotificationModel, ICandleData as BkICandleData, SignalData as BkSignalData, ScheduleData as BkScheduleData, RecentData as BkRecentData, StrategyData as BkStrategyData, PartialData as BkPartialData, BreakevenData as BkBreakevenData, RiskData as BkRiskData, CandleData as BkCandleData, StorageData as BkStorageData, NotificationData as BkNotificationData, LogData as BkLogData, MeasureData as BkMeasureData, IntervalData as BkIntervalData, MemoryData as BkMemoryData, StateData as BkStateData, SessionData as BkSessionData } from "backtest-kit";
 
+/**
+ * `true` when `T` is `any`, as an import that did not resolve is: only then does `T extends never`
+ * take both branches. (`0 extends 1 & T` does not see an unresolved import: it stays `any`.)
+ */
+type IsAny<T> = boolean extends (T extends never ? true : false) ? true : false;
+/** `T` (backtest-kit's type) unless it is `any` (backtest-kit absent): then `Fallback`. */
+type OrElse<T, Fallback> = IsAny<T> extends true ? Fallback : T;
+
+// The structural fallbacks: the fields the persistence layer itself reads; the rest pass through
+// as JSON.
 /** A signal row; `minuteEstimatedTime` reads back as `Infinity` when stored as `null`. */
-export interface ISignalRow {
+interface SignalRowShape {
   id: string;
   minuteEstimatedTime?: number | null;
   multiplier?: number;
   isolated?: boolean;
   [field: string]: unknown;
 }
-export type IScheduledSignalRow = ISignalRow;
-export type IPublicSignalRow = ISignalRow;
-export type SignalData = ISignalRow | null;
-export type ScheduleData = IScheduledSignalRow | null;
-export type RecentData = IPublicSignalRow | null;
-
-export interface StrategyData {
-  closedSignal?: ISignalRow | null;
-  cancelledSignal?: ISignalRow | null;
-  activatedSignal?: ISignalRow | null;
-  takeProfitSignal?: ISignalRow | null;
-  stopLossSignal?: ISignalRow | null;
-  retryOpenSignal?: ISignalRow | null;
+interface StrategyDataShape {
+  closedSignal?: SignalRowShape | null;
+  cancelledSignal?: SignalRowShape | null;
+  activatedSignal?: SignalRowShape | null;
+  takeProfitSignal?: SignalRowShape | null;
+  stopLossSignal?: SignalRowShape | null;
+  retryOpenSignal?: SignalRowShape | null;
   [field: string]: unknown;
 }
-export type PartialData = Record<string, { profitLevels: number[]; lossLevels: number[] }>;
-export type BreakevenData = Record<string, { reached: boolean }>;
-export interface IRiskActivePosition {
+interface RiskActivePositionShape {
   minuteEstimatedTime?: number | null;
   [field: string]: unknown;
 }
-export type RiskData = Array<[string, IRiskActivePosition]>;
-export interface CandleData {
+interface CandleShape {
   timestamp: number;
   open: number;
   high: number;
@@ -75,37 +83,50 @@ export interface CandleData {
   close: number;
   volume: number;
 }
-export type StorageData = ISignalRow[];
-export type NotificationData = Array<{ id: string; [field: string]: unknown }>;
-export type LogData = Array<{ id: string; [field: string]: unknown }>;
-export interface MeasureData {
+interface RecordShape {
   id: string;
-  data: unknown;
-  removed: boolean;
+  [field: string]: unknown;
 }
-export interface IntervalData {
-  id: string;
-  data: unknown;
-  when: Date | string;
-  removed: boolean;
-}
-export interface MemoryData {
-  priority: number;
-  data: object;
-  removed: boolean;
-  index: string;
-  when: number;
-}
-export interface StateData {
-  id: string;
-  data: object;
-  when: number;
-}
-export interface SessionData {
-  id: string;
-  data: object | null;
-  when: number;
-}
+
+export type StrategyName = OrElse<BkStrategyName, string>;
+export type ExchangeName = OrElse<BkExchangeName, string>;
+export type FrameName = OrElse<BkFrameName, string>;
+export type RiskName = OrElse<BkRiskName, string>;
+export type CandleInterval = OrElse<BkCandleInterval, "1m" | "3m" | "5m" | "15m" | "30m" | "1h" | "2h" | "4h" | "6h" | "8h" | "1d">;
+
+/** An open signal (Signal registry); `minuteEstimatedTime` reads back as `Infinity` when stored as `null`. */
+export type ISignalRow = OrElse<BkISignalRow, SignalRowShape>;
+/** A scheduled signal (Schedule registry). */
+export type IScheduledSignalRow = OrElse<BkIScheduledSignalRow, SignalRowShape>;
+/** The latest signal (Recent registry). */
+export type IPublicSignalRow = OrElse<BkIPublicSignalRow, SignalRowShape>;
+/** A signal of the Storage registry (opened, scheduled, closed or cancelled). */
+export type IStorageSignalRow = OrElse<BkIStorageSignalRow, SignalRowShape>;
+/** A position of the Risk registry; `minuteEstimatedTime` reads back as `Infinity` when stored as `null`. */
+export type IRiskActivePosition = OrElse<BkIRiskActivePosition, RiskActivePositionShape>;
+/** An entry of the Log registry. */
+export type ILogEntry = OrElse<BkILogEntry, RecordShape>;
+/** A notification of the Notification registry. */
+export type NotificationModel = OrElse<BkNotificationModel, RecordShape>;
+/** A candle of the Candle registry. */
+export type ICandleData = OrElse<BkICandleData, CandleShape>;
+
+export type SignalData = OrElse<BkSignalData, ISignalRow | null>;
+export type ScheduleData = OrElse<BkScheduleData, IScheduledSignalRow | null>;
+export type RecentData = OrElse<BkRecentData, IPublicSignalRow | null>;
+export type StrategyData = OrElse<BkStrategyData, StrategyDataShape>;
+export type PartialData = OrElse<BkPartialData, Record<string, { profitLevels: number[]; lossLevels: number[] }>>;
+export type BreakevenData = OrElse<BkBreakevenData, Record<string, { reached: boolean }>>;
+export type RiskData = OrElse<BkRiskData, Array<[string, IRiskActivePosition]>>;
+export type CandleData = OrElse<BkCandleData, ICandleData>;
+export type StorageData = OrElse<BkStorageData, IStorageSignalRow[]>;
+export type NotificationData = OrElse<BkNotificationData, NotificationModel[]>;
+export type LogData = OrElse<BkLogData, ILogEntry[]>;
+export type MeasureData = OrElse<BkMeasureData, { id: string; data: unknown; removed: boolean }>;
+export type IntervalData = OrElse<BkIntervalData, { id: string; data: unknown; when: Date | string; removed: boolean }>;
+export type MemoryData = OrElse<BkMemoryData, { priority: number; data: object; removed: boolean; index: string; when: number }>;
+export type StateData = OrElse<BkStateData, { id: string; data: object; when: number }>;
+export type SessionData = OrElse<BkSessionData, { id: string; data: object | null; when: number }>;
 
 /** `usePersistXAdapter(Ctor, options)`: `timeoutMs` fails any adapter call pending that long. */
 export interface IPersistAdapterOptions {
@@ -135,12 +156,16 @@ export type PersistRegistryName =
  * Registers this package's native Instances on the registries of a backtest-kit module
  * (`import * as bk from "backtest-kit"`): all sixteen, or those named in `options.registries`.
  * The Instances read the module's config (`getConfig()`) on every read, log through its logger
- * service and report corrupt cached candles on its error emitter. Throws a `TypeError` with
- * `code` `INVALID_CONFIG` when the module's config lacks the keys the Instances read.
+ * service and report corrupt cached candles on its error emitter. From then on backtest-kit's
+ * registries are the one truth: this package's `PersistXAdapter` singletons forward every call
+ * to them (an adapter registered on either is the one backtest-kit reads). Throws a `TypeError`
+ * with `code` `INVALID_CONFIG` when the module's config lacks the keys the Instances read, and
+ * `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` for options that are not an object, an
+ * unknown option or registry, or an empty `registries`.
  */
 export declare function usePersistNative(
   bk: object,
-  options?: { registries?: PersistRegistryName[] },
+  options?: { registries?: PersistRegistryName[] } | null,
 ): void;
 
 /** What `usePersistSignalAdapter` takes an instance of; methods may return plain values. */
@@ -152,6 +177,9 @@ export interface IPersistSignalInstance {
 export type TPersistSignalInstanceCtor = new (symbol: string, strategyName: StrategyName, exchangeName: ExchangeName) => IPersistSignalInstance;
 /** The default Signal Instance: the files of backtest-kit 19.5.0, the work native. */
 export declare class PersistSignalInstance implements IPersistSignalInstance {
+  readonly symbol: string;
+  readonly strategyName: StrategyName;
+  readonly exchangeName: ExchangeName;
   constructor(symbol: string, strategyName: StrategyName, exchangeName: ExchangeName);
   readonly _storage: PersistBase;
   waitForInit(initial: boolean): Promise<void>;
@@ -178,6 +206,9 @@ export interface IPersistScheduleInstance {
 export type TPersistScheduleInstanceCtor = new (symbol: string, strategyName: StrategyName, exchangeName: ExchangeName) => IPersistScheduleInstance;
 /** The default Schedule Instance: the files of backtest-kit 19.5.0, the work native. */
 export declare class PersistScheduleInstance implements IPersistScheduleInstance {
+  readonly symbol: string;
+  readonly strategyName: StrategyName;
+  readonly exchangeName: ExchangeName;
   constructor(symbol: string, strategyName: StrategyName, exchangeName: ExchangeName);
   readonly _storage: PersistBase;
   waitForInit(initial: boolean): Promise<void>;
@@ -205,6 +236,9 @@ export type TPersistStrategyInstanceCtor = new (symbol: string, strategyName: St
 /** The default Strategy Instance: the files of backtest-kit 19.5.0, the work native. */
 export declare class PersistStrategyInstance implements IPersistStrategyInstance {
   static readonly STORAGE_KEY: "strategy";
+  readonly symbol: string;
+  readonly strategyName: StrategyName;
+  readonly exchangeName: ExchangeName;
   constructor(symbol: string, strategyName: StrategyName, exchangeName: ExchangeName);
   readonly _storage: PersistBase;
   waitForInit(initial: boolean): Promise<void>;
@@ -231,6 +265,9 @@ export interface IPersistPartialInstance {
 export type TPersistPartialInstanceCtor = new (symbol: string, strategyName: StrategyName, exchangeName: ExchangeName) => IPersistPartialInstance;
 /** The default Partial Instance: the files of backtest-kit 19.5.0, the work native. */
 export declare class PersistPartialInstance implements IPersistPartialInstance {
+  readonly symbol: string;
+  readonly strategyName: StrategyName;
+  readonly exchangeName: ExchangeName;
   constructor(symbol: string, strategyName: StrategyName, exchangeName: ExchangeName);
   readonly _storage: PersistBase;
   waitForInit(initial: boolean): Promise<void>;
@@ -257,6 +294,9 @@ export interface IPersistBreakevenInstance {
 export type TPersistBreakevenInstanceCtor = new (symbol: string, strategyName: StrategyName, exchangeName: ExchangeName) => IPersistBreakevenInstance;
 /** The default Breakeven Instance: the files of backtest-kit 19.5.0, the work native. */
 export declare class PersistBreakevenInstance implements IPersistBreakevenInstance {
+  readonly symbol: string;
+  readonly strategyName: StrategyName;
+  readonly exchangeName: ExchangeName;
   constructor(symbol: string, strategyName: StrategyName, exchangeName: ExchangeName);
   readonly _storage: PersistBase;
   waitForInit(initial: boolean): Promise<void>;
@@ -284,6 +324,8 @@ export type TPersistRiskInstanceCtor = new (riskName: RiskName, exchangeName: Ex
 /** The default Risk Instance: the files of backtest-kit 19.5.0, the work native. */
 export declare class PersistRiskInstance implements IPersistRiskInstance {
   static readonly STORAGE_KEY: "positions";
+  readonly riskName: RiskName;
+  readonly exchangeName: ExchangeName;
   constructor(riskName: RiskName, exchangeName: ExchangeName);
   readonly _storage: PersistBase;
   waitForInit(initial: boolean): Promise<void>;
@@ -310,6 +352,9 @@ export interface IPersistCandleInstance {
 export type TPersistCandleInstanceCtor = new (symbol: string, interval: CandleInterval, exchangeName: ExchangeName) => IPersistCandleInstance;
 /** The default Candle Instance: the files of backtest-kit 19.5.0, the work native. */
 export declare class PersistCandleInstance implements IPersistCandleInstance {
+  readonly symbol: string;
+  readonly interval: CandleInterval;
+  readonly exchangeName: ExchangeName;
   constructor(symbol: string, interval: CandleInterval, exchangeName: ExchangeName);
   readonly _storage: PersistBase;
   waitForInit(initial: boolean): Promise<void>;
@@ -336,6 +381,7 @@ export interface IPersistStorageInstance {
 export type TPersistStorageInstanceCtor = new (backtest: boolean) => IPersistStorageInstance;
 /** The default Storage Instance: the files of backtest-kit 19.5.0, the work native. */
 export declare class PersistStorageInstance implements IPersistStorageInstance {
+  readonly backtest: boolean;
   constructor(backtest: boolean);
   readonly _storage: PersistBase;
   waitForInit(initial: boolean): Promise<void>;
@@ -362,6 +408,7 @@ export interface IPersistNotificationInstance {
 export type TPersistNotificationInstanceCtor = new (backtest: boolean) => IPersistNotificationInstance;
 /** The default Notification Instance: the files of backtest-kit 19.5.0, the work native. */
 export declare class PersistNotificationInstance implements IPersistNotificationInstance {
+  readonly backtest: boolean;
   constructor(backtest: boolean);
   readonly _storage: PersistBase;
   waitForInit(initial: boolean): Promise<void>;
@@ -417,6 +464,7 @@ export interface IPersistMeasureInstance {
 export type TPersistMeasureInstanceCtor = new (bucket: string) => IPersistMeasureInstance;
 /** The default Measure Instance: the files of backtest-kit 19.5.0, the work native. */
 export declare class PersistMeasureInstance implements IPersistMeasureInstance {
+  readonly bucket: string;
   constructor(bucket: string);
   readonly _storage: PersistBase;
   waitForInit(initial: boolean): Promise<void>;
@@ -449,6 +497,7 @@ export interface IPersistIntervalInstance {
 export type TPersistIntervalInstanceCtor = new (bucket: string) => IPersistIntervalInstance;
 /** The default Interval Instance: the files of backtest-kit 19.5.0, the work native. */
 export declare class PersistIntervalInstance implements IPersistIntervalInstance {
+  readonly bucket: string;
   constructor(bucket: string);
   readonly _storage: PersistBase;
   waitForInit(initial: boolean): Promise<void>;
@@ -483,6 +532,8 @@ export interface IPersistMemoryInstance {
 export type TPersistMemoryInstanceCtor = new (signalId: string, bucketName: string) => IPersistMemoryInstance;
 /** The default Memory Instance: the files of backtest-kit 19.5.0, the work native. */
 export declare class PersistMemoryInstance implements IPersistMemoryInstance {
+  readonly signalId: string;
+  readonly bucketName: string;
   constructor(signalId: string, bucketName: string);
   readonly _storage: PersistBase;
   waitForInit(initial: boolean): Promise<void>;
@@ -519,6 +570,8 @@ export interface IPersistStateInstance {
 export type TPersistStateInstanceCtor = new (signalId: string, bucketName: string) => IPersistStateInstance;
 /** The default State Instance: the files of backtest-kit 19.5.0, the work native. */
 export declare class PersistStateInstance implements IPersistStateInstance {
+  readonly signalId: string;
+  readonly bucketName: string;
   constructor(signalId: string, bucketName: string);
   readonly _storage: PersistBase;
   waitForInit(initial: boolean): Promise<void>;
@@ -549,6 +602,11 @@ export interface IPersistSessionInstance {
 export type TPersistSessionInstanceCtor = new (strategyName: string, exchangeName: string, frameName: string, symbol: string, backtest: boolean) => IPersistSessionInstance;
 /** The default Session Instance: the files of backtest-kit 19.5.0, the work native. */
 export declare class PersistSessionInstance implements IPersistSessionInstance {
+  readonly strategyName: string;
+  readonly exchangeName: string;
+  readonly frameName: string;
+  readonly symbol: string;
+  readonly backtest: boolean;
   constructor(strategyName: string, exchangeName: string, frameName: string, symbol: string, backtest: boolean);
   readonly _storage: PersistBase;
   waitForInit(initial: boolean): Promise<void>;
@@ -579,6 +637,11 @@ export interface IPersistRecentInstance {
 export type TPersistRecentInstanceCtor = new (symbol: string, strategyName: StrategyName, exchangeName: ExchangeName, frameName: FrameName, backtest: boolean) => IPersistRecentInstance;
 /** The default Recent Instance: the files of backtest-kit 19.5.0, the work native. */
 export declare class PersistRecentInstance implements IPersistRecentInstance {
+  readonly symbol: string;
+  readonly strategyName: StrategyName;
+  readonly exchangeName: ExchangeName;
+  readonly frameName: FrameName;
+  readonly backtest: boolean;
   constructor(symbol: string, strategyName: StrategyName, exchangeName: ExchangeName, frameName: FrameName, backtest: boolean);
   readonly _storage: PersistBase;
   waitForInit(initial: boolean): Promise<void>;

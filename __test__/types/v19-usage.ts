@@ -24,7 +24,8 @@ class PlainAdapter implements IPersistSignalInstance {
 
 class AsyncAdapter extends PersistSignalInstance {
   override async readSignalData(): Promise<ISignalRow | null> {
-    return { id: "x" };
+    const row = await super.readSignalData();
+    return row && { ...row, isolated: true };
   }
 }
 
