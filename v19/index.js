@@ -6,7 +6,7 @@
 
 const { checkConfig, connect } = require("./bridge.js");
 const { Instances } = require("./instances.js");
-const { Adapters, REGISTRIES, Utils } = require("./utils.js");
+const { Adapters, REGISTRIES, Utils, forwardSingletons } = require("./utils.js");
 const { PersistBase } = require("./steps.js");
 const errors = require("../errors.js");
 
@@ -18,28 +18,50 @@ const NAMES = REGISTRIES.map((row) => row.name);
  * (`["Signal", "Candle", ...]`). The Instances read the module's config on every read, log
  * through its logger service and report corrupt cached candles on its error emitter.
  */
-function usePersistNative(bk, options = {}) {
+function usePersistNative(bk, options) {
   checkConfig(bk);
-  const chosen = options?.registries ?? NAMES;
-  if (!Array.isArray(chosen)) {
-    const error = new TypeError("usePersistNative: options.registries must be an array of registry names");
-    error.code = "ERR_INVALID_ARG_TYPE";
-    throw error;
-  }
-  const unknown = chosen.filter((name) => !NAMES.includes(name));
-  if (unknown.length > 0) {
-    const error = new TypeError(`usePersistNative: unknown registries ${unknown.join(", ")} (one of ${NAMES.join(", ")})`);
-    error.code = "ERR_INVALID_ARG_VALUE";
-    throw error;
-  }
+  const chosen = checkedRegistries(options);
   const missing = chosen.filter((name) => typeof bk?.[`Persist${name}Adapter`]?.[`usePersist${name}Adapter`] !== "function");
   if (missing.length > 0) {
-    const error = new TypeError(`usePersistNative: the module has no Persist${missing[0]}Adapter.usePersist${missing[0]}Adapter (backtest-kit 8.4 or later is needed)`);
-    error.code = "ERR_INVALID_ARG_VALUE";
-    throw error;
+    throw argumentError(TypeError, `usePersistNative: the module has no Persist${missing[0]}Adapter.usePersist${missing[0]}Adapter (backtest-kit 8.4 or later is needed)`, "ERR_INVALID_ARG_VALUE");
   }
   connect(bk);
   for (const name of chosen) bk[`Persist${name}Adapter`][`usePersist${name}Adapter`](Instances[name]);
+  // From now on backtest-kit's registries are the truth: this package's singletons forward to them.
+  forwardSingletons(bk);
+}
+
+const OPTIONS = ["registries"];
+
+function argumentError(ErrorClass, message, code) {
+  const error = new ErrorClass(message);
+  error.code = code;
+  return error;
+}
+
+/** The registries `options` names (all sixteen by default); anything else it holds is refused. */
+function checkedRegistries(options) {
+  if (options === undefined || options === null) return NAMES;
+  if (typeof options !== "object" || Array.isArray(options)) {
+    const got = Array.isArray(options) ? "an array" : typeof options;
+    throw argumentError(TypeError, `usePersistNative: options must be an object like { registries: ["Candle", "Signal"] }, got ${got}`, "ERR_INVALID_ARG_TYPE");
+  }
+  const unknown = Object.keys(options).filter((key) => !OPTIONS.includes(key));
+  if (unknown.length > 0) {
+    throw argumentError(TypeError, `usePersistNative: unknown option ${unknown.map((key) => JSON.stringify(key)).join(", ")} (the options are: ${OPTIONS.join(", ")})`, "ERR_INVALID_ARG_VALUE");
+  }
+  const chosen = options.registries ?? NAMES;
+  if (!Array.isArray(chosen)) {
+    throw argumentError(TypeError, "usePersistNative: options.registries must be an array of registry names", "ERR_INVALID_ARG_TYPE");
+  }
+  if (chosen.length === 0) {
+    throw argumentError(TypeError, `usePersistNative: options.registries is empty; name at least one of ${NAMES.join(", ")}, or leave it out for all`, "ERR_INVALID_ARG_VALUE");
+  }
+  const wrong = chosen.filter((name) => !NAMES.includes(name));
+  if (wrong.length > 0) {
+    throw argumentError(TypeError, `usePersistNative: unknown registries ${wrong.join(", ")} (one of ${NAMES.join(", ")})`, "ERR_INVALID_ARG_VALUE");
+  }
+  return chosen;
 }
 
 const binding = require("../binding.js");

@@ -214,6 +214,8 @@ const SessionKey = (...context) => REGISTRIES.find((row) => row.name === "Sessio
 
 const REGISTRY = Symbol("registry");
 const TIMEOUT = Symbol("timeoutMs");
+/** On a singleton after usePersistNative(bk): backtest-kit's registry, which every call goes to. */
+const FORWARD = Symbol("forward");
 
 const pick = (args, indices) => indices.map((index) => args[index]);
 
@@ -254,6 +256,7 @@ function utilsClass(row) {
         }
         for (const [method, context, passed] of row.calls) {
           this[method] = async (...args) => {
+            if (this[FORWARD]) return this[FORWARD][method](...args);
             log("info", topic(method));
             const instance = await ready(this, pick(args, context));
             return callInstance(this, instance, method, pick(args, passed));
@@ -262,12 +265,14 @@ function utilsClass(row) {
         if (row.init) {
           const [context, initialAt] = row.init;
           this.waitForInit = async (...args) => {
+            if (this[FORWARD]) return this[FORWARD].waitForInit(...args);
             log("info", topic("waitForInit"));
             await ready(this, pick(args, context), args[initialAt]);
           };
         }
         if (row.dispose) {
           this.dispose = (...args) => {
+            if (this[FORWARD]) return this[FORWARD].dispose(...args);
             log("info", topic("dispose"));
             this[memoName].clear(row.key.apply(this, pick(args, row.dispose)));
           };
@@ -283,11 +288,19 @@ function utilsClass(row) {
     [use](Ctor, options) {
       log("info", topic(use));
       const timeoutMs = checkedOptions(`${row.adapter}.${use}`, options);
-      this[ctorField] = checkedCtor(`${row.adapter}.${use}`, Ctor);
+      checkedCtor(`${row.adapter}.${use}`, Ctor);
+      if (this[FORWARD]) {
+        if (timeoutMs !== undefined) {
+          throw codedError(`${row.adapter}.${use}: options.timeoutMs applies to this package's own registries; after usePersistNative(bk) adapters go to backtest-kit's ${row.adapter}, which calls them directly`, "ERR_INVALID_ARG_VALUE", TypeError);
+        }
+        return this[FORWARD][use](Ctor);
+      }
+      this[ctorField] = Ctor;
       this[TIMEOUT] = timeoutMs;
       this.clear();
     },
     clear() {
+      if (this[FORWARD]) return this[FORWARD].clear();
       log(row.init ? "info" : "log", topic("clear"));
       if (row.log) this._logInstance = null;
       else this[memoName].clear();
@@ -304,12 +317,17 @@ function utilsClass(row) {
   };
   if (row.log) {
     prototype.getLogInstance = function () {
+      if (this[FORWARD]) return this[FORWARD].getLogInstance();
       this._logInstance ??= Reflect.construct(this[ctorField], []);
       return this._logInstance;
     };
   }
   for (const [method, context] of row.lists ?? []) {
     prototype[method] = async function* (...args) {
+      if (this[FORWARD]) {
+        yield* this[FORWARD][method](...args);
+        return;
+      }
       log("info", topic(method));
       const instance = await ready(this, pick(args, context));
       yield* instance[method]();
@@ -328,4 +346,19 @@ for (const row of REGISTRIES) row.adapter = `Persist${row.name}Adapter`;
 const Utils = Object.fromEntries(REGISTRIES.map((row) => [row.name, utilsClass(row)]));
 const Adapters = Object.fromEntries(REGISTRIES.map((row) => [row.name, new Utils[row.name]()]));
 
-module.exports = { Adapters, REGISTRIES, Utils };
+/**
+ * After usePersistNative(bk) there is one truth: backtest-kit's registries, which backtest-kit
+ * reads. The singletons of this package forward every call to them from then on (registering
+ * an adapter, useJson, useDummy, clear, reads and writes); useJson registers this package's
+ * native Instance there. Registries made with `new PersistXUtils()` stay independent.
+ */
+function forwardSingletons(bk) {
+  for (const row of REGISTRIES) {
+    const target = bk[row.adapter];
+    if (target && typeof target[`usePersist${row.name}Adapter`] === "function") {
+      Object.defineProperty(Adapters[row.name], FORWARD, { value: target, configurable: true, writable: true });
+    }
+  }
+}
+
+module.exports = { Adapters, REGISTRIES, Utils, forwardSingletons };
