@@ -22,6 +22,7 @@ struct Helpers {
     parse: LocalRef,
     timer: LocalRef,
     error: LocalRef,
+    at_caller: LocalRef,
     log_error: LocalRef,
     received: LocalRef,
     sort_keys: LocalRef,
@@ -48,6 +49,7 @@ pub fn install(env: &Env) -> Result<()> {
         parse: function("parse")?,
         timer: function("timer")?,
         error: function("error")?,
+        at_caller: function("atCaller")?,
         log_error: function("logError")?,
         received: function("received")?,
         sort_keys: function("sortKeys")?,
@@ -79,6 +81,12 @@ fn helper<'env>(env: &'env Env, pick: fn(&Helpers) -> &LocalRef, arguments: &[Un
     }
     // SAFETY: `result` was just returned by the engine for `env`.
     unsafe { Unknown::from_napi_value(env.raw(), result) }
+}
+
+/// `promise`, chained so that this package's errors rejecting it carry the stack of the code
+/// that awaits it; the promise itself when the engine refuses (an environment tearing down).
+pub fn at_caller<'env>(env: &'env Env, promise: Unknown<'env>) -> Unknown<'env> {
+    helper(env, |helpers| &helpers.at_caller, &[promise]).unwrap_or(promise)
 }
 
 /// Drops an exception left pending by a failed engine call (a worker being terminated), so

@@ -22,7 +22,8 @@ impl LocalDeferred {
         }
         // SAFETY: `promise` was just created in `env`.
         let promise = unsafe { Unknown::from_napi_value(env.raw(), promise) }?;
-        Ok((Self { env: env.raw(), deferred }, promise))
+        // What the caller gets: the same outcome, its errors stamped with the caller's stack.
+        Ok((Self { env: env.raw(), deferred }, crate::boundary::at_caller(env, promise)))
     }
 
     pub fn resolve(self, value: Unknown) {

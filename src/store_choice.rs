@@ -20,11 +20,18 @@ pub fn current() -> Option<String> {
     CURRENT.with(|slot| slot.borrow().clone())
 }
 
-/// A store URL argument: `None` for null/undefined (files), or a checked Redis URL. Anything
-/// else throws Node's argument errors, naming `what`.
+/// A store URL argument: `None` for null (files), or a checked server URL. `undefined` (an
+/// unset environment variable, usually) and anything else throw Node's argument errors, naming
+/// `what`: a bot must not go to files because its `PERSIST_URL` was missing.
 pub fn store_argument(env: &Env, value: Unknown, what: &str) -> Result<Option<String>> {
     match value.get_type()? {
-        ValueType::Undefined | ValueType::Null => Ok(None),
+        ValueType::Null => Ok(None),
+        ValueType::Undefined => {
+            let message = format!(
+                "{what}: the store URL is undefined (an unset environment variable?); pass a redis://, rediss:// or postgres:// URL, or null for files"
+            );
+            Err(boundary::throw(env, boundary::type_error(env, &message, "ERR_INVALID_ARG_TYPE")?))
+        }
         ValueType::String => {
             let url = unsafe { value.cast::<napi::JsString>() }?.into_utf8()?.into_owned()?;
             match check_store_url(&url) {

@@ -13,6 +13,19 @@
   const promiseResolve = Promise.resolve;
   const promiseThen = Promise.prototype.then;
   const ErrorCtor = Error;
+  const captureStackTrace = Error.captureStackTrace;
+  const weakAdd = WeakSet.prototype.add;
+  const weakHas = WeakSet.prototype.has;
+  // The errors this package made, whose stacks may be re-taken where the caller awaits them
+  // (a user's own values are never touched).
+  const made = new WeakSet();
+  /** A rejection handler run where the caller awaits: V8 gives it the caller's async frames. */
+  function atCaller(reason) {
+    if (typeof reason === "object" && reason !== null && apply(weakHas, made, [reason])) {
+      captureStackTrace(reason, atCaller);
+    }
+    throw reason;
+  }
   const TypeErrorCtor = TypeError;
   const RangeErrorCtor = RangeError;
   const StringCtor = String;
@@ -151,7 +164,17 @@
       for (const name of Object.keys(properties)) {
         defineProperty(error, name, { value: properties[name], writable: true, configurable: true, enumerable: true });
       }
+      apply(weakAdd, made, [error]);
       return error;
+    },
+
+    /**
+     * `promise.then(undefined, atCaller)`: what this package's calls return, so that an error
+     * of ours rejecting it has the stack of the code awaiting it (`at async main (bot.mjs:12)`),
+     * as Node's fs.promises errors do, not the frame that happened to settle it.
+     */
+    atCaller(promise) {
+      return apply(promiseThen, promise, [undefined, atCaller]);
     },
 
     /** How Node's argument errors show a value: ` Received type number (123)`, ... */

@@ -282,10 +282,20 @@ impl Server {
         use deadpool_postgres::PoolError;
         match error {
             PoolError::Backend(error) => self.cause(error),
-            PoolError::Timeout(_) => Cause::Coded {
-                code: "STORE_TIMEOUT",
-                message: format!("no connection within {} s ({})", CHECKOUT_TIMEOUT.as_secs(), self.shown),
-            },
+            PoolError::Timeout(kind) => {
+                let what = match kind {
+                    deadpool_postgres::TimeoutType::Create => {
+                        format!("no connection to the server within {} s", CONNECT_TIMEOUT.as_secs())
+                    }
+                    deadpool_postgres::TimeoutType::Wait => {
+                        format!("all {POOL_SIZE} connections were busy for {} s", CHECKOUT_TIMEOUT.as_secs())
+                    }
+                    deadpool_postgres::TimeoutType::Recycle => {
+                        format!("checking a pooled connection took over {} s", CONNECT_TIMEOUT.as_secs())
+                    }
+                };
+                Cause::Coded { code: "STORE_TIMEOUT", message: format!("{what} ({})", self.shown) }
+            }
             other => Cause::Coded { code: "STORE_FAILED", message: format!("{other} ({})", self.shown) },
         }
     }

@@ -181,6 +181,17 @@ impl Server {
 
     /// What failed, with a code for the failures a caller handles differently.
     fn cause(&self, error: &redis::RedisError) -> Cause {
+        if error.kind() == redis::ErrorKind::Parse {
+            // Something answered, but not in Redis's protocol (another service on that port).
+            let reply = error.to_string().lines().next().unwrap_or_default().to_string();
+            return Cause::Coded {
+                code: "STORE_UNREACHABLE",
+                message: format!(
+                    "no Redis server at {}: what answers there does not speak the Redis protocol ({reply})",
+                    self.shown
+                ),
+            };
+        }
         let code = if error.kind() == redis::ErrorKind::AuthenticationFailed
             || error.code().is_some_and(|code| code == "WRONGPASS" || code == "NOAUTH")
         {
