@@ -48,9 +48,9 @@ export function filesUnder(dir) {
  * still running after `limitMs` is SIGKILLed (`killed` is then true), so a hung child fails a test
  * instead of hanging it.
  */
-export function runWithDeadline(command, args, { limitMs = 60_000, cwd } = {}) {
+export function runWithDeadline(command, args, { limitMs = 60_000, cwd, env } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     let killed = false;
