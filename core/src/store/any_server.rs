@@ -1,10 +1,16 @@
-//! [`ServerStore`]: the one type the binding holds for whichever server a URL names.
+//! [`ServerStore`]: the one type the binding holds for whichever engine a URL names. Every
+//! method is the [`RemoteStore`](super::RemoteStore) method of that engine: a new engine is one
+//! more variant, one more scheme, and one more arm of `each!`.
 
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
 
-use super::{check_postgres_url, check_redis_url, InitReport, PgStore, Range, RangeScan, RedisStore, Store};
+use super::remote::namespaces_of;
+use super::{
+    check_postgres_url, check_redis_url, InitReport, PgServer, PgStore, Range, RangeScan, RedisServer, RedisStore,
+    Store,
+};
 use crate::error::Result;
 
 type Boxed<T> = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
@@ -18,24 +24,47 @@ pub enum ServerStore {
     Postgres(PgStore),
 }
 
+/// `$body` with `$store` bound to whichever engine's store `$self` is.
+macro_rules! each {
+    ($self:expr, $store:ident => $body:expr) => {
+        match $self {
+            ServerStore::Redis($store) => $body,
+            ServerStore::Postgres($store) => $body,
+        }
+    };
+}
+
+/// The engine a URL names by its scheme.
+enum Scheme {
+    Redis,
+    Postgres,
+}
+
+fn scheme(url: &str) -> Option<Scheme> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Some(Scheme::Postgres)
+    } else if url.starts_with("redis://") || url.starts_with("rediss://") {
+        Some(Scheme::Redis)
+    } else {
+        None
+    }
+}
+
 /// Checks a server store URL now: its scheme is one of the server stores', and it parses.
 pub fn check_store_url(url: &str) -> std::result::Result<(), String> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        check_postgres_url(url)
-    } else if url.starts_with("redis://") || url.starts_with("rediss://") {
-        check_redis_url(url)
-    } else {
-        Err(format!("{} is not a redis://, rediss:// or postgres:// URL", super::redact_url(url)))
+    match scheme(url) {
+        Some(Scheme::Postgres) => check_postgres_url(url),
+        Some(Scheme::Redis) => check_redis_url(url),
+        None => Err(format!("{} is not a redis://, rediss:// or postgres:// URL", super::redact_url(url))),
     }
 }
 
 /// Every namespace (a directory of the file layout holding documents) on the server at `url`
 /// that is `prefix` or under it (`""`: all), sorted.
 pub async fn server_namespaces(url: &str, prefix: &str) -> Result<Vec<String>> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        super::postgres::postgres_namespaces(url, prefix).await
-    } else {
-        super::redis::redis_namespaces(url, prefix).await
+    match scheme(url) {
+        Some(Scheme::Postgres) => namespaces_of::<PgServer>(url, prefix).await,
+        _ => namespaces_of::<RedisServer>(url, prefix).await,
     }
 }
 
@@ -49,68 +78,42 @@ impl ServerStore {
     }
 
     pub fn open(url: &str, entity_name: &str, base_dir: &Path) -> Self {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            ServerStore::Postgres(PgStore::new(url, entity_name, base_dir))
-        } else {
-            ServerStore::Redis(RedisStore::new(url, entity_name, base_dir))
+        match scheme(url) {
+            Some(Scheme::Postgres) => ServerStore::Postgres(PgStore::new(url, entity_name, base_dir)),
+            _ => ServerStore::Redis(RedisStore::new(url, entity_name, base_dir)),
         }
     }
 
     pub fn is_initialized(&self) -> bool {
-        match self {
-            ServerStore::Redis(store) => store.is_initialized(),
-            ServerStore::Postgres(store) => store.is_initialized(),
-        }
+        each!(self, store => store.is_initialized())
     }
 
     /// The document's JSON text, or `None`, in one round trip.
     pub fn read_optional(&self, id: &str) -> Boxed<Option<String>> {
-        match self {
-            ServerStore::Redis(store) => Box::pin(store.read_optional(id)),
-            ServerStore::Postgres(store) => Box::pin(store.read_optional(id)),
-        }
+        each!(self, store => Box::pin(store.read_optional(id)))
     }
 
     pub async fn count(&self) -> Result<usize> {
-        match self {
-            ServerStore::Redis(store) => store.count().await,
-            ServerStore::Postgres(store) => store.count().await,
-        }
+        each!(self, store => store.count().await)
     }
 
     pub async fn read_window(&self, ids: Vec<String>, max_bytes: usize) -> Result<Vec<String>> {
-        match self {
-            ServerStore::Redis(store) => store.read_window(ids, max_bytes).await,
-            ServerStore::Postgres(store) => store.read_window(ids, max_bytes).await,
-        }
+        each!(self, store => store.read_window(ids, max_bytes).await)
     }
 
     /// The texts of `ids`, in order, `None` for each not stored, in one round trip.
     pub async fn read_many(&self, ids: &[String]) -> Result<Vec<Option<String>>> {
-        match self {
-            ServerStore::Redis(store) => store.read_many(ids).await,
-            ServerStore::Postgres(store) => store.read_many(ids).await,
-        }
+        each!(self, store => store.read_many(ids).await)
     }
 
-    /// A run of documents, a window per round trip (the first a full one: a round trip costs
-    /// more than the fields it asks for), until the first window holding a missing or
-    /// unparsable document.
+    /// A run of documents (a candle range), a window per round trip.
     pub async fn read_range(&self, scan: RangeScan) -> Result<Range> {
-        let mut scan = scan.first_window(super::range::WINDOW);
-        loop {
-            let texts = self.read_many(&scan.next_window()).await?;
-            if let Some(range) = scan.take(texts) {
-                return Ok(range);
-            }
-        }
+        each!(self, store => store.read_range(scan).await)
     }
 
     /// Every document, with its id, in key order.
     pub async fn read_all(&self) -> Result<Vec<(String, String)>> {
-        let ids = self.keys().await?;
-        let texts = self.read_window(ids.clone(), usize::MAX).await?;
-        Ok(ids.into_iter().zip(texts).collect())
+        each!(self, store => store.read_all().await)
     }
 
     /// 19.5.0's batch write, the protocol of [`crate::store::batch`]: of ids given twice the
@@ -124,73 +127,46 @@ impl ServerStore {
         documents: Vec<(String, Vec<u8>)>,
         only_missing: bool,
     ) -> impl Future<Output = Result<Vec<String>>> + Send + use<> {
-        let future: Boxed<Vec<String>> = match self {
-            ServerStore::Redis(store) => Box::pin(store.write_batch(documents, only_missing)),
-            ServerStore::Postgres(store) => Box::pin(store.write_batch(documents, only_missing)),
-        };
+        let future: Boxed<Vec<String>> = each!(self, store => Box::pin(store.write_batch(documents, only_missing)));
         future
     }
 }
 
 impl Store for ServerStore {
     fn entity_name(&self) -> &str {
-        match self {
-            ServerStore::Redis(store) => store.entity_name(),
-            ServerStore::Postgres(store) => store.entity_name(),
-        }
+        each!(self, store => store.entity_name())
     }
 
     async fn init(&self, initial: bool) -> Result<InitReport> {
-        match self {
-            ServerStore::Redis(store) => store.init(initial).await,
-            ServerStore::Postgres(store) => store.init(initial).await,
-        }
+        each!(self, store => store.init(initial).await)
     }
 
     fn read(&self, id: &str) -> impl Future<Output = Result<String>> + use<> {
-        let future: Boxed<String> = match self {
-            ServerStore::Redis(store) => Box::pin(store.read(id)),
-            ServerStore::Postgres(store) => Box::pin(store.read(id)),
-        };
+        let future: Boxed<String> = each!(self, store => Box::pin(store.read(id)));
         future
     }
 
     fn has(&self, id: &str) -> impl Future<Output = Result<bool>> + use<> {
-        let future: Boxed<bool> = match self {
-            ServerStore::Redis(store) => Box::pin(store.has(id)),
-            ServerStore::Postgres(store) => Box::pin(store.has(id)),
-        };
+        let future: Boxed<bool> = each!(self, store => Box::pin(store.has(id)));
         future
     }
 
     fn write(&self, id: &str, json: Vec<u8>) -> impl Future<Output = Result<()>> + use<> {
-        let future: Boxed<()> = match self {
-            ServerStore::Redis(store) => Box::pin(store.write(id, json)),
-            ServerStore::Postgres(store) => Box::pin(store.write(id, json)),
-        };
+        let future: Boxed<()> = each!(self, store => Box::pin(store.write(id, json)));
         future
     }
 
     fn remove(&self, id: &str) -> impl Future<Output = Result<()>> + use<> {
-        let future: Boxed<()> = match self {
-            ServerStore::Redis(store) => Box::pin(store.remove(id)),
-            ServerStore::Postgres(store) => Box::pin(store.remove(id)),
-        };
+        let future: Boxed<()> = each!(self, store => Box::pin(store.remove(id)));
         future
     }
 
     fn remove_all(&self) -> impl Future<Output = Result<()>> + use<> {
-        let future: Boxed<()> = match self {
-            ServerStore::Redis(store) => Box::pin(store.remove_all()),
-            ServerStore::Postgres(store) => Box::pin(store.remove_all()),
-        };
+        let future: Boxed<()> = each!(self, store => Box::pin(store.remove_all()));
         future
     }
 
     async fn keys(&self) -> Result<Vec<String>> {
-        match self {
-            ServerStore::Redis(store) => store.keys().await,
-            ServerStore::Postgres(store) => store.keys().await,
-        }
+        each!(self, store => store.keys().await)
     }
 }

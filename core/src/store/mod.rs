@@ -13,6 +13,8 @@ mod range;
 #[cfg(feature = "redis")]
 mod redis;
 #[cfg(any(feature = "redis", feature = "postgres"))]
+mod remote;
+#[cfg(any(feature = "redis", feature = "postgres"))]
 mod server;
 
 use std::future::Future;
@@ -20,9 +22,11 @@ use std::future::Future;
 #[cfg(all(feature = "redis", feature = "postgres"))]
 pub use self::any_server::{check_store_url, server_namespaces, ServerStore};
 #[cfg(feature = "postgres")]
-pub use self::postgres::{check_postgres_url, PgStore};
+pub use self::postgres::{check_postgres_url, PgServer, PgStore};
 #[cfg(feature = "redis")]
-pub use self::redis::{check_redis_url, RedisStore};
+pub use self::redis::{check_redis_url, RedisServer, RedisStore};
+#[cfg(any(feature = "redis", feature = "postgres"))]
+pub use self::remote::{Engine, RemoteStore};
 #[cfg(any(feature = "redis", feature = "postgres"))]
 pub use self::server::redact_url;
 pub use file::{resolve, FileStore, ImmediateWrite, PlannedWrite, MAX_CONCURRENT_FILE_TASKS, MAX_STRING_LENGTH};

@@ -12,7 +12,6 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -22,14 +21,12 @@ use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
-use super::server::{
-    coalesced_write, is_tls_failure, is_under, redact_url, shared_server, values_window, BatchSink, Call, GroupCommit,
-    Named, Namespace, ServerEngine, Upsert,
-};
-use super::{InitReport, Store};
-use crate::error::{Cause, PersistError, Result};
-use crate::key_order::sort_keys;
-use crate::order::server_queue;
+use super::remote::{engine_for, Engine, RemoteStore};
+use super::server::{is_tls_failure, redact_url, BatchSink, GroupCommit, Named, Upsert};
+use crate::error::Cause;
+
+/// The documents of one namespace in the `backtest_persist` table.
+pub type PgStore = RemoteStore<PgServer>;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a call waits for a pooled connection before failing with `STORE_TIMEOUT`.
@@ -72,7 +69,7 @@ enum Failure {
 }
 
 /// A PostgreSQL server as the stores of one URL share it: one pool.
-struct Server {
+pub struct PgServer {
     shown: String,
     identity: String,
     pool: Pool,
@@ -82,20 +79,15 @@ struct Server {
     group: Arc<GroupCommit>,
 }
 
-fn servers() -> &'static Mutex<HashMap<String, Arc<Server>>> {
-    static SERVERS: OnceLock<Mutex<HashMap<String, Arc<Server>>>> = OnceLock::new();
-    SERVERS.get_or_init(Default::default)
-}
-
 /// Checks a PostgreSQL URL now, so a bad one is refused where it is given.
 pub fn check_postgres_url(url: &str) -> std::result::Result<(), String> {
     if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
         return Err(format!("{} is not a postgres:// URL", redact_url(url)));
     }
-    Server::for_url(url).map(drop)
+    engine_for::<PgServer>(url).map(drop)
 }
 
-impl BatchSink for Server {
+impl BatchSink for PgServer {
     /// Every upsert of the batch in one `INSERT ... SELECT FROM unnest(...) ON CONFLICT DO
     /// UPDATE`: one statement, so one transaction, committed (and with `synchronous_commit = on`
     /// flushed to the WAL) before it answers. A key twice in one batch keeps its later value (a
@@ -146,15 +138,46 @@ impl BatchSink for Server {
     }
 }
 
-impl Named for Server {
+impl Named for PgServer {
     fn identity(&self) -> &str {
         &self.identity
     }
 }
 
-impl ServerEngine for Server {
+impl Engine for PgServer {
+    fn engines() -> &'static Mutex<HashMap<String, Arc<Self>>> {
+        static ENGINES: OnceLock<Mutex<HashMap<String, Arc<PgServer>>>> = OnceLock::new();
+        ENGINES.get_or_init(Default::default)
+    }
+
+    fn open(url: &str) -> std::result::Result<Self, String> {
+        PgServer::open(url)
+    }
+
+    fn shown(&self) -> &str {
+        &self.shown
+    }
+
     fn group(&self) -> &Arc<GroupCommit> {
         &self.group
+    }
+
+    /// Connects, and creates the table once per server.
+    async fn ready(&self) -> std::result::Result<(), Cause> {
+        self.ensure_table().await.map(drop)
+    }
+
+    /// One prepared `SELECT`.
+    async fn fetch(&self, namespace: &str, id: &str) -> std::result::Result<Option<String>, Cause> {
+        let row = self
+            .query(|client| async move {
+                let statement = client
+                    .prepare_cached("SELECT document FROM backtest_persist WHERE namespace = $1 AND id = $2")
+                    .await?;
+                client.query_opt(&statement, &[&namespace, &id]).await
+            })
+            .await?;
+        Ok(row.map(|row| row.get::<_, String>(0)))
     }
 
     /// One `SELECT ... = ANY`.
@@ -163,7 +186,7 @@ impl ServerEngine for Server {
             return Ok(Vec::new());
         }
         let rows = self
-            .run(|client| async move {
+            .query(|client| async move {
                 client
                     .query(
                         "SELECT id, document FROM backtest_persist WHERE namespace = $1 AND id = ANY($2)",
@@ -171,19 +194,79 @@ impl ServerEngine for Server {
                     )
                     .await
             })
-            .await
-            .map_err(|failure| self.failure_cause(failure))?;
+            .await?;
         let mut found: HashMap<String, String> = rows.into_iter().map(|row| (row.get(0), row.get(1))).collect();
         Ok(ids.iter().map(|id| found.remove(id)).collect())
     }
-}
 
-impl Server {
-    fn for_url(url: &str) -> std::result::Result<Arc<Server>, String> {
-        shared_server(servers(), url, || Server::open(url))
+    async fn exists(&self, namespace: &str, id: &str) -> std::result::Result<bool, Cause> {
+        let row = self
+            .query(|client| async move {
+                client
+                    .query_opt("SELECT 1 FROM backtest_persist WHERE namespace = $1 AND id = $2", &[&namespace, &id])
+                    .await
+            })
+            .await?;
+        Ok(row.is_some())
     }
 
-    fn open(url: &str) -> std::result::Result<Server, String> {
+    async fn delete(&self, namespace: &str, id: &str) -> std::result::Result<bool, Cause> {
+        let removed = self
+            .query(|client| async move {
+                client
+                    .execute("DELETE FROM backtest_persist WHERE namespace = $1 AND id = $2", &[&namespace, &id])
+                    .await
+            })
+            .await?;
+        Ok(removed > 0)
+    }
+
+    async fn delete_namespace(&self, namespace: &str) -> std::result::Result<(), Cause> {
+        self.query(|client| async move {
+            client.execute("DELETE FROM backtest_persist WHERE namespace = $1", &[&namespace]).await
+        })
+        .await
+        .map(drop)
+    }
+
+    async fn ids(&self, namespace: &str) -> std::result::Result<Vec<String>, Cause> {
+        let rows = self
+            .query(|client| async move {
+                client.query("SELECT id FROM backtest_persist WHERE namespace = $1", &[&namespace]).await
+            })
+            .await?;
+        Ok(rows.into_iter().map(|row| row.get(0)).collect())
+    }
+
+    async fn count(&self, namespace: &str) -> std::result::Result<usize, Cause> {
+        let row = self
+            .query(|client| async move {
+                client.query_one("SELECT count(*) FROM backtest_persist WHERE namespace = $1", &[&namespace]).await
+            })
+            .await?;
+        Ok(row.get::<_, i64>(0) as usize)
+    }
+
+    /// `SELECT DISTINCT namespace`; none when the table does not exist (listing never creates it).
+    async fn namespaces(&self, _prefix: &str) -> std::result::Result<Vec<String>, Cause> {
+        let client = self.pooled().await?;
+        let exists = client
+            .query_one("SELECT to_regclass('backtest_persist') IS NOT NULL", &[])
+            .await
+            .map_err(|error| self.cause(&error))?;
+        if !exists.get::<_, bool>(0) {
+            return Ok(Vec::new());
+        }
+        let rows = client
+            .query("SELECT DISTINCT namespace FROM backtest_persist", &[])
+            .await
+            .map_err(|error| self.cause(&error))?;
+        Ok(rows.into_iter().map(|row| row.get::<_, String>(0)).collect())
+    }
+}
+
+impl PgServer {
+    fn open(url: &str) -> std::result::Result<PgServer, String> {
         let shown = redact_url(url);
         let mut config: tokio_postgres::Config = url.parse().map_err(|error| format!("{shown}: {error}"))?;
         config.connect_timeout(CONNECT_TIMEOUT);
@@ -205,7 +288,7 @@ impl Server {
             .runtime(Runtime::Tokio1)
             .build()
             .map_err(|error| format!("{shown}: {error}"))?;
-        Ok(Server { shown, identity, pool, table: Mutex::default(), group: Arc::default() })
+        Ok(PgServer { shown, identity, pool, table: Mutex::default(), group: Arc::default() })
     }
 
     /// Runs `op` on a pooled connection, the table created first: every operation works on a
@@ -231,7 +314,7 @@ impl Server {
         }
     }
 
-    /// [`Server::run`], its failure as a cause.
+    /// [`PgServer::run`], its failure as a cause.
     async fn query<T, F, Fut>(&self, op: F) -> std::result::Result<T, Cause>
     where
         F: Fn(deadpool_postgres::Client) -> Fut,
@@ -252,7 +335,7 @@ impl Server {
     }
 
     /// Creates the table once (two processes racing on it is fine); resolves with the cell
-    /// that says so, for [`Server::forget_table`].
+    /// that says so, for [`PgServer::forget_table`].
     async fn ensure_table(&self) -> std::result::Result<Arc<OnceCell<()>>, Cause> {
         let table = self.table.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
         table
@@ -328,216 +411,5 @@ impl Server {
             None => "STORE_UNREACHABLE",
         };
         Cause::Coded { code, message: format!("{detail} ({})", self.shown) }
-    }
-}
-
-/// Every namespace in the `backtest_persist` table of the server at `url` that is `prefix` or
-/// under it, sorted; none when the table does not exist (listing never creates it).
-pub async fn postgres_namespaces(url: &str, prefix: &str) -> Result<Vec<String>> {
-    let failed = |cause| PersistError::Keys { entity: prefix.to_string(), cause };
-    let server = Server::for_url(url).map_err(|message| failed(Cause::Coded { code: "STORE_FAILED", message }))?;
-    let client = server.pooled().await.map_err(failed)?;
-    let exists = client
-        .query_one("SELECT to_regclass('backtest_persist') IS NOT NULL", &[])
-        .await
-        .map_err(|error| failed(server.cause(&error)))?;
-    if !exists.get::<_, bool>(0) {
-        return Ok(Vec::new());
-    }
-    let rows = client
-        .query("SELECT DISTINCT namespace FROM backtest_persist", &[])
-        .await
-        .map_err(|error| failed(server.cause(&error)))?;
-    let mut found: Vec<String> =
-        rows.into_iter().map(|row| row.get::<_, String>(0)).filter(|namespace| is_under(namespace, prefix)).collect();
-    found.sort();
-    Ok(found)
-}
-
-/// The documents of one namespace in the `backtest_persist` table.
-#[derive(Clone)]
-pub struct PgStore {
-    inner: Arc<Namespace<Server>>,
-}
-
-impl PgStore {
-    /// A store of `entity_name` under `base_dir` on the server at `url` (`postgres://`). A
-    /// relative `base_dir` stays relative, as on Redis.
-    pub fn new(url: &str, entity_name: &str, base_dir: &Path) -> Self {
-        Self { inner: Arc::new(Namespace::new(entity_name, base_dir, Server::for_url(url))) }
-    }
-
-    pub fn namespace(&self) -> &str {
-        &self.inner.namespace
-    }
-
-    pub fn is_initialized(&self) -> bool {
-        self.inner.init.initialized()
-    }
-
-    /// The document's JSON text, or `None`: one `SELECT`.
-    pub fn read_optional(&self, id: &str) -> impl std::future::Future<Output = Result<Option<String>>> + use<> {
-        self.inner.in_turn(id, |Call { entity, server, namespace, id }| async move {
-            let (namespace, key) = (&namespace, &id);
-            let row = server
-                .query(|client| async move {
-                    let statement = client
-                        .prepare_cached("SELECT document FROM backtest_persist WHERE namespace = $1 AND id = $2")
-                        .await?;
-                    client.query_opt(&statement, &[namespace, key]).await
-                })
-                .await
-                .map_err(|cause| PersistError::Read { entity, id: id.clone(), cause })?;
-            Ok(row.map(|row| row.get::<_, String>(0)))
-        })
-    }
-
-    pub async fn count(&self) -> Result<usize> {
-        let (entity, server) = self.inner.checked()?;
-        let namespace = &self.inner.namespace;
-        let row = server
-            .query(|client| async move {
-                client.query_one("SELECT count(*) FROM backtest_persist WHERE namespace = $1", &[namespace]).await
-            })
-            .await
-            .map_err(|cause| PersistError::Count { entity, cause })?;
-        Ok(row.get::<_, i64>(0) as usize)
-    }
-
-    /// The JSON texts of `ids`, in order, `None` for each that is not stored: one `SELECT`.
-    pub async fn read_many(&self, ids: &[String]) -> Result<Vec<Option<String>>> {
-        let (entity, server) = self.inner.checked()?;
-        server.fetch_many(&self.inner.namespace, ids).await.map_err(|cause| PersistError::Values { entity, cause })
-    }
-
-    /// A 19.5.0 batch write ([`crate::store::batch`]): the turns taken now, then one `SELECT`
-    /// for `only_missing` and the documents in one group commit.
-    pub fn write_batch(
-        &self,
-        documents: Vec<(String, Vec<u8>)>,
-        only_missing: bool,
-    ) -> impl std::future::Future<Output = Result<Vec<String>>> + Send + use<> {
-        super::batch::write_batch(&self.inner, documents, only_missing)
-    }
-
-    /// The JSON texts of `ids`, in order, until about `max_bytes` (at least one).
-    pub async fn read_window(&self, ids: Vec<String>, max_bytes: usize) -> Result<Vec<String>> {
-        let mut texts = self.read_many(&ids).await?;
-        values_window(&self.inner.entity_name, &ids, max_bytes, |index, _| texts.get_mut(index).and_then(Option::take))
-    }
-}
-
-impl Store for PgStore {
-    fn entity_name(&self) -> &str {
-        &self.inner.entity_name
-    }
-
-    /// Connects, and creates the table once per server.
-    async fn init(&self, _initial: bool) -> Result<InitReport> {
-        let (entity, server) = self.inner.checked()?;
-        self.inner
-            .init
-            .get_or_try_init(|| async {
-                server.ensure_table().await.map(drop).map_err(|cause| PersistError::Init { entity, cause })
-            })
-            .await?;
-        Ok(InitReport::default())
-    }
-
-    fn read(&self, id: &str) -> impl std::future::Future<Output = Result<String>> + use<> {
-        let (entity, id_owned) = (self.inner.entity_name.clone(), id.to_string());
-        let optional = self.read_optional(id);
-        async move { optional.await?.ok_or(PersistError::NotFound { entity, id: id_owned }) }
-    }
-
-    fn has(&self, id: &str) -> impl std::future::Future<Output = Result<bool>> + use<> {
-        self.inner.in_turn(id, |Call { entity, server, namespace, id }| async move {
-            let (namespace, key) = (&namespace, &id);
-            let row = server
-                .query(|client| async move {
-                    client
-                        .query_opt("SELECT 1 FROM backtest_persist WHERE namespace = $1 AND id = $2", &[namespace, key])
-                        .await
-                })
-                .await
-                .map_err(|cause| PersistError::Has { entity, id: id.clone(), cause })?;
-            Ok(row.is_some())
-        })
-    }
-
-    /// Queued writes on one key coalesce into one upsert of the newest value.
-    fn write(&self, id: &str, json: Vec<u8>) -> impl std::future::Future<Output = Result<()>> + use<> {
-        let checked = self.inner.checked_id(id);
-        let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
-        let slot = checked
-            .as_ref()
-            .ok()
-            .map(|(_, server)| server_queue().enqueue_write(&self.inner.order_key(server, &id), json));
-        async move {
-            let (entity, server) = checked?;
-            let slot = slot.expect("a slot is taken for every valid call");
-            let failed = |cause| PersistError::Write { entity: entity.clone(), id: id.clone(), cause };
-            let (namespace, id) = (namespace.clone(), id.clone());
-            coalesced_write(slot, failed, |json| async move {
-                // Checked here, so one bad document never fails the batch it would join.
-                std::str::from_utf8(&json).map_err(|_| Cause::Message("the document is not UTF-8".into()))?;
-                server.group.submit(&server, Upsert { namespace, id, json }).await
-            })
-            .await
-        }
-    }
-
-    fn remove(&self, id: &str) -> impl std::future::Future<Output = Result<()>> + use<> {
-        self.inner.in_turn(id, |Call { entity, server, namespace, id }| async move {
-            let (namespace, key) = (&namespace, &id);
-            let removed = server
-                .query(|client| async move {
-                    client
-                        .execute("DELETE FROM backtest_persist WHERE namespace = $1 AND id = $2", &[namespace, key])
-                        .await
-                })
-                .await
-                .map_err(|cause| PersistError::Remove { entity: entity.clone(), id: id.clone(), cause })?;
-            if removed == 0 {
-                return Err(PersistError::NotFoundForDeletion { entity: entity.clone(), id: id.clone() });
-            }
-            Ok(())
-        })
-    }
-
-    fn remove_all(&self) -> impl std::future::Future<Output = Result<()>> + use<> {
-        let checked = self.inner.checked();
-        let namespace = self.inner.namespace.clone();
-        let turn = checked
-            .as_ref()
-            .ok()
-            .map(|(_, server)| server_queue().enqueue_barrier(&self.inner.order_directory(server)));
-        async move {
-            let (entity, server) = checked?;
-            let mut turn = turn.expect("a turn is taken for every valid call");
-            turn.ready().await;
-            let namespace = &namespace;
-            server
-                .query(|client| async move {
-                    client.execute("DELETE FROM backtest_persist WHERE namespace = $1", &[namespace]).await
-                })
-                .await
-                .map(drop)
-                .map_err(|cause| PersistError::RemoveAll { entity, cause })
-        }
-    }
-
-    async fn keys(&self) -> Result<Vec<String>> {
-        let (entity, server) = self.inner.checked()?;
-        let namespace = &self.inner.namespace;
-        let rows = server
-            .query(|client| async move {
-                client.query("SELECT id FROM backtest_persist WHERE namespace = $1", &[namespace]).await
-            })
-            .await
-            .map_err(|cause| PersistError::Keys { entity, cause })?;
-        let mut keys: Vec<String> = rows.into_iter().map(|row| row.get(0)).collect();
-        sort_keys(&mut keys);
-        Ok(keys)
     }
 }

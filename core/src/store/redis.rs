@@ -17,23 +17,19 @@
 //! connection, without restarting the process.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::OnceCell;
 
-use super::{InitReport, Store};
-use crate::error::{Cause, PersistError, Result};
-use crate::key_order::sort_keys;
-use crate::order::server_queue;
-
+use super::remote::{engine_for, Engine, RemoteStore};
 pub use super::server::redact_url;
-use super::server::{
-    coalesced_write, is_tls_failure, is_under, shared_server, values_window, BatchSink, Call, GroupCommit, Named,
-    Namespace, ServerEngine, Upsert,
-};
+use super::server::{is_tls_failure, BatchSink, GroupCommit, Named, Upsert};
+use crate::error::Cause;
+
+/// The documents of one namespace in a Redis hash.
+pub type RedisStore = RemoteStore<RedisServer>;
 
 /// How long a connection attempt or a reply may take before the call fails with `STORE_TIMEOUT`.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -42,7 +38,7 @@ const CONNECTION_TIMEOUT: Duration = Duration::from_secs(5);
 const RECONNECT_RETRIES: usize = 6;
 
 /// A Redis server as the stores of one URL share it.
-struct Server {
+pub struct RedisServer {
     /// The URL with its password replaced by `***`, for messages.
     shown: String,
     /// What names the server in the write order: scheme, host, port, database.
@@ -55,21 +51,15 @@ struct Server {
     group: Arc<GroupCommit>,
 }
 
-/// The servers of this process, by URL: every store of one URL shares one connection.
-fn servers() -> &'static Mutex<HashMap<String, Arc<Server>>> {
-    static SERVERS: OnceLock<Mutex<HashMap<String, Arc<Server>>>> = OnceLock::new();
-    SERVERS.get_or_init(Default::default)
-}
-
 /// Checks a Redis URL now (scheme, options), so a bad one is refused where it is given.
 pub fn check_redis_url(url: &str) -> std::result::Result<(), String> {
     if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
         return Err(format!("{} is not a redis:// or rediss:// URL", redact_url(url)));
     }
-    Server::for_url(url).map(drop)
+    engine_for::<RedisServer>(url).map(drop)
 }
 
-impl BatchSink for Server {
+impl BatchSink for RedisServer {
     /// One `HSET` per namespace with every field of the batch, pipelined: the server runs them
     /// in one go and, with `appendfsync always`, fsyncs its AOF once before it answers.
     async fn send_batch(&self, batch: Vec<Upsert>) -> std::result::Result<(), Cause> {
@@ -93,15 +83,39 @@ impl BatchSink for Server {
     }
 }
 
-impl Named for Server {
+impl Named for RedisServer {
     fn identity(&self) -> &str {
         &self.identity
     }
 }
 
-impl ServerEngine for Server {
+impl Engine for RedisServer {
+    fn engines() -> &'static Mutex<HashMap<String, Arc<Self>>> {
+        static ENGINES: OnceLock<Mutex<HashMap<String, Arc<RedisServer>>>> = OnceLock::new();
+        ENGINES.get_or_init(Default::default)
+    }
+
+    fn open(url: &str) -> std::result::Result<Self, String> {
+        RedisServer::open(url)
+    }
+
+    fn shown(&self) -> &str {
+        &self.shown
+    }
+
     fn group(&self) -> &Arc<GroupCommit> {
         &self.group
+    }
+
+    /// Connects (once per server) and checks that the server answers as this URL says.
+    async fn ready(&self) -> std::result::Result<(), Cause> {
+        self.connection().await.map(drop)
+    }
+
+    /// One `HGET`.
+    async fn fetch(&self, namespace: &str, id: &str) -> std::result::Result<Option<String>, Cause> {
+        let mut connection = self.connection().await?;
+        redis::cmd("HGET").arg(namespace).arg(id).query_async(&mut connection).await.map_err(|error| self.cause(&error))
     }
 
     /// One `HMGET`.
@@ -117,14 +131,83 @@ impl ServerEngine for Server {
             .await
             .map_err(|error| self.cause(&error))
     }
-}
 
-impl Server {
-    fn for_url(url: &str) -> std::result::Result<Arc<Server>, String> {
-        shared_server(servers(), url, || Server::open(url))
+    async fn exists(&self, namespace: &str, id: &str) -> std::result::Result<bool, Cause> {
+        let mut connection = self.connection().await?;
+        redis::cmd("HEXISTS")
+            .arg(namespace)
+            .arg(id)
+            .query_async(&mut connection)
+            .await
+            .map_err(|error| self.cause(&error))
     }
 
-    fn open(url: &str) -> std::result::Result<Server, String> {
+    async fn delete(&self, namespace: &str, id: &str) -> std::result::Result<bool, Cause> {
+        let mut connection = self.connection().await?;
+        let removed: u64 = redis::cmd("HDEL")
+            .arg(namespace)
+            .arg(id)
+            .query_async(&mut connection)
+            .await
+            .map_err(|error| self.cause(&error))?;
+        if removed > 0 {
+            wait_for_replicas(self, &mut connection).await?;
+        }
+        Ok(removed > 0)
+    }
+
+    async fn delete_namespace(&self, namespace: &str) -> std::result::Result<(), Cause> {
+        let mut connection = self.connection().await?;
+        redis::cmd("DEL")
+            .arg(namespace)
+            .query_async::<()>(&mut connection)
+            .await
+            .map_err(|error| self.cause(&error))?;
+        wait_for_replicas(self, &mut connection).await
+    }
+
+    async fn ids(&self, namespace: &str) -> std::result::Result<Vec<String>, Cause> {
+        let mut connection = self.connection().await?;
+        redis::cmd("HKEYS").arg(namespace).query_async(&mut connection).await.map_err(|error| self.cause(&error))
+    }
+
+    async fn count(&self, namespace: &str) -> std::result::Result<usize, Cause> {
+        let mut connection = self.connection().await?;
+        redis::cmd("HLEN").arg(namespace).query_async(&mut connection).await.map_err(|error| self.cause(&error))
+    }
+
+    /// One `SCAN ... TYPE hash` walk; keys that are not UTF-8 are not ours.
+    async fn namespaces(&self, prefix: &str) -> std::result::Result<Vec<String>, Cause> {
+        let mut connection = self.connection().await?;
+        let escaped: String = prefix
+            .trim_end_matches('/')
+            .chars()
+            .flat_map(|c| if "*?[]\\".contains(c) { vec!['\\', c] } else { vec![c] })
+            .collect();
+        let (mut cursor, mut found) = (0u64, Vec::new());
+        loop {
+            let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(format!("{escaped}*"))
+                .arg("COUNT")
+                .arg(1000)
+                .arg("TYPE")
+                .arg("hash")
+                .query_async(&mut connection)
+                .await
+                .map_err(|error| self.cause(&error))?;
+            found.extend(keys.into_iter().filter_map(|key| String::from_utf8(key).ok()));
+            if next == 0 {
+                return Ok(found);
+            }
+            cursor = next;
+        }
+    }
+}
+
+impl RedisServer {
+    fn open(url: &str) -> std::result::Result<RedisServer, String> {
         let shown = redact_url(url);
         let parsed = url::Url::parse(url).map_err(|error| format!("{shown} is not a URL: {error}"))?;
         let mut wait = None;
@@ -142,7 +225,7 @@ impl Server {
         let client = redis::Client::open(bare.as_str()).map_err(|error| format!("{shown}: {error}"))?;
         let info = client.get_connection_info();
         let identity = format!("{}/{}", info.addr(), info.redis_settings().db());
-        Ok(Server {
+        Ok(RedisServer {
             shown,
             identity,
             client,
@@ -209,239 +292,9 @@ impl Server {
     }
 }
 
-/// Every namespace (hash) on the server at `url` that is `prefix` or under it, sorted: what the
-/// command line lists. One `SCAN ... TYPE hash` walk; keys that are not UTF-8 are not ours.
-pub async fn redis_namespaces(url: &str, prefix: &str) -> Result<Vec<String>> {
-    let failed = |cause| PersistError::Keys { entity: prefix.to_string(), cause };
-    let server = Server::for_url(url).map_err(|message| failed(Cause::Coded { code: "STORE_FAILED", message }))?;
-    let mut connection = server.connection().await.map_err(failed)?;
-    let escaped: String = prefix
-        .trim_end_matches('/')
-        .chars()
-        .flat_map(|c| if "*?[]\\".contains(c) { vec!['\\', c] } else { vec![c] })
-        .collect();
-    let (mut cursor, mut found) = (0u64, Vec::new());
-    loop {
-        let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
-            .arg(format!("{escaped}*"))
-            .arg("COUNT")
-            .arg(1000)
-            .arg("TYPE")
-            .arg("hash")
-            .query_async(&mut connection)
-            .await
-            .map_err(|error| failed(server.cause(&error)))?;
-        found
-            .extend(keys.into_iter().filter_map(|key| String::from_utf8(key).ok()).filter(|key| is_under(key, prefix)));
-        if next == 0 {
-            break;
-        }
-        cursor = next;
-    }
-    found.sort();
-    found.dedup();
-    Ok(found)
-}
-
-/// The documents of one namespace in a Redis hash.
-#[derive(Clone)]
-pub struct RedisStore {
-    inner: Arc<Namespace<Server>>,
-}
-
-impl RedisStore {
-    /// A store of `entity_name` under `base_dir` on the server at `url` (`redis://`,
-    /// `rediss://`). A relative `base_dir` stays relative: two machines with different working
-    /// directories share `dump/data/signal/...`.
-    pub fn new(url: &str, entity_name: &str, base_dir: &Path) -> Self {
-        Self { inner: Arc::new(Namespace::new(entity_name, base_dir, Server::for_url(url))) }
-    }
-
-    /// The hash holding this store's documents.
-    pub fn namespace(&self) -> &str {
-        &self.inner.namespace
-    }
-
-    /// The URL, its password redacted.
-    pub fn shown_url(&self) -> String {
-        match &self.inner.server {
-            Ok(server) => server.shown.clone(),
-            Err(message) => message.clone(),
-        }
-    }
-
-    /// The document's JSON text, or `None` when there is none: one `HGET`, where `has` then
-    /// `read` would take two round trips (a registry read).
-    pub fn read_optional(&self, id: &str) -> impl std::future::Future<Output = Result<Option<String>>> + use<> {
-        self.inner.in_turn(id, |Call { entity, server, namespace, id }| async move {
-            let failed = |cause| PersistError::Read { entity: entity.clone(), id: id.clone(), cause };
-            let mut connection = server.connection().await.map_err(failed)?;
-            redis::cmd("HGET")
-                .arg(&namespace)
-                .arg(&id)
-                .query_async(&mut connection)
-                .await
-                .map_err(|error| failed(server.cause(&error)))
-        })
-    }
-
-    /// Whether init has completed (a later `init` call returns at once).
-    pub fn is_initialized(&self) -> bool {
-        self.inner.init.initialized()
-    }
-
-    /// Number of documents (`HLEN`).
-    pub async fn count(&self) -> Result<usize> {
-        let (entity, server) = self.inner.checked()?;
-        let failed = |cause| PersistError::Count { entity: entity.clone(), cause };
-        let mut connection = server.connection().await.map_err(failed)?;
-        redis::cmd("HLEN")
-            .arg(&self.inner.namespace)
-            .query_async(&mut connection)
-            .await
-            .map_err(|error| failed(server.cause(&error)))
-    }
-
-    /// The JSON texts of `ids`, in order, `None` for each that is not stored: one `HMGET`.
-    pub async fn read_many(&self, ids: &[String]) -> Result<Vec<Option<String>>> {
-        let (entity, server) = self.inner.checked()?;
-        server.fetch_many(&self.inner.namespace, ids).await.map_err(|cause| PersistError::Values { entity, cause })
-    }
-
-    /// A 19.5.0 batch write ([`crate::store::batch`]): the turns taken now, then one `HMGET`
-    /// for `only_missing` and the documents in one group commit.
-    pub fn write_batch(
-        &self,
-        documents: Vec<(String, Vec<u8>)>,
-        only_missing: bool,
-    ) -> impl std::future::Future<Output = Result<Vec<String>>> + Send + use<> {
-        super::batch::write_batch(&self.inner, documents, only_missing)
-    }
-
-    /// The JSON texts of `ids`, in order, until about `max_bytes` (at least one): a window of
-    /// `values()`. A document removed meanwhile fails as a missing one.
-    pub async fn read_window(&self, ids: Vec<String>, max_bytes: usize) -> Result<Vec<String>> {
-        let mut texts = self.read_many(&ids).await?;
-        values_window(&self.inner.entity_name, &ids, max_bytes, |index, _| texts.get_mut(index).and_then(Option::take))
-    }
-}
-
-impl Store for RedisStore {
-    fn entity_name(&self) -> &str {
-        &self.inner.entity_name
-    }
-
-    /// Connects (once per server) and checks that the server answers as this URL says.
-    async fn init(&self, _initial: bool) -> Result<InitReport> {
-        let (entity, server) = self.inner.checked()?;
-        self.inner
-            .init
-            .get_or_try_init(|| async {
-                server.connection().await.map(drop).map_err(|cause| PersistError::Init { entity, cause })
-            })
-            .await?;
-        Ok(InitReport::default())
-    }
-
-    fn read(&self, id: &str) -> impl std::future::Future<Output = Result<String>> + use<> {
-        let (entity, id_owned) = (self.inner.entity_name.clone(), id.to_string());
-        let optional = self.read_optional(id);
-        async move { optional.await?.ok_or(PersistError::NotFound { entity, id: id_owned }) }
-    }
-
-    fn has(&self, id: &str) -> impl std::future::Future<Output = Result<bool>> + use<> {
-        self.inner.in_turn(id, |Call { entity, server, namespace, id }| async move {
-            let failed = |cause| PersistError::Has { entity: entity.clone(), id: id.clone(), cause };
-            let mut connection = server.connection().await.map_err(failed)?;
-            redis::cmd("HEXISTS")
-                .arg(&namespace)
-                .arg(&id)
-                .query_async(&mut connection)
-                .await
-                .map_err(|error| failed(server.cause(&error)))
-        })
-    }
-
-    /// Writes queued on one key coalesce as on the file store: a write issued while another on
-    /// that key still waits for its turn joins it, and one `HSET` of the newest value resolves
-    /// them all, once it is acknowledged.
-    fn write(&self, id: &str, json: Vec<u8>) -> impl std::future::Future<Output = Result<()>> + use<> {
-        let checked = self.inner.checked_id(id);
-        let (id, namespace) = (id.to_string(), self.inner.namespace.clone());
-        let slot = checked
-            .as_ref()
-            .ok()
-            .map(|(_, server)| server_queue().enqueue_write(&self.inner.order_key(server, &id), json));
-        async move {
-            let (entity, server) = checked?;
-            let slot = slot.expect("a slot is taken for every valid call");
-            let failed = |cause| PersistError::Write { entity: entity.clone(), id: id.clone(), cause };
-            let (namespace, id) = (namespace.clone(), id.clone());
-            coalesced_write(slot, failed, |json| async move {
-                server.group.submit(&server, Upsert { namespace, id, json }).await
-            })
-            .await
-        }
-    }
-
-    fn remove(&self, id: &str) -> impl std::future::Future<Output = Result<()>> + use<> {
-        self.inner.in_turn(id, |Call { entity, server, namespace, id }| async move {
-            let failed = |cause| PersistError::Remove { entity: entity.clone(), id: id.clone(), cause };
-            let mut connection = server.connection().await.map_err(failed)?;
-            let removed: u64 = redis::cmd("HDEL")
-                .arg(&namespace)
-                .arg(&id)
-                .query_async(&mut connection)
-                .await
-                .map_err(|error| failed(server.cause(&error)))?;
-            if removed == 0 {
-                return Err(PersistError::NotFoundForDeletion { entity: entity.clone(), id: id.clone() });
-            }
-            wait_for_replicas(&server, &mut connection).await.map_err(failed)
-        })
-    }
-
-    fn remove_all(&self) -> impl std::future::Future<Output = Result<()>> + use<> {
-        let checked = self.inner.checked();
-        let namespace = self.inner.namespace.clone();
-        let turn = checked
-            .as_ref()
-            .ok()
-            .map(|(_, server)| server_queue().enqueue_barrier(&self.inner.order_directory(server)));
-        async move {
-            let (entity, server) = checked?;
-            let mut turn = turn.expect("a turn is taken for every valid call");
-            turn.ready().await;
-            let failed = |cause| PersistError::RemoveAll { entity: entity.clone(), cause };
-            let mut connection = server.connection().await.map_err(failed)?;
-            redis::cmd("DEL")
-                .arg(&namespace)
-                .query_async::<()>(&mut connection)
-                .await
-                .map_err(|error| failed(server.cause(&error)))?;
-            wait_for_replicas(&server, &mut connection).await.map_err(failed)
-        }
-    }
-
-    async fn keys(&self) -> Result<Vec<String>> {
-        let (entity, server) = self.inner.checked()?;
-        let failed = |cause| PersistError::Keys { entity: entity.clone(), cause };
-        let mut connection = server.connection().await.map_err(failed)?;
-        let mut keys: Vec<String> = redis::cmd("HKEYS")
-            .arg(&self.inner.namespace)
-            .query_async(&mut connection)
-            .await
-            .map_err(|error| failed(server.cause(&error)))?;
-        sort_keys(&mut keys);
-        Ok(keys)
-    }
-}
-
 /// `WAIT n timeout` after a write when the URL asks for replicas; fewer acknowledgments than
 /// asked for fail the write (it may still be on the primary: its outcome is unknown).
-async fn wait_for_replicas(server: &Server, connection: &mut ConnectionManager) -> std::result::Result<(), Cause> {
+async fn wait_for_replicas(server: &RedisServer, connection: &mut ConnectionManager) -> std::result::Result<(), Cause> {
     let Some((replicas, timeout)) = server.wait else { return Ok(()) };
     let acknowledged: u32 = redis::cmd("WAIT")
         .arg(replicas)

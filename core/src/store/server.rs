@@ -11,6 +11,7 @@ use crate::error::{Cause, PersistError, Result};
 use crate::id::{invalid_entity_id, invalid_entity_name};
 use crate::order::{server_queue, KeyedQueue, WriteSlot};
 use crate::store::batch::BatchEngine;
+use crate::store::remote::Engine;
 
 pub use crate::redact::redact_url;
 
@@ -22,23 +23,11 @@ pub(crate) fn is_tls_failure(text: &str) -> bool {
 }
 
 /// A server a store talks to, as the write order names it (scheme, address, database).
-pub(crate) trait Named {
+pub trait Named {
     fn identity(&self) -> &str;
 }
 
-/// What a server engine (Redis, PostgreSQL) provides beyond single calls, for the protocols
-/// written once here: its group commit, and reading many documents in one round trip.
-pub(crate) trait ServerEngine: Named + BatchSink {
-    fn group(&self) -> &Arc<GroupCommit>;
-    /// The texts of `ids` in `namespace`, in order, `None` for each not stored: one round trip.
-    fn fetch_many(
-        &self,
-        namespace: &str,
-        ids: &[String],
-    ) -> impl Future<Output = std::result::Result<Vec<Option<String>>, Cause>> + Send;
-}
-
-impl<S: ServerEngine> BatchEngine for Arc<Namespace<S>> {
+impl<S: Engine> BatchEngine for Arc<Namespace<S>> {
     type Plan = (String, Arc<S>);
 
     fn plan_batch(&self, ids: &[String]) -> Result<(&'static KeyedQueue, Vec<PathBuf>, Self::Plan)> {
@@ -202,21 +191,6 @@ pub(crate) fn values_window(
     Ok(window)
 }
 
-/// The server of `url` in `known`, made by `make` on first use: every store of one URL shares it.
-pub(crate) fn shared_server<S>(
-    known: &std::sync::Mutex<std::collections::HashMap<String, Arc<S>>>,
-    url: &str,
-    make: impl FnOnce() -> std::result::Result<S, String>,
-) -> std::result::Result<Arc<S>, String> {
-    let mut known = known.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(server) = known.get(url) {
-        return Ok(server.clone());
-    }
-    let server = Arc::new(make()?);
-    known.insert(url.to_string(), server.clone());
-    Ok(server)
-}
-
 /// A write that may have joined others on its key: waits to lead (or for the write it joined),
 /// then `send`s the newest content once and resolves every joined caller with the outcome.
 pub(crate) async fn coalesced_write<Fut>(
@@ -250,7 +224,7 @@ pub(crate) fn is_under(namespace: &str, prefix: &str) -> bool {
 }
 
 /// One document write as a server store sends it: namespace, id, the exact JSON text.
-pub(crate) struct Upsert {
+pub struct Upsert {
     pub namespace: String,
     pub id: String,
     pub json: Vec<u8>,
@@ -258,7 +232,7 @@ pub(crate) struct Upsert {
 
 /// A server that takes several upserts in one round trip and one commit (one `HSET` per
 /// namespace in a pipeline, one multi-row `INSERT`): the whole batch lands or fails together.
-pub(crate) trait BatchSink: Send + Sync + 'static {
+pub trait BatchSink: Send + Sync + 'static {
     fn send_batch(&self, batch: Vec<Upsert>) -> impl Future<Output = std::result::Result<(), Cause>> + Send;
 }
 
@@ -275,7 +249,7 @@ type Waiting = (Upsert, oneshot::Sender<std::result::Result<(), Cause>>);
 /// waiting fails with it at once instead of waiting for a reconnection batch after batch. The order queue still lets one write per key be in flight, so the upserts of a
 /// batch are on distinct keys; their order in it is the order they were submitted.
 #[derive(Default)]
-pub(crate) struct GroupCommit {
+pub struct GroupCommit {
     state: Mutex<GroupState>,
 }
 
