@@ -14,7 +14,7 @@ run(process.execPath, [path.join(__dirname, "install.js"), "--force"]);
 // --show-output: the crash and fault-injection tests print how many states they explored.
 // --features: the store behaviour suite also runs on a redis-server and a PostgreSQL cluster the
 // tests start themselves.
-run("cargo", ["test", "--locked", "-p", "backtest-persist-core", "--features", "redis,postgres", "--", "--show-output"]);
+run("cargo", ["test", "--locked", "-p", "backtest-persist-core", "--features", "redis,postgres,sqlite", "--", "--show-output"]);
 // The type tests: nodenext (the default), bundler resolution, and the 19.5.0 types without
 // backtest-kit installed (its row types then fall back to structural ones).
 const tsc = require.resolve("typescript/bin/tsc", { paths: [root] });

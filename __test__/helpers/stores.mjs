@@ -1,8 +1,10 @@
-// The stores every behaviour suite runs on, one row each: the file store, and a redis-server and
-// a PostgreSQL cluster the test starts itself (loopback, free port, temp directory). A row is
-// skipped, saying why, only where its server is not installed; under CI it never is.
+// The stores every behaviour suite runs on, one row each: the file store, a SQLite database file
+// in the test's temp directory, and a redis-server and a PostgreSQL cluster the test starts
+// itself (loopback, free port, temp directory). A row is skipped, saying why, only where its
+// server is not installed; under CI it never is.
 import { haveRedis, startRedis } from "./redis.mjs";
 import { havePostgres, startPostgres } from "./postgres.mjs";
+import path from "node:path";
 import { tempDir } from "./tmp.mjs";
 
 const missing = (what, have) => (have ? false : `${what} is not installed (apt-get install ${what})`);
@@ -19,6 +21,7 @@ export const fresh = (label) => `${label}-${process.pid}-${unique++}`;
  */
 export const STORES = [
   { name: "the file store", server: false, skip: false, url: async () => null, base: (t) => tempDir(t, "stores") },
+  { name: "the SQLite store", server: true, skip: false, url: async (t) => `sqlite:${path.join(tempDir(t, "sqlite store"), "state.db")}`, base: () => `/stores-test/${fresh("base")}` },
   { name: "the Redis store", server: true, skip: missing("redis-server", haveRedis), url: async (t) => (await startRedis(t)).url, base: () => `/stores-test/${fresh("base")}` },
   { name: "the PostgreSQL store", server: true, skip: missing("postgresql", havePostgres), url: async (t) => (await startPostgres(t)).url, base: () => `/stores-test/${fresh("base")}` },
 ];

@@ -1,12 +1,13 @@
-//! One behaviour suite for every store: the same cases run on the file store and on the Redis
-//! store against a real `redis-server` that the test starts on loopback, on a free port, in a
+//! One behaviour suite for every store: the same cases run on the file store, on a SQLite
+//! database file in a temp directory, and on the Redis and PostgreSQL stores against a real
+//! `redis-server` / PostgreSQL cluster that the test starts on loopback, on a free port, in a
 //! temp directory (AOF on, `appendfsync always`), and stops. Then the Redis store's faults: the
 //! server SIGKILLed and restarted mid-run, unreachable at start, a wrong password, a database
 //! out of range, two independent connections writing the same keys.
 //!
 //! Without `redis-server` on PATH the Redis cases say so and pass, except under `CI=true`, where
 //! `.ci/run` installs it and its absence fails.
-#![cfg(all(feature = "redis", feature = "postgres"))]
+#![cfg(all(feature = "redis", feature = "postgres", feature = "sqlite"))]
 
 use std::future::Future;
 use std::net::TcpListener;
@@ -15,7 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use backtest_persist_core::key_order::sort_keys;
-use backtest_persist_core::store::{PgStore, RedisStore, ServerStore};
+use backtest_persist_core::store::{PgStore, RedisStore, ServerStore, SqliteStore};
 use backtest_persist_core::{FileStore, PersistError, Store};
 
 /// A `redis-server` of the test's own, killed when dropped.
@@ -339,6 +340,14 @@ where
 fn on_runtime<F: Future>(future: F) -> F::Output {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     tokio::task::LocalSet::new().block_on(&runtime, future)
+}
+
+#[test]
+fn the_sqlite_store_passes_the_behaviour_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("state.db").display());
+    let base = unique_base();
+    on_runtime(behaviour(move |name| SqliteStore::new(&url, name, &base)));
 }
 
 #[test]

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::pin::Pin;
 
 use super::remote::namespaces_of;
+use super::sqlite::{check_sqlite_url, SqliteDb, SqliteStore};
 use super::{
     check_postgres_url, check_redis_url, InitReport, PgServer, PgStore, Range, RangeScan, RedisServer, RedisStore,
     Store,
@@ -15,13 +16,14 @@ use crate::error::Result;
 
 type Boxed<T> = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
 
-/// A store on a server, chosen by the URL's scheme: `redis://` / `rediss://` or
-/// `postgres://` / `postgresql://`. Each call's place in the key's order is taken when it is
-/// made, as with every store.
+/// A store on a server or in a database file, chosen by the URL's scheme: `redis://` /
+/// `rediss://`, `postgres://` / `postgresql://`, or `sqlite:<path>`. Each call's place in the
+/// key's order is taken when it is made, as with every store.
 #[derive(Clone)]
 pub enum ServerStore {
     Redis(RedisStore),
     Postgres(PgStore),
+    Sqlite(SqliteStore),
 }
 
 /// `$body` with `$store` bound to whichever engine's store `$self` is.
@@ -30,6 +32,7 @@ macro_rules! each {
         match $self {
             ServerStore::Redis($store) => $body,
             ServerStore::Postgres($store) => $body,
+            ServerStore::Sqlite($store) => $body,
         }
     };
 }
@@ -38,6 +41,7 @@ macro_rules! each {
 enum Scheme {
     Redis,
     Postgres,
+    Sqlite,
 }
 
 fn scheme(url: &str) -> Option<Scheme> {
@@ -45,6 +49,8 @@ fn scheme(url: &str) -> Option<Scheme> {
         Some(Scheme::Postgres)
     } else if url.starts_with("redis://") || url.starts_with("rediss://") {
         Some(Scheme::Redis)
+    } else if url.starts_with("sqlite:") {
+        Some(Scheme::Sqlite)
     } else {
         None
     }
@@ -55,7 +61,8 @@ pub fn check_store_url(url: &str) -> std::result::Result<(), String> {
     match scheme(url) {
         Some(Scheme::Postgres) => check_postgres_url(url),
         Some(Scheme::Redis) => check_redis_url(url),
-        None => Err(format!("{} is not a redis://, rediss:// or postgres:// URL", super::redact_url(url))),
+        Some(Scheme::Sqlite) => check_sqlite_url(url),
+        None => Err(format!("{} is not a redis://, rediss://, postgres:// or sqlite: URL", super::redact_url(url))),
     }
 }
 
@@ -64,6 +71,7 @@ pub fn check_store_url(url: &str) -> std::result::Result<(), String> {
 pub async fn server_namespaces(url: &str, prefix: &str) -> Result<Vec<String>> {
     match scheme(url) {
         Some(Scheme::Postgres) => namespaces_of::<PgServer>(url, prefix).await,
+        Some(Scheme::Sqlite) => namespaces_of::<SqliteDb>(url, prefix).await,
         _ => namespaces_of::<RedisServer>(url, prefix).await,
     }
 }
@@ -80,6 +88,7 @@ impl ServerStore {
     pub fn open(url: &str, entity_name: &str, base_dir: &Path) -> Self {
         match scheme(url) {
             Some(Scheme::Postgres) => ServerStore::Postgres(PgStore::new(url, entity_name, base_dir)),
+            Some(Scheme::Sqlite) => ServerStore::Sqlite(SqliteStore::new(url, entity_name, base_dir)),
             _ => ServerStore::Redis(RedisStore::new(url, entity_name, base_dir)),
         }
     }

@@ -3,7 +3,7 @@
 //! The trait uses native `async fn` in traits, so each store's futures keep their own
 //! `Send`-ness: the file store's run on the thread pool, a JS adapter's on the JS thread.
 
-#[cfg(all(feature = "redis", feature = "postgres"))]
+#[cfg(all(feature = "redis", feature = "postgres", feature = "sqlite"))]
 mod any_server;
 mod batch;
 mod file;
@@ -12,23 +12,27 @@ mod postgres;
 mod range;
 #[cfg(feature = "redis")]
 mod redis;
-#[cfg(any(feature = "redis", feature = "postgres"))]
+#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
 mod remote;
-#[cfg(any(feature = "redis", feature = "postgres"))]
+#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
 mod server;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 
 use std::future::Future;
 
-#[cfg(all(feature = "redis", feature = "postgres"))]
+#[cfg(all(feature = "redis", feature = "postgres", feature = "sqlite"))]
 pub use self::any_server::{check_store_url, server_namespaces, ServerStore};
 #[cfg(feature = "postgres")]
 pub use self::postgres::{check_postgres_url, PgServer, PgStore};
 #[cfg(feature = "redis")]
 pub use self::redis::{check_redis_url, RedisServer, RedisStore};
-#[cfg(any(feature = "redis", feature = "postgres"))]
+#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
 pub use self::remote::{Engine, RemoteStore};
-#[cfg(any(feature = "redis", feature = "postgres"))]
+#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
 pub use self::server::redact_url;
+#[cfg(feature = "sqlite")]
+pub use self::sqlite::{check_sqlite_url, SqliteDb, SqliteStore};
 pub use file::{resolve, FileStore, ImmediateWrite, PlannedWrite, MAX_CONCURRENT_FILE_TASKS, MAX_STRING_LENGTH};
 pub use range::{Range, RangeScan};
 

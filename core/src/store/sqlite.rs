@@ -1,0 +1,320 @@
+//! The SQLite store (`sqlite:<path>`): every document in one table of one database file,
+//! `backtest_persist (namespace, id, document)`, keyed as the PostgreSQL store's (the file
+//! layout's directory and the entity id), the document the exact JSON text. One file instead of
+//! one file per document: a year of 1m candles is one file of tens of MB, not half a million
+//! files of 4 KiB blocks.
+//!
+//! Durable as the file store: WAL mode with `synchronous=FULL`, so a write resolves once its
+//! commit is in the write-ahead log on disk, and survives a power cut. Writes ready at once
+//! (group commit: a batch of candles, log entries, concurrent writes) are one transaction, one
+//! WAL sync. Every SQLite call runs on a blocking thread, never on the JS thread nor on the
+//! runtime's async workers. Two processes may share a file: SQLite's locks order them, a writer
+//! waiting up to 5 s for another (`STORE_TIMEOUT` after that). A file that is not a SQLite
+//! database, or is corrupt, fails with `STORE_CORRUPT` and is never reset.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
+
+use super::remote::{engine_for, Engine, RemoteStore};
+use super::server::{BatchSink, GroupCommit, Named, Upsert};
+use crate::error::Cause;
+
+/// The documents of one namespace in a SQLite database file.
+pub type SqliteStore = RemoteStore<SqliteDb>;
+
+/// How long a call waits for a lock another connection (or process) holds.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Read connections kept open for reuse (WAL readers never block the writer).
+const READERS: usize = 4;
+
+const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS backtest_persist (
+    namespace TEXT NOT NULL,
+    id TEXT NOT NULL,
+    document TEXT NOT NULL,
+    PRIMARY KEY (namespace, id)
+) WITHOUT ROWID";
+
+const UPSERT: &str = "INSERT INTO backtest_persist (namespace, id, document) VALUES (?1, ?2, ?3) \
+                      ON CONFLICT (namespace, id) DO UPDATE SET document = excluded.document";
+const SELECT: &str = "SELECT document FROM backtest_persist WHERE namespace = ?1 AND id = ?2";
+
+/// A database file as the stores of one URL share it.
+pub struct SqliteDb {
+    shown: String,
+    identity: String,
+    inner: Arc<Inner>,
+    group: Arc<GroupCommit>,
+}
+
+struct Inner {
+    path: PathBuf,
+    shown: String,
+    /// The one connection that writes (SQLite has one writer at a time anyway).
+    writer: Mutex<Option<Connection>>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+/// The database file a `sqlite:` URL names, or why it names none.
+fn path_of(url: &str) -> std::result::Result<PathBuf, String> {
+    let path = url.strip_prefix("sqlite:").ok_or_else(|| format!("{url} is not a sqlite: URL"))?;
+    let path = path.strip_prefix("//").unwrap_or(path);
+    if path.is_empty() {
+        return Err(format!("{url}: no database file (sqlite:./dump/candles.db, sqlite:/srv/bot/state.db)"));
+    }
+    Ok(super::resolve(std::path::Path::new(path)))
+}
+
+/// Checks a SQLite URL now, so a bad one is refused where it is given.
+pub fn check_sqlite_url(url: &str) -> std::result::Result<(), String> {
+    engine_for::<SqliteDb>(url).map(drop)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Inner {
+    /// A new connection, the database prepared: WAL, full sync, the busy timeout, the table.
+    fn connect(&self) -> rusqlite::Result<Connection> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connection = Connection::open_with_flags(&self.path, flags)?;
+        connection.busy_timeout(BUSY_TIMEOUT)?;
+        // Reads the header first: a file that is not a database fails here, untouched.
+        connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get::<_, String>(0))?;
+        connection.pragma_update(None, "synchronous", "FULL")?;
+        connection.execute_batch(CREATE_TABLE)?;
+        Ok(connection)
+    }
+
+    /// `work` on the writing connection, on this (blocking) thread.
+    fn write<T>(&self, work: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> std::result::Result<T, Cause> {
+        let mut writer = lock(&self.writer);
+        if writer.is_none() {
+            *writer = Some(self.connect().map_err(|error| self.cause(&error))?);
+        }
+        let connection = writer.as_mut().ok_or_else(|| Cause::Message("no connection".into()))?;
+        let outcome = work(connection).map_err(|error| self.cause(&error));
+        if outcome.is_err() {
+            // A connection that failed may be in any state (a rolled-back transaction, a file
+            // gone): the next write opens a fresh one.
+            *writer = None;
+        }
+        outcome
+    }
+
+    /// `work` on a reading connection, on this (blocking) thread.
+    fn read<T>(&self, work: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> std::result::Result<T, Cause> {
+        let pooled = lock(&self.readers).pop();
+        let connection = match pooled {
+            Some(connection) => connection,
+            None => self.connect().map_err(|error| self.cause(&error))?,
+        };
+        let outcome = work(&connection).map_err(|error| self.cause(&error));
+        if outcome.is_ok() {
+            let mut readers = lock(&self.readers);
+            if readers.len() < READERS {
+                readers.push(connection);
+            }
+        }
+        outcome
+    }
+
+    /// What failed, with a code for the failures a caller handles differently.
+    fn cause(&self, error: &rusqlite::Error) -> Cause {
+        let (code, what) = match error.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => (
+                "STORE_TIMEOUT",
+                format!("the database stayed locked by another connection for {} s", BUSY_TIMEOUT.as_secs()),
+            ),
+            Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
+                ("STORE_CORRUPT", "the file is not a SQLite database, or it is corrupt; it was left as it is".into())
+            }
+            Some(ErrorCode::ReadOnly | ErrorCode::PermissionDenied) => {
+                ("STORE_FAILED", "the database is read-only".into())
+            }
+            Some(ErrorCode::DiskFull) => ("STORE_FAILED", "the disk is full".into()),
+            Some(ErrorCode::CannotOpen) => ("STORE_UNREACHABLE", "the database file cannot be opened".into()),
+            _ => ("STORE_FAILED", "SQLite failed".into()),
+        };
+        Cause::Coded { code, message: format!("{what}: {error} ({})", self.shown) }
+    }
+}
+
+impl SqliteDb {
+    fn open(url: &str) -> std::result::Result<SqliteDb, String> {
+        let path = path_of(url)?;
+        let shown = url.to_string();
+        Ok(SqliteDb {
+            identity: format!("sqlite:{}", path.display()),
+            inner: Arc::new(Inner { path, shown: shown.clone(), writer: Mutex::default(), readers: Mutex::default() }),
+            shown,
+            group: Arc::default(),
+        })
+    }
+
+    /// `work` with the writing connection, on a blocking thread.
+    fn write<T, W>(&self, work: W) -> impl Future<Output = std::result::Result<T, Cause>> + Send + use<T, W>
+    where
+        T: Send + 'static,
+        W: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        async move { blocking(move || inner.write(work)).await }
+    }
+
+    /// `work` with a reading connection, on a blocking thread.
+    fn read<T, W>(&self, work: W) -> impl Future<Output = std::result::Result<T, Cause>> + Send + use<T, W>
+    where
+        T: Send + 'static,
+        W: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        async move { blocking(move || inner.read(work)).await }
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> std::result::Result<T, Cause> + Send + 'static,
+) -> std::result::Result<T, Cause> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|error| Err(Cause::Message(format!("the SQLite task failed: {error}"))))
+}
+
+impl BatchSink for SqliteDb {
+    /// Every upsert of the batch in one transaction: one commit, one WAL sync.
+    async fn send_batch(&self, batch: Vec<Upsert>) -> std::result::Result<(), Cause> {
+        self.write(move |connection| {
+            let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            {
+                let mut upsert = transaction.prepare_cached(UPSERT)?;
+                for row in &batch {
+                    let document = String::from_utf8_lossy(&row.json);
+                    upsert.execute((&row.namespace, &row.id, document.as_ref()))?;
+                }
+            }
+            transaction.commit()
+        })
+        .await
+    }
+}
+
+impl Named for SqliteDb {
+    fn identity(&self) -> &str {
+        &self.identity
+    }
+}
+
+impl Engine for SqliteDb {
+    fn engines() -> &'static Mutex<HashMap<String, Arc<Self>>> {
+        static ENGINES: OnceLock<Mutex<HashMap<String, Arc<SqliteDb>>>> = OnceLock::new();
+        ENGINES.get_or_init(Default::default)
+    }
+
+    fn open(url: &str) -> std::result::Result<Self, String> {
+        SqliteDb::open(url)
+    }
+
+    fn shown(&self) -> &str {
+        &self.shown
+    }
+
+    fn group(&self) -> &Arc<GroupCommit> {
+        &self.group
+    }
+
+    /// Opens the file (creating it), checks it is a database, prepares WAL and the table.
+    async fn ready(&self) -> std::result::Result<(), Cause> {
+        self.write(|_| Ok(())).await
+    }
+
+    async fn fetch(&self, namespace: &str, id: &str) -> std::result::Result<Option<String>, Cause> {
+        let (namespace, id) = (namespace.to_string(), id.to_string());
+        self.read(move |connection| {
+            use rusqlite::OptionalExtension;
+            connection.prepare_cached(SELECT)?.query_row((&namespace, &id), |row| row.get(0)).optional()
+        })
+        .await
+    }
+
+    /// One read transaction: every document of one snapshot.
+    async fn fetch_many(&self, namespace: &str, ids: &[String]) -> std::result::Result<Vec<Option<String>>, Cause> {
+        let (namespace, ids) = (namespace.to_string(), ids.to_vec());
+        self.read(move |connection| {
+            use rusqlite::OptionalExtension;
+            connection.execute_batch("BEGIN")?;
+            let read = (|| {
+                let mut select = connection.prepare_cached(SELECT)?;
+                ids.iter().map(|id| select.query_row((&namespace, id), |row| row.get(0)).optional()).collect()
+            })();
+            connection.execute_batch("COMMIT")?;
+            read
+        })
+        .await
+    }
+
+    async fn exists(&self, namespace: &str, id: &str) -> std::result::Result<bool, Cause> {
+        Ok(self.fetch(namespace, id).await?.is_some())
+    }
+
+    async fn delete(&self, namespace: &str, id: &str) -> std::result::Result<bool, Cause> {
+        let (namespace, id) = (namespace.to_string(), id.to_string());
+        self.write(move |connection| {
+            let removed = connection
+                .prepare_cached("DELETE FROM backtest_persist WHERE namespace = ?1 AND id = ?2")?
+                .execute((&namespace, &id))?;
+            Ok(removed > 0)
+        })
+        .await
+    }
+
+    async fn delete_namespace(&self, namespace: &str) -> std::result::Result<(), Cause> {
+        let namespace = namespace.to_string();
+        self.write(move |connection| {
+            connection
+                .prepare_cached("DELETE FROM backtest_persist WHERE namespace = ?1")?
+                .execute([&namespace])
+                .map(drop)
+        })
+        .await
+    }
+
+    async fn ids(&self, namespace: &str) -> std::result::Result<Vec<String>, Cause> {
+        let namespace = namespace.to_string();
+        self.read(move |connection| {
+            let mut select = connection.prepare_cached("SELECT id FROM backtest_persist WHERE namespace = ?1")?;
+            let ids = select.query_map([&namespace], |row| row.get(0))?.collect();
+            ids
+        })
+        .await
+    }
+
+    async fn count(&self, namespace: &str) -> std::result::Result<usize, Cause> {
+        let namespace = namespace.to_string();
+        self.read(move |connection| {
+            connection
+                .prepare_cached("SELECT count(*) FROM backtest_persist WHERE namespace = ?1")?
+                .query_row([&namespace], |row| row.get::<_, i64>(0))
+                .map(|count| count as usize)
+        })
+        .await
+    }
+
+    /// Listing a file that is not there creates none: it holds nothing.
+    async fn namespaces(&self, _prefix: &str) -> std::result::Result<Vec<String>, Cause> {
+        if !self.inner.path.exists() {
+            return Ok(Vec::new());
+        }
+        self.read(|connection| {
+            let mut select = connection.prepare_cached("SELECT DISTINCT namespace FROM backtest_persist")?;
+            let found = select.query_map([], |row| row.get(0))?.collect();
+            found
+        })
+        .await
+    }
+}
