@@ -167,6 +167,48 @@ test("random sequences of writes, removals and reads: every read equals backtest
   t.diagnostic(`${runs} sequences`);
 });
 
+test("on a SQLite store too: random sequences of batch writes, writes, removals and reads, each read equal to the documents one by one", { timeout: 300_000 }, async (t) => {
+  const root = tempDir(t, "cache sqlite");
+  const url = `sqlite:${path.join(root, "candles.db")}`;
+  let runs = 0;
+  /** The candles as the store holds them, read one by one (no range read, no cache). */
+  const truth = async (store, limit, since) => {
+    const candles = [];
+    for (let i = 0; i < limit; i += 1) {
+      const id = String((since + i) * MINUTE);
+      if (!(await store.hasValue(id))) return null;
+      candles.push(await store.readValue(id));
+    }
+    return candles;
+  };
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.array(call, { minLength: 1, maxLength: 4 }), { minLength: 5, maxLength: 25 }), async (steps) => {
+      runs += 1;
+      const store = new PersistBase(ENTITY, `/cache-model/run-${process.pid}-${runs}`, { store: url });
+      const ours = new PersistCandleInstance("BTCUSDT", "1m", "binance");
+      ours._storage = store;
+      await ours.waitForInit(true);
+      for (const step of steps) {
+        const issued = step.map(([kind, a, b]) => {
+          if (kind === "read") return ours.readCandlesData(a, b * MINUTE, 0);
+          if (kind === "candles") return ours.writeCandlesData(a.map((i) => candle(i, `c${b}`)));
+          if (kind === "write" || kind === "atomic") return store.writeValue(String(a * MINUTE), candle(a, `w${b}`));
+          if (kind === "remove") return store.removeValue(String(a * MINUTE)).catch((error) => assert.equal(error.code, "ENTITY_NOT_FOUND"));
+          return store.removeAll();
+        });
+        await Promise.all(issued);
+        for (const limit of [1, 5, 12]) {
+          for (const since of [0, 3]) {
+            assert.deepEqual(await ours.readCandlesData(limit, since * MINUTE, 0), await truth(store, limit, since), `read(${limit}, ${since}) after ${JSON.stringify(step)}`);
+          }
+        }
+      }
+    }),
+    { numRuns: 40 },
+  );
+  t.diagnostic(`${runs} sequences`);
+});
+
 test("the cache holds no more than its limit, and a limit of 0 turns it off without changing what reads give", async (t) => {
   const dir = tempDir(t, "cache limit");
   const both = await instances(dir);

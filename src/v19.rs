@@ -79,11 +79,14 @@ pub fn read_candles<'env>(
 /// of them is not cached (then `__v19ReadCandles` reads them): synchronous, no thread hop.
 #[napi(js_name = "__v19CachedCandles", skip_typescript)]
 pub fn cached_candles(persist: &PersistBase, since: f64, step: f64, count: f64) -> Option<String> {
-    if persist.server.is_some() || !count.is_finite() || count < 1.0 {
+    if !count.is_finite() || count < 1.0 {
         return None;
     }
     let ids = (0..count as usize).map(move |index| format!("{}", (since + index as f64 * step) as i128));
-    persist.store.cached_run(ids)
+    match &persist.server {
+        Some(server) => server.cached_run(ids),
+        None => persist.store.cached_run(ids),
+    }
 }
 
 fn range_to_js(env: &Env, range: Range) -> std::result::Result<Unknown<'_>, Rejection> {

@@ -43,12 +43,13 @@ pub fn adapter_queue() -> &'static KeyedQueue {
     QUEUE.get_or_init(KeyedQueue::default)
 }
 
-/// The queue of server stores' operations (Redis, PostgreSQL), keyed by server and logical
-/// document path.
-#[cfg(any(feature = "redis", feature = "postgres"))]
+/// The queue of server stores' operations (Redis, PostgreSQL, SQLite), keyed by server and
+/// logical document path; the document cache watches it as it watches the file queue (it keeps
+/// documents only of the stores that ask it to: files and SQLite).
+#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
 pub fn server_queue() -> &'static KeyedQueue {
     static QUEUE: OnceLock<KeyedQueue> = OnceLock::new();
-    QUEUE.get_or_init(KeyedQueue::default)
+    QUEUE.get_or_init(|| KeyedQueue { observer: Some(crate::document_cache::document_cache()), ..Default::default() })
 }
 
 #[derive(Default)]

@@ -120,6 +120,12 @@ impl ServerStore {
         each!(self, store => store.read_range(scan).await)
     }
 
+    /// A run of documents from the process's cache (a SQLite store's candles), joined as a JSON
+    /// array, when every one is there.
+    pub fn cached_run(&self, ids: impl Iterator<Item = String>) -> Option<String> {
+        each!(self, store => store.cached_run(ids))
+    }
+
     /// Every document, with its id, in key order.
     pub async fn read_all(&self) -> Result<Vec<(String, String)>> {
         each!(self, store => store.read_all().await)

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use super::server::{coalesced_write, values_window, BatchSink, Call, GroupCommit, Named, Namespace, Upsert};
 use super::{InitReport, Range, RangeScan, Store};
+use crate::document_cache::document_cache;
 use crate::error::{Cause, PersistError, Result};
 use crate::key_order::sort_keys;
 use crate::order::server_queue;
@@ -48,6 +49,10 @@ pub trait Engine: Named + BatchSink + Sized {
     fn count(&self, namespace: &str) -> impl Future<Output = std::result::Result<usize, Cause>> + Send;
     /// Every namespace that is `prefix` or under it (`""`: all), in any order.
     fn namespaces(&self, prefix: &str) -> impl Future<Output = std::result::Result<Vec<String>, Cause>> + Send;
+    /// Whether candle ranges read from it may be kept in the process's document cache: only
+    /// where every change to them is this machine's to see (a database file, not a server other
+    /// machines write to).
+    const CACHES_RANGES: bool = false;
 }
 
 /// The engine of `url`, shared by every store of that URL.
@@ -143,12 +148,36 @@ impl<E: Engine> RemoteStore<E> {
     /// unparsable document.
     pub async fn read_range(&self, scan: RangeScan) -> Result<Range> {
         let mut scan = scan.first_window(super::range::WINDOW);
+        let directory = self.cache_directory();
+        let ticket = directory.as_ref().and_then(|directory| document_cache().begin(directory));
         loop {
-            let texts = self.read_many(&scan.next_window()).await?;
-            if let Some(range) = scan.take(texts) {
+            let ids = scan.next_window();
+            let texts = self.read_many(&ids).await?;
+            let before = scan.read();
+            let found = ticket.map(|_| texts.clone());
+            let outcome = scan.take(texts);
+            if let (Some(ticket), Some(directory), Some(found)) = (ticket, &directory, found) {
+                // What the scan accepted: whole JSON values, before any miss.
+                let accepted = ids.into_iter().zip(found.into_iter().flatten()).take(scan.read() - before);
+                document_cache().fill(directory, ticket, accepted);
+            }
+            if let Some(range) = outcome {
                 return Ok(range);
             }
         }
+    }
+
+    /// The documents of `ids` from the process's cache, joined as a JSON array, when every one
+    /// is there (engines that cache ranges only).
+    pub fn cached_run(&self, ids: impl Iterator<Item = String>) -> Option<String> {
+        document_cache().read_run(&self.cache_directory()?, ids)
+    }
+
+    /// Where the document cache keeps this store's documents: its key in the order, when its
+    /// engine caches ranges.
+    fn cache_directory(&self) -> Option<std::path::PathBuf> {
+        let engine = self.inner.server.as_ref().ok().filter(|_| E::CACHES_RANGES)?;
+        Some(server_queue().canonical_directory(&self.inner.order_directory(engine)))
     }
 
     /// A 19.5.0 batch write ([`crate::store::batch`]): the turns taken now, then one read of the

@@ -211,6 +211,9 @@ impl Named for SqliteDb {
 }
 
 impl Engine for SqliteDb {
+    /// A database file on this machine: candle ranges read from it are cached, as on files.
+    const CACHES_RANGES: bool = true;
+
     fn engines() -> &'static Mutex<HashMap<String, Arc<Self>>> {
         static ENGINES: OnceLock<Mutex<HashMap<String, Arc<SqliteDb>>>> = OnceLock::new();
         ENGINES.get_or_init(Default::default)
