@@ -74,6 +74,23 @@ pub fn store_write<'env>(
     settle(env, write, |env, ()| undefined(env))
 }
 
+/// The integrity of the store at `url`: for a SQLite database file, `PRAGMA integrity_check`
+/// (`"ok"`, or SQLite's findings); `"ok"` for a server (it keeps its own).
+#[napi(js_name = "__storeIntegrity", skip_typescript)]
+pub fn store_integrity<'env>(env: &'env Env, url: String) -> Result<JsPromise<'env>> {
+    if let Err(error) = checked(&url) {
+        return reject(env, error);
+    }
+    let check = async move {
+        if url.starts_with("sqlite:") {
+            backtest_persist_core::store::sqlite_integrity(&url).await
+        } else {
+            Ok("ok".to_string())
+        }
+    };
+    settle(env, check, |env, report| Ok(report.into_unknown(env)?))
+}
+
 /// `url` with its passwords replaced by `***`, as every store error names it: the command line
 /// shows URLs through this, so it hides exactly what the stores hide.
 #[napi(js_name = "__redactUrl", skip_typescript)]

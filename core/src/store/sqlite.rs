@@ -69,6 +69,30 @@ fn path_of(url: &str) -> std::result::Result<PathBuf, String> {
     Ok(super::resolve(std::path::Path::new(path)))
 }
 
+/// `PRAGMA integrity_check` of the database file at `url`: `"ok"`, or what SQLite found wrong
+/// (one problem a line). Checks only; a file that is not there is not created.
+pub async fn sqlite_integrity(url: &str) -> crate::error::Result<String> {
+    let failed = |cause| crate::error::PersistError::Values { entity: url.to_string(), cause };
+    let engine =
+        engine_for::<SqliteDb>(url).map_err(|message| failed(Cause::Coded { code: "STORE_FAILED", message }))?;
+    if !engine.inner.path.exists() {
+        return Err(failed(Cause::Coded { code: "STORE_UNREACHABLE", message: format!("no database file at {url}") }));
+    }
+    let checked = engine
+        .read(|connection| {
+            let mut check = connection.prepare("PRAGMA integrity_check")?;
+            let lines: rusqlite::Result<Vec<String>> = check.query_map([], |row| row.get(0))?.collect();
+            lines
+        })
+        .await;
+    match checked {
+        Ok(lines) => Ok(lines.join("\n")),
+        // A file too damaged for the check to run: that is its finding.
+        Err(Cause::Coded { code: "STORE_CORRUPT", message }) => Ok(message),
+        Err(cause) => Err(failed(cause)),
+    }
+}
+
 /// Checks a SQLite URL now, so a bad one is refused where it is given.
 pub fn check_sqlite_url(url: &str) -> std::result::Result<(), String> {
     engine_for::<SqliteDb>(url).map(drop)
