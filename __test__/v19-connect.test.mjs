@@ -16,7 +16,7 @@ test("usePersistNative refuses options it cannot use, with a coded error, and re
     [5, "ERR_INVALID_ARG_TYPE", /options must be an object/],
     ["Candle", "ERR_INVALID_ARG_TYPE", /options must be an object/],
     [["Candle"], "ERR_INVALID_ARG_TYPE", /got an array/],
-    [{ registry: ["Candle"] }, "ERR_INVALID_ARG_VALUE", /unknown option "registry" \(the options are: registries\)/],
+    [{ registry: ["Candle"] }, "ERR_INVALID_ARG_VALUE", /unknown option "registry" \(the options are: registries, stores\)/],
     [{ registries: [] }, "ERR_INVALID_ARG_VALUE", /options\.registries is empty/],
     [{ registries: "Candle" }, "ERR_INVALID_ARG_TYPE", /must be an array/],
     [{ registries: ["Candles"] }, "ERR_INVALID_ARG_VALUE", /unknown registries Candles/],
@@ -94,4 +94,34 @@ test("after usePersistNative(bk), backtest-kit's registries are the one truth: t
   own.usePersistSignalAdapter(Recording);
   assert.equal(ctorOf("Signal"), v19.PersistSignalInstance);
   assert.deepEqual(await own.readSignalData("ETHUSDT", "s", "ex"), { id: "from-recording" });
+});
+
+test("usePersistNative(bk, { stores }): the candle cache in one SQLite file, signals still backtest-kit's files", async (t) => {
+  const { default: fs } = await import("node:fs");
+  const { default: path } = await import("node:path");
+  const { tempDir } = await import("./helpers/tmp.mjs");
+  const dir = tempDir(t, "stores option");
+  const previous = process.cwd();
+  process.chdir(dir);
+  t.after(() => process.chdir(previous));
+  for (const [stores, code, message] of [
+    [{ Candles: "sqlite:x.db" }, "ERR_INVALID_ARG_VALUE", /unknown registry "Candles"/],
+    [{ Candle: 5 }, "ERR_INVALID_ARG_TYPE", /options\.stores\.Candle must be a store URL or null/],
+    [{ Candle: "mysql://db/x" }, "ERR_INVALID_ARG_VALUE", /is not a redis:\/\/, rediss:\/\/, postgres:\/\/ or sqlite: URL/],
+    ["sqlite:x.db", "ERR_INVALID_ARG_TYPE", /options\.stores must be an object/],
+  ]) {
+    assert.throws(() => v19.usePersistNative(bk, { stores }), { code, message }, JSON.stringify(stores));
+  }
+  assert.throws(() => v19.usePersistNative(bk, { registries: ["Signal"], stores: { Candle: "sqlite:x.db" } }), { code: "ERR_INVALID_ARG_VALUE", message: /which options\.registries leaves out/ });
+
+  v19.usePersistNative(bk, { stores: { Candle: "sqlite:./dump/candles.db" } });
+  const candles = Array.from({ length: 5 }, (_, i) => ({ timestamp: i * 60_000, open: i, high: i, low: i, close: i, volume: 1 }));
+  await bk.PersistCandleAdapter.writeCandlesData(candles, "BTCUSDT", "1m", "binance");
+  await bk.PersistSignalAdapter.writeSignalData({ id: "sig-1", position: "long" }, "BTCUSDT", "trend", "binance");
+  assert.deepEqual(await bk.PersistCandleAdapter.readCandlesData("BTCUSDT", "1m", "binance", 5, 0, 5 * 60_000), candles);
+  assert.ok(fs.existsSync(path.join(dir, "dump/candles.db")), "the candles are in the SQLite file");
+  assert.equal(fs.existsSync(path.join(dir, "dump/data/candle")), false, "and not in files");
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, "dump/data/signal/BTCUSDT_trend_binance/BTCUSDT.json"), "utf8")), { id: "sig-1", position: "long" });
+  // Back to files everywhere.
+  v19.usePersistNative(bk);
 });

@@ -11,6 +11,8 @@ const bridge = {
   getConfig: () => DEFAULT_CONFIG,
   logger: null,
   errorEmitter: null,
+  /** usePersistNative's `stores`: a store URL (or null for files) per registry name. */
+  stores: {},
 };
 
 /** An Error with a stable `code`, as every error of this package has. */

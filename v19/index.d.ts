@@ -165,7 +165,11 @@ export type PersistRegistryName =
  */
 export declare function usePersistNative(
   bk: object,
-  options?: { registries?: PersistRegistryName[] } | null,
+  options?: {
+    registries?: PersistRegistryName[];
+    /** A store per registry, e.g. `{ Candle: "sqlite:./dump/candles.db" }` (`null`: files). */
+    stores?: Partial<Record<PersistRegistryName, string | null>>;
+  } | null,
 ): void;
 
 /** What `usePersistSignalAdapter` takes an instance of; methods may return plain values. */

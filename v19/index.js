@@ -4,7 +4,7 @@
 // `usePersistNative(bk)`, which puts the native Instances under a backtest-kit project.
 "use strict";
 
-const { checkConfig, connect } = require("./bridge.js");
+const { bridge, checkConfig, connect } = require("./bridge.js");
 const { Instances } = require("./instances.js");
 const { Adapters, REGISTRIES, Utils, forwardSingletons } = require("./utils.js");
 const { PersistBase } = require("./steps.js");
@@ -21,22 +21,51 @@ const NAMES = REGISTRIES.map((row) => row.name);
 function usePersistNative(bk, options) {
   checkConfig(bk);
   const chosen = checkedRegistries(options);
+  const stores = checkedStores(options?.stores, chosen);
   const missing = chosen.filter((name) => typeof bk?.[`Persist${name}Adapter`]?.[`usePersist${name}Adapter`] !== "function");
   if (missing.length > 0) {
     throw argumentError(TypeError, `usePersistNative: the module has no Persist${missing[0]}Adapter.usePersist${missing[0]}Adapter (backtest-kit 8.4 or later is needed)`, "ERR_INVALID_ARG_VALUE");
   }
   connect(bk);
+  bridge.stores = stores;
   for (const name of chosen) bk[`Persist${name}Adapter`][`usePersist${name}Adapter`](Instances[name]);
   // From now on backtest-kit's registries are the truth: this package's singletons forward to them.
   forwardSingletons(bk);
 }
 
-const OPTIONS = ["registries"];
+const OPTIONS = ["registries", "stores"];
 
 function argumentError(ErrorClass, message, code) {
   const error = new ErrorClass(message);
   error.code = code;
   return error;
+}
+
+/**
+ * `options.stores`: a store URL (or `null` for files) per registry, e.g.
+ * `{ Candle: "sqlite:./dump/candles.db" }`; each is checked now (a bad URL throws here).
+ */
+function checkedStores(stores, chosen) {
+  if (stores === undefined) return {};
+  if (stores === null || typeof stores !== "object" || Array.isArray(stores)) {
+    throw argumentError(TypeError, 'usePersistNative: options.stores must be an object like { Candle: "sqlite:./dump/candles.db" }', "ERR_INVALID_ARG_TYPE");
+  }
+  const checked = {};
+  for (const [name, url] of Object.entries(stores)) {
+    if (!NAMES.includes(name)) {
+      throw argumentError(TypeError, `usePersistNative: options.stores names an unknown registry ${JSON.stringify(name)} (one of ${NAMES.join(", ")})`, "ERR_INVALID_ARG_VALUE");
+    }
+    if (!chosen.includes(name)) {
+      throw argumentError(TypeError, `usePersistNative: options.stores names ${name}, which options.registries leaves out`, "ERR_INVALID_ARG_VALUE");
+    }
+    if (url !== null && typeof url !== "string") {
+      throw argumentError(TypeError, `usePersistNative: options.stores.${name} must be a store URL or null (files)`, "ERR_INVALID_ARG_TYPE");
+    }
+    // A store made now checks the URL: a bad one throws here, not at the first read.
+    new PersistBase(name, ".", { store: url });
+    checked[name] = url;
+  }
+  return checked;
 }
 
 /** The registries `options` names (all sixteen by default); anything else it holds is refused. */

@@ -4,7 +4,7 @@
 // the file work is one native call per method (see steps.js).
 "use strict";
 
-const { codedError, config, emitError, log } = require("./bridge.js");
+const { bridge, codedError, config, emitError, log } = require("./bridge.js");
 const steps = require("./steps.js");
 
 const { ABSENT, PersistBase } = steps;
@@ -409,7 +409,9 @@ function instanceClass(row) {
     class {
       constructor(...args) {
         row.params.forEach((param, index) => (this[param] = args[index]));
-        this._storage = new PersistBase(row.entity(this), row.baseDir(this));
+        // The registry's own store when usePersistNative's `stores` names one, else usePersistStore's.
+        const store = bridge.stores[row.name];
+        this._storage = store === undefined ? new PersistBase(row.entity(this), row.baseDir(this)) : new PersistBase(row.entity(this), row.baseDir(this), { store });
         for (const [field, compute] of Object.entries(row.fields ?? {})) this[field] = compute(this);
       }
     },

@@ -98,6 +98,24 @@ pub fn check_sqlite_url(url: &str) -> std::result::Result<(), String> {
     engine_for::<SqliteDb>(url).map(drop)
 }
 
+/// Creates the missing directories above `file` (`./dump/` of `sqlite:./dump/candles.db` on a
+/// fresh project), each made durable in its parent before the database is created inside it.
+fn create_parents_durably(file: &std::path::Path) -> std::io::Result<()> {
+    let Some(parent) = file.parent() else { return Ok(()) };
+    let missing: Vec<&std::path::Path> = parent.ancestors().take_while(|dir| !dir.exists()).collect();
+    for dir in missing.into_iter().rev() {
+        match std::fs::create_dir(dir) {
+            Err(error) if error.kind() != std::io::ErrorKind::AlreadyExists => return Err(error),
+            _ => {}
+        }
+        #[cfg(unix)]
+        if let Some(above) = dir.parent() {
+            std::fs::File::open(above)?.sync_all()?;
+        }
+    }
+    Ok(())
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -105,6 +123,12 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Inner {
     /// A new connection, the database prepared: WAL, full sync, the busy timeout, the table.
     fn connect(&self) -> rusqlite::Result<Connection> {
+        create_parents_durably(&self.path).map_err(|error| {
+            rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                Some(error.to_string()),
+            )
+        })?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let connection = Connection::open_with_flags(&self.path, flags)?;
         connection.busy_timeout(BUSY_TIMEOUT)?;
