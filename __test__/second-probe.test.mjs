@@ -280,3 +280,18 @@ test("writes through a symlinked spelling of a store's directory are ordered wit
     assert.deepEqual(fs.readdirSync(path.join(dir, "real")).filter((name) => !name.startsWith(".")), ["j.json"], `round ${round}`);
   }
 });
+
+test("a batch holding a value JSON cannot represent names it, as the reference's writeValue does, and writes nothing", async (t) => {
+  const dir = tempDir(t, "probe batch json");
+  await inDirectory(dir, async () => {
+    const storage = new PersistStorageInstance(true);
+    await storage.waitForInit(true);
+    const circular = { id: "c" };
+    circular.self = circular;
+    await assert.rejects(storage.writeStorageData([{ id: "a" }, circular]), { code: "INVALID_ENTITY", message: /^Failed to write entity backtest:c: Converting circular structure to JSON/ });
+    await assert.rejects(storage.writeStorageData([{ id: "a" }, { id: "u", toJSON: () => undefined }]), { code: "INVALID_ENTITY", message: /^Failed to write entity backtest:u: the value cannot be stored as JSON/ });
+    await storage.writeStorageData([{ id: "d", when: new Date(0) }, { id: "e", nested: { toJSON: () => "shown" } }]);
+  });
+  const files = filesUnder(path.join(dir, "dump/data/storage/backtest"));
+  assert.deepEqual(files, { "d.json": JSON.stringify({ id: "d", when: new Date(0) }), "e.json": '{"id":"e","nested":"shown"}' });
+});

@@ -1,5 +1,5 @@
 // One backtest of backtest-kit 19.5.0 in this process, for bench/backtest.mjs. Usage:
-//   node backtest-child.mjs <reference|native|memory> <days> <result.json>
+//   node backtest-child.mjs <reference|native|sqlite|memory> <days> <result.json>
 // run in a directory whose ./dump holds the candle cache (`memory` fills its Map instead).
 // A mock exchange (prices from a formula, no network); a strategy with a 15m signal interval
 // that reads 60 1m candles through getCandles on each check. cacheCandles runs first (checking
@@ -43,6 +43,8 @@ class MemoryCandleInstance {
 }
 
 if (mode === "native" || mode === "memory") usePersistNative(bk);
+// The candle cache in one SQLite file (filled by the first such run's cacheCandles).
+if (mode === "sqlite") usePersistNative(bk, { stores: { Candle: "sqlite:./dump/candles.db" } });
 if (mode === "memory") bk.PersistCandleAdapter.usePersistCandleAdapter(MemoryCandleInstance);
 bk.setLogger({ log() {}, debug() {}, info() {}, warn() {} });
 

@@ -14,6 +14,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const CHILD = path.join(here, "backtest-child.mjs");
 const LIVE_CHILD = path.join(here, "live-child.mjs");
 export const MODES = ["reference", "native", "memory"];
+/** The backtest also runs with the candle cache in SQLite. */
+const BACKTEST_MODES = ["reference", "native", "sqlite", "memory"];
 
 function runChild(mode, days, dir, child = CHILD) {
   const out = path.join(dir, `result-${mode}.json`);
@@ -71,26 +73,28 @@ export function printLive(result) {
 export async function backtestCase({ days = 3, reps = 3 } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-backtest-"));
   try {
-    // Fills ./dump/data/candle once (the files are the same whichever side writes them).
+    // Fills ./dump/data/candle once (the files are the same whichever side writes them), and
+    // ./dump/candles.db for the SQLite runs.
     runChild("native", days, dir);
-    const runs = Object.fromEntries(MODES.map((mode) => [mode, []]));
+    runChild("sqlite", days, dir);
+    const runs = Object.fromEntries(BACKTEST_MODES.map((mode) => [mode, []]));
     for (let rep = 0; rep < reps; rep += 1) {
       // A different mode first in each round, so none always runs on the coldest page cache.
-      const order = MODES.map((_, i) => MODES[(i + rep) % MODES.length]);
+      const order = BACKTEST_MODES.map((_, i) => BACKTEST_MODES[(i + rep) % BACKTEST_MODES.length]);
       for (const mode of order) {
         execFileSync("sync");
         runs[mode].push(runChild(mode, days, dir));
       }
     }
     const first = runs.reference[0];
-    for (const mode of MODES) {
+    for (const mode of BACKTEST_MODES) {
       for (const run of runs[mode]) {
         if (run.closed !== first.closed || run.fingerprint !== first.fingerprint || Math.abs(run.pnl - first.pnl) > 1e-9) {
           throw new Error(`${mode} gave other results: ${JSON.stringify(run)} against ${JSON.stringify(first)}`);
         }
       }
     }
-    const times = Object.fromEntries(MODES.map((mode) => [mode, summary(runs[mode].map((run) => run.backtestMs))]));
+    const times = Object.fromEntries(BACKTEST_MODES.map((mode) => [mode, summary(runs[mode].map((run) => run.backtestMs))]));
     const perRound = (mode, over) => summary(runs[mode].map((run, i) => run.backtestMs / runs[over][i].backtestMs));
     return {
       days,
@@ -98,8 +102,9 @@ export async function backtestCase({ days = 3, reps = 3 } = {}) {
       closedSignals: first.closed,
       pnlPercent: first.pnl,
       backtestMs: times,
-      cacheCandlesMs: Object.fromEntries(MODES.map((mode) => [mode, summary(runs[mode].map((run) => run.cacheCandlesMs))])),
+      cacheCandlesMs: Object.fromEntries(BACKTEST_MODES.map((mode) => [mode, summary(runs[mode].map((run) => run.cacheCandlesMs))])),
       nativeOverFloor: perRound("native", "memory"),
+      sqliteOverFloor: perRound("sqlite", "memory"),
       referenceOverNative: perRound("reference", "native"),
     };
   } finally {
@@ -109,8 +114,9 @@ export async function backtestCase({ days = 3, reps = 3 } = {}) {
 
 export function printBacktest(result) {
   console.log(`Backtest.run over ${result.days} days of 1m ticks, warm candle cache (${result.closedSignals} closed signals, identical in every run)  [ms, median (min–max) of ${result.reps}]`);
-  for (const mode of MODES) console.log(`  ${mode.padEnd(18)} ${range(result.backtestMs[mode], 0)}   (cacheCandles check first: ${range(result.cacheCandlesMs[mode], 0)})`);
+  for (const mode of BACKTEST_MODES) console.log(`  ${mode.padEnd(18)} ${range(result.backtestMs[mode], 0)}   (cacheCandles check first: ${range(result.cacheCandlesMs[mode], 0)})`);
   console.log(`  native / floor     ${range(result.nativeOverFloor, 2)}  target ≤ 1.2x: ${result.nativeOverFloor.median <= 1.2 ? "met" : "NOT met"}`);
+  console.log(`  sqlite / floor     ${range(result.sqliteOverFloor, 2)}  (the candle cache in one SQLite file)`);
   console.log(`  reference / native ${range(result.referenceOverNative, 2)}  target ≥ 8x: ${result.referenceOverNative.median >= 8 ? "met" : "NOT met"}`);
 }
 

@@ -13,6 +13,7 @@ import { cases } from "./cases.mjs";
 import { v19Cases } from "./v19-cases.mjs";
 import { measureRegistryLatency } from "./registry-latency.mjs";
 import { backtestCase, liveCase, printBacktest, printLive } from "./backtest.mjs";
+import { printSqlite, sqliteCases } from "./sqlite.mjs";
 import { fmt, range, summary } from "./stats.mjs";
 import { ratioChart } from "./chart.mjs";
 
@@ -83,7 +84,9 @@ const soakOutput = execFileSync(process.execPath, ["--expose-gc", path.join(here
 const onlyBacktest = onlyAt === -1 || process.argv[onlyAt + 1].split(",").includes("backtest");
 const backtest = onlyBacktest ? await backtestCase(quick ? { days: 3, reps: 3 } : { days: 30, reps: 3 }) : null;
 const live = onlyBacktest ? await liveCase(quick ? { minutes: 240, reps: 3 } : { minutes: 1440, reps: 3 }) : null;
-const report = { date: new Date().toISOString(), machine: machine(), repetitions: reps, quick, results, backtest, live, registryLatency: latency, soak: soakOutput.trim().split("\n").at(-1) };
+const onlySqlite = onlyAt === -1 || process.argv[onlyAt + 1].split(",").includes("sqlite");
+const sqlite = onlySqlite ? await sqliteCases() : null;
+const report = { date: new Date().toISOString(), machine: machine(), repetitions: reps, quick, results, backtest, live, sqlite, registryLatency: latency, soak: soakOutput.trim().split("\n").at(-1) };
 
 fs.writeFileSync(path.join(here, "results.svg"), ratioChart(results, report));
 
@@ -106,6 +109,7 @@ if (asJson) {
     printBacktest(backtest);
     printLive(live);
   }
+  if (sqlite) printSqlite(sqlite);
   console.log(`\nchart: bench/results.svg`);
 }
 

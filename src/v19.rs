@@ -3,6 +3,7 @@
 //! files, or its server (one `HMGET` / `SELECT` for a range, writes issued at once for a batch).
 //! They are private to the package: `main.js` and `v19/index.js` export none of them.
 
+use backtest_persist_core::json::array_elements;
 use backtest_persist_core::store::{Range, RangeScan};
 use backtest_persist_core::{PersistError, Store};
 use napi::bindgen_prelude::*;
@@ -153,6 +154,33 @@ pub fn write_batch<'env>(
     match &persist.server {
         Some(server) => settle(env, server.write_batch(documents, only_missing), count_to_js),
         None => settle(env, store.write_batch(documents, only_missing), count_to_js),
+    }
+}
+
+/// [`write_batch`] from `JSON.stringify(values)`, made in one call on the JS side instead of one
+/// per value: the array's elements are split out as the exact texts they have in it. `null` (and
+/// nothing written) when `text` is not an array of one element per id, or an element is `null`
+/// (a value whose `toJSON` gave nothing): the caller then takes `__v19WriteBatch`, which refuses
+/// such a value as the reference does.
+#[napi(js_name = "__v19WriteBatchText", skip_typescript)]
+pub fn write_batch_text<'env>(
+    env: &'env Env,
+    persist: &PersistBase,
+    ids: Vec<String>,
+    text: String,
+    only_missing: bool,
+) -> Result<Unknown<'env>> {
+    let Some(elements) = array_elements(&text).filter(|elements| elements.len() == ids.len()) else {
+        return Ok(Null.into_unknown(env)?);
+    };
+    if elements.contains(&"null") {
+        return Ok(Null.into_unknown(env)?);
+    }
+    let documents: Vec<(String, Vec<u8>)> =
+        ids.into_iter().zip(elements).map(|(id, element)| (id, element.as_bytes().to_vec())).collect();
+    match &persist.server {
+        Some(server) => settle(env, server.write_batch(documents, only_missing), count_to_js),
+        None => settle(env, persist.store.write_batch(documents, only_missing), count_to_js),
     }
 }
 

@@ -69,7 +69,17 @@ function cachedCandles(storage, since, stepMs, count) {
  */
 async function writeMany(storage, ids, values, onlyMissing) {
   if (isNative(storage)) {
-    await binding.__v19WriteBatch(storage, ids, values, onlyMissing);
+    // One JSON.stringify of the whole batch, split natively into the documents; a batch it
+    // cannot represent that way (a circular value, a toJSON giving nothing) goes value by value,
+    // where the failing value is named as the reference names it.
+    let text;
+    try {
+      text = JSON.stringify(values);
+    } catch {
+      text = undefined;
+    }
+    const written = typeof text === "string" ? binding.__v19WriteBatchText(storage, ids, text, onlyMissing) : null;
+    await (written ?? binding.__v19WriteBatch(storage, ids, values, onlyMissing));
     return;
   }
   for (let index = 0; index < ids.length; index += 1) {

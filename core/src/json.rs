@@ -12,9 +12,28 @@ pub fn is_valid_json(bytes: &[u8]) -> bool {
     serde_json::from_str::<IgnoredAny>(&text).is_ok()
 }
 
+/// The elements of a JSON array as `JSON.stringify` wrote it, each the exact text it has in
+/// `text` (what `JSON.stringify` gives for that element alone, for plain data), or `None` when
+/// `text` is not such an array (or nests deeper than the parser goes).
+pub fn array_elements(text: &str) -> Option<Vec<&str>> {
+    let elements: Vec<&serde_json::value::RawValue> = serde_json::from_str(text).ok()?;
+    Some(elements.into_iter().map(|element| element.get()).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_valid_json;
+
+    #[test]
+    fn an_array_splits_into_the_exact_texts_of_its_elements() {
+        let text = r#"[{"a":1,"b":"x,]"},null,[1,[2]],"s",-1.5e3]"#;
+        assert_eq!(
+            super::array_elements(text),
+            Some(vec![r#"{"a":1,"b":"x,]"}"#, "null", "[1,[2]]", r#""s""#, "-1.5e3"])
+        );
+        assert_eq!(super::array_elements("{}"), None);
+        assert_eq!(super::array_elements("[1,"), None);
+    }
 
     #[test]
     fn accepts_what_json_parse_accepts() {

@@ -49,6 +49,16 @@ pub trait Engine: Named + BatchSink + Sized {
     fn count(&self, namespace: &str) -> impl Future<Output = std::result::Result<usize, Cause>> + Send;
     /// Every namespace that is `prefix` or under it (`""`: all), in any order.
     fn namespaces(&self, prefix: &str) -> impl Future<Output = std::result::Result<Vec<String>, Cause>> + Send;
+    /// Whether [`Engine::insert_missing`] does an "only missing" batch in one step.
+    const INSERTS_MISSING: bool = false;
+
+    /// Inserts each row whose id holds no document, in one step (a transaction), with the key's
+    /// turns held by the caller; says for each row whether it was inserted.
+    fn insert_missing(&self, rows: Vec<Upsert>) -> impl Future<Output = std::result::Result<Vec<bool>, Cause>> + Send {
+        let _ = rows;
+        async { Err(Cause::Message("this store reads, then writes".into())) }
+    }
+
     /// Whether candle ranges read from it may be kept in the process's document cache: only
     /// where every change to them is this machine's to see (a database file, not a server other
     /// machines write to).

@@ -41,7 +41,8 @@ impl<S: Engine> BatchEngine for Arc<Namespace<S>> {
     }
 
     /// With the turns held: one read of the ids for `only_missing`, then every document in one
-    /// group commit (a server batch per 1,024 documents, each landing or failing whole).
+    /// group commit (a server batch per 1,024 documents, each landing or failing whole); or, on
+    /// an engine that can, the rows inserted where missing in one step.
     fn apply_batch(
         self,
         (entity, server): Self::Plan,
@@ -52,15 +53,23 @@ impl<S: Engine> BatchEngine for Arc<Namespace<S>> {
         async move {
             let first = documents.first().map(|(id, _)| id.clone()).unwrap_or_default();
             let failed = |cause| PersistError::Write { entity: entity.clone(), id: first.clone(), cause };
+            if let Some((id, _)) = documents.iter().find(|(_, json)| std::str::from_utf8(json).is_err()) {
+                let cause = Cause::Message("the document is not UTF-8".into());
+                return Err(PersistError::Write { entity: entity.clone(), id: id.clone(), cause });
+            }
+            if only_missing && S::INSERTS_MISSING && !documents.is_empty() {
+                // One step on the engine: each row inserted unless its id is there.
+                let ids: Vec<String> = documents.iter().map(|(id, _)| id.clone()).collect();
+                let upserts =
+                    documents.into_iter().map(|(id, json)| Upsert { namespace: namespace.clone(), id, json }).collect();
+                let inserted = server.insert_missing(upserts).await.map_err(failed)?;
+                return Ok(ids.into_iter().zip(inserted).filter_map(|(id, new)| new.then_some(id)).collect());
+            }
             if only_missing && !documents.is_empty() {
                 let ids: Vec<String> = documents.iter().map(|(id, _)| id.clone()).collect();
                 let stored = server.fetch_many(&namespace, &ids).await.map_err(failed)?;
                 let mut stored = stored.into_iter();
                 documents.retain(|_| stored.next().flatten().is_none());
-            }
-            if let Some((id, _)) = documents.iter().find(|(_, json)| std::str::from_utf8(json).is_err()) {
-                let cause = Cause::Message("the document is not UTF-8".into());
-                return Err(PersistError::Write { entity: entity.clone(), id: id.clone(), cause });
             }
             let ids: Vec<String> = documents.iter().map(|(id, _)| id.clone()).collect();
             let upserts =

@@ -41,6 +41,8 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS backtest_persist (
 
 const UPSERT: &str = "INSERT INTO backtest_persist (namespace, id, document) VALUES (?1, ?2, ?3) \
                       ON CONFLICT (namespace, id) DO UPDATE SET document = excluded.document";
+const INSERT_MISSING: &str =
+    "INSERT INTO backtest_persist (namespace, id, document) VALUES (?1, ?2, ?3) ON CONFLICT (namespace, id) DO NOTHING";
 const SELECT: &str = "SELECT document FROM backtest_persist WHERE namespace = ?1 AND id = ?2";
 
 /// A database file as the stores of one URL share it.
@@ -261,6 +263,27 @@ impl Named for SqliteDb {
 impl Engine for SqliteDb {
     /// A database file on this machine: candle ranges read from it are cached, as on files.
     const CACHES_RANGES: bool = true;
+    const INSERTS_MISSING: bool = true;
+
+    /// `INSERT ... ON CONFLICT DO NOTHING` for each row in one transaction; a row changed
+    /// nothing when its id was there.
+    async fn insert_missing(&self, rows: Vec<Upsert>) -> std::result::Result<Vec<bool>, Cause> {
+        self.write(move |connection| {
+            let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let inserted = {
+                let mut insert = transaction.prepare_cached(INSERT_MISSING)?;
+                let mut inserted = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let document = String::from_utf8_lossy(&row.json);
+                    inserted.push(insert.execute((&row.namespace, &row.id, document.as_ref()))? > 0);
+                }
+                inserted
+            };
+            transaction.commit()?;
+            Ok(inserted)
+        })
+        .await
+    }
 
     fn engines() -> &'static Mutex<HashMap<String, Arc<Self>>> {
         static ENGINES: OnceLock<Mutex<HashMap<String, Arc<SqliteDb>>>> = OnceLock::new();
