@@ -171,10 +171,10 @@ pub fn write_batch_text<'env>(
     only_missing: bool,
 ) -> Result<Unknown<'env>> {
     let Some(elements) = array_elements(&text).filter(|elements| elements.len() == ids.len()) else {
-        return Ok(Null.into_unknown(env)?);
+        return Null.into_unknown(env);
     };
     if elements.contains(&"null") {
-        return Ok(Null.into_unknown(env)?);
+        return Null.into_unknown(env);
     }
     let documents: Vec<(String, Vec<u8>)> =
         ids.into_iter().zip(elements).map(|(id, element)| (id, element.as_bytes().to_vec())).collect();
