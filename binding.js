@@ -1,29 +1,77 @@
 // Loads the native binary through the loader napi-rs generates (`index.js`), which looks for the
 // platform package `@backtest-kit/persist-<platform>` and then for a locally built
-// `persist.<platform>.node`. When neither is there, the loader's own message blames an npm bug;
-// the usual cause is an install script that never ran (pnpm 10 and bun block them by default,
-// `npm install --ignore-scripts`), so this says what is missing and the two ways to fix it.
+// `persist.<platform>.node`. When neither loads, the loader throws a chain of causes that blames
+// an npm bug; the usual cause is an optional dependency left out or an install script that never
+// ran, so this throws one short error instead (`code` ERR_NATIVE_BINARY_MISSING) naming every way
+// out, with the loader's own error kept on the non-enumerable `loadError` (not printed).
 "use strict";
 
+const path = require("node:path");
 const { platformSuffix } = require("./platform.js");
+
+const NAME = "@backtest-kit/persist";
+
+/** The loader's messages when no candidate loaded (anything else it throws is passed on as is). */
+const NOT_LOADED = /^(Cannot find native binding|Failed to load native binding)/;
+
+/** Every message in the loader's chain of causes, outermost first. */
+function causesOf(error) {
+  const messages = [];
+  for (let at = error?.cause; at && messages.length < 50; at = at.cause) messages.push(String(at.message));
+  return messages;
+}
+
+/**
+ * The message: what is missing, then one line per way out. A candidate that is there but did
+ * not load (a binary for another libc, a truncated file) is named with the reason.
+ */
+function missingMessage(loadError) {
+  const suffix = platformSuffix();
+  const { version } = require("./package.json");
+  const failed = causesOf(loadError).find((message) => !/^Cannot find module|^Unsupported /.test(message));
+  const what = failed
+    ? `the native binary for ${suffix} did not load (${failed.split("\n")[0]})`
+    : `no native binary for ${suffix}: neither the prebuilt package ${NAME}-${suffix} nor a built persist.${suffix}.node is installed`;
+  return [
+    `${NAME}: ${what}. Any one of these fixes it:`,
+    `  - npm install ${NAME}-${suffix}@${version}   (the prebuilt binary: no script, no compiler)`,
+    `  - npm rebuild ${NAME}   (runs the install script skipped by --ignore-scripts: it builds the binary with cargo)`,
+    `  - npm 11, which runs no script it has not approved: npm install-scripts approve ${NAME}, then npm rebuild ${NAME}`,
+    `  - pnpm approve-builds (and pick ${NAME}); bun: bun pm trust ${NAME} (bun's trustedDependencies)`,
+  ].join("\n");
+}
+
+/** Package files a stack passes through on the way here; the user's frames are the others. */
+const OWN_FILES = ["main.js", "binding.js", "index.js", `v19${path.sep}`, `cli${path.sep}`, `bin${path.sep}`].map((file) => path.join(__dirname, file));
+
+/** A stack line that is a frame of Node's internals or of this package. */
+const isInternalFrame = (line) => /[(\s]node:|\[eval\]-wrapper/.test(line) || OWN_FILES.some((file) => line.includes(file));
+
+/**
+ * The error for a missing binary, its stack trimmed to where the user's code loaded this package
+ * (Node's module internals and this package's own frames left out), at most three frames.
+ */
+function missingBinary(loadError) {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 60;
+  const error = new Error(missingMessage(loadError));
+  Error.stackTraceLimit = limit;
+  const frames = error.stack.split("\n").filter((line) => /^\s+at /.test(line));
+  const user = frames.filter((line) => !isInternalFrame(line)).slice(0, 3);
+  // Under `import` the importing module is not on the stack: then it ends at this package's entry.
+  const kept = user.length > 0 ? user : frames.filter((line) => !/[(\s]node:/.test(line)).slice(-1);
+  Object.defineProperty(error, "stack", { value: [`Error: ${error.message}`, ...kept].join("\n"), writable: true, configurable: true });
+  error.code = "ERR_NATIVE_BINARY_MISSING";
+  Object.defineProperty(error, "loadError", { value: loadError, writable: true, configurable: true });
+  return error;
+}
 
 function load() {
   try {
     return require("./index.js");
   } catch (error) {
-    const suffix = platformSuffix();
-    const { version } = require("./package.json");
-    const missing = new Error(
-      `@backtest-kit/persist: no native binary for ${suffix}. Neither the prebuilt package ` +
-        `@backtest-kit/persist-${suffix} nor a locally built persist.${suffix}.node is installed. ` +
-        `Install the prebuilt one (npm install @backtest-kit/persist-${suffix}@${version}), or allow this ` +
-        "package's install script, which builds it from source with cargo, and reinstall " +
-        "(pnpm: `pnpm approve-builds`; bun: add @backtest-kit/persist to trustedDependencies; " +
-        "npm: do not pass --ignore-scripts).",
-      { cause: error },
-    );
-    missing.code = "ERR_NATIVE_BINARY_MISSING";
-    throw missing;
+    if (!NOT_LOADED.test(String(error?.message))) throw error;
+    throw missingBinary(error);
   }
 }
 

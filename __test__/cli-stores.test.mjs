@@ -194,3 +194,22 @@ test("a server namespace named like a document (data/x.json) is refused as a fil
     assert.equal((await cli(["export", redis.url, "--prefix", "other"])).stdout, before, "nothing was written");
   }
 });
+
+test("inspect on a server store says it keeps no modification time: no 1970 dates, newest null with the reason under --json", { skip: skipBoth }, async (t) => {
+  const redis = await startRedis(t);
+  const postgres = await startPostgres(t);
+  const dir = tempDir(t, "cli server newest");
+  writeTree(dir);
+  for (const url of [redis.url, postgres.url]) {
+    assert.equal((await cli(["migrate", "--from", path.join(dir, "dump"), "--to", url, "--apply"])).code, 0);
+    const text = await cli(["inspect", url]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.doesNotMatch(text.stdout, /1970|newest/);
+    assert.match(text.stdout.split("\n")[0], /: 4 documents, .* \(servers keep no modification time\)$/);
+    const report = JSON.parse((await cli(["inspect", url, "--json"])).stdout);
+    assert.equal(report.newest, null);
+    assert.equal(report.newestUnknown, "servers keep no modification time");
+    assert.ok(report.registries.length > 0 && report.directories.length > 0);
+    for (const entry of [...report.registries, ...report.directories]) assert.equal(entry.newest, null, entry.path ?? entry.name);
+  }
+});

@@ -73,6 +73,9 @@ test("inspect: registries, directories, counts, sizes, newest writes; quarantine
   const signal = report.directories.find((d) => d.path === "data/signal/trend");
   assert.equal(signal.bytes, fs.statSync(path.join(dump, "data/signal/trend/BTCUSDT.json")).size);
   assert.equal(signal.newest, new Date(fs.statSync(path.join(dump, "data/signal/trend/BTCUSDT.json")).mtimeMs).toISOString());
+  const newest = Math.max(...Object.keys(filesUnder(dump)).filter((file) => !/\.quarantine|\.tmp-/.test(file)).map((file) => fs.statSync(path.join(dump, file)).mtimeMs));
+  assert.equal(report.newest, new Date(newest).toISOString(), "the newest write of the whole tree");
+  assert.equal(report.newestUnknown, null);
   assert.deepEqual(report.quarantined.map((f) => f.path), ["data/signal/trend/.quarantine/SOLUSDT.json"]);
   assert.deepEqual(report.temp.map((f) => [f.path, f.stale]), [["data/signal/trend/.tmp-0123456789ab-XRPUSDT.json", true]]);
 
@@ -447,4 +450,92 @@ test("migrate killed mid-apply leaves only whole documents, and running it again
   assert.match(resumed.stdout, new RegExp(`${400 - count} written, ${count} already there`));
   const copied = Object.fromEntries(Object.entries(filesUnder(to)).filter(([file]) => !path.basename(file).startsWith(".tmp-")));
   assert.deepEqual(copied, filesUnder(from));
+});
+
+test("--version prints the package version and exits 0, in process and through the bin", async () => {
+  const { version } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+  const own = await cli(["--version"]);
+  assert.equal(own.code, 0);
+  assert.equal(own.stdout, `${version}\n`);
+  assert.equal(own.stderr, "");
+  const bin_ = await runWithDeadline(process.execPath, [bin, "--version"]);
+  assert.equal(bin_.code, 0, bin_.stderr);
+  assert.equal(bin_.stdout, `${version}\n`);
+  assert.match((await cli(["--help"])).stdout, /--version/);
+});
+
+test("migrate and import print a summary by default, one line per document with --verbose, nothing but errors with --quiet", async (t) => {
+  const dir = tempDir(t, "cli output levels");
+  const from = path.join(dir, "dump");
+  const logs = path.join(from, "data/log/log");
+  fs.mkdirSync(logs, { recursive: true });
+  for (let index = 0; index < 30; index++) fs.writeFileSync(path.join(logs, `${index}.json`), JSON.stringify({ id: index }));
+  const to = path.join(dir, "copy");
+  const lines = (text) => text.split("\n").filter((line) => line !== "");
+
+  const dry = await cli(["migrate", "--from", from, "--to", to]);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.deepEqual(lines(dry.stdout), ["30 to write, 0 already there; dry run: pass --apply to write (--verbose lists each document)"]);
+  const dryVerbose = await cli(["migrate", "--from", from, "--to", to, "--verbose"]);
+  assert.equal(lines(dryVerbose.stdout).length, 31);
+  assert.match(dryVerbose.stdout, /^would write data\/log\/log\/0\.json$/m);
+  assert.equal(fs.existsSync(to), false);
+
+  const applied = await cli(["migrate", "--from", from, "--to", to, "--apply"]);
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.deepEqual(lines(applied.stdout), ["30 written, 0 already there"]);
+  assert.equal(applied.stderr, "");
+  assert.deepEqual(filesUnder(to), filesUnder(from));
+
+  // Export, then import: the same three levels.
+  const file = path.join(dir, "backup.ndjson");
+  const quietExport = await cli(["export", from, "--out", file, "--quiet"]);
+  assert.equal(quietExport.code, 0, quietExport.stderr);
+  assert.equal(quietExport.stdout + quietExport.stderr, "", "export --quiet prints nothing");
+  const restored = path.join(dir, "restored");
+  const imported = await cli(["import", file, "--to", restored, "--apply", "--verbose"]);
+  assert.equal(imported.code, 0, imported.stderr);
+  assert.equal(lines(imported.stdout).length, 31);
+  assert.match(imported.stdout, /^wrote data\/log\/log\/0\.json \(from line 1\)$/m);
+  assert.match(imported.stdout, /^30 written, 0 already there$/m);
+  const again = await cli(["import", file, "--to", restored, "--apply"]);
+  assert.deepEqual(lines(again.stdout), ["0 written, 30 already there"]);
+
+  for (const args of [
+    ["migrate", "--from", from, "--to", path.join(dir, "quiet"), "--apply", "--quiet"],
+    ["import", file, "--to", path.join(dir, "quiet-import"), "--apply", "-q"],
+    ["verify", from, "--quiet"],
+    ["inspect", from, "--quiet"],
+  ]) {
+    const quiet = await cli(args);
+    assert.equal(quiet.code, 0, `${args.join(" ")}: ${quiet.stderr}`);
+    assert.equal(quiet.stdout + quiet.stderr, "", `${args.join(" ")} prints nothing`);
+  }
+  assert.deepEqual(filesUnder(path.join(dir, "quiet")), filesUnder(from), "--quiet still writes");
+
+  // Errors still print under --quiet, with the same exit codes; --json still prints its object.
+  fs.writeFileSync(path.join(to, "data/log/log/0.json"), '{"id":"someone else"}');
+  const refused = await cli(["migrate", "--from", from, "--to", to, "--apply", "--quiet"]);
+  assert.equal(refused.code, 1);
+  assert.equal(refused.stdout, "");
+  assert.match(refused.stderr, /^refused: data\/log\/log\/0\.json already holds a different value/m);
+  fs.writeFileSync(path.join(from, "data/log/log/1.json"), "{torn");
+  const corrupt = await cli(["verify", from, "--quiet"]);
+  assert.equal(corrupt.code, 1);
+  assert.match(corrupt.stdout, /^corrupt: data\/log\/log\/1\.json: /m);
+  const json = await cli(["verify", from, "--quiet", "--json"]);
+  assert.equal(json.code, 1);
+  assert.equal(JSON.parse(json.stdout).corrupt.length, 1);
+
+  const both = await cli(["migrate", "--from", from, "--to", to, "--quiet", "--verbose"]);
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /--quiet and --verbose/);
+});
+
+test("every command's --help names --quiet; migrate's and import's name --verbose", async () => {
+  for (const command of ["inspect", "verify", "migrate", "export", "import"]) {
+    const help = (await cli([command, "--help"])).stdout;
+    assert.match(help, /--quiet/, command);
+    if (command === "migrate" || command === "import") assert.match(help, /--verbose/, command);
+  }
 });

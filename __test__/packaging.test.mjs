@@ -8,7 +8,7 @@
 //   the platform package nor the install script, loading says what to install.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -206,4 +206,93 @@ test("the libc is detected: a process report without a glibc version names the m
   const run = (glibc) => execFileSync(process.execPath, ["-e", probe(glibc)], { encoding: "utf8" }).trim();
   assert.equal(run(false), `linux-${process.arch}-musl`);
   assert.equal(run(true), `linux-${process.arch}-gnu`);
+});
+
+/** A copy of the package's JavaScript without any binary, where no platform package resolves. */
+function copyWithoutBinary(t) {
+  const work = tempDir(t, "persist no binary");
+  const copy = path.join(work, "persist");
+  fs.mkdirSync(copy);
+  for (const entry of ["package.json", "main.js", "errors.js", "binding.js", "platform.js", "index.js", "bin", "cli", "v19"]) {
+    fs.cpSync(path.join(root, entry), path.join(copy, entry), { recursive: true });
+  }
+  assert.deepEqual(fs.readdirSync(copy).filter((name) => name.endsWith(".node")), []);
+  const env = { ...process.env };
+  for (const name of ["NODE_PATH", "NODE_OPTIONS", "NAPI_RS_NATIVE_LIBRARY_PATH", "NAPI_RS_FORCE_WASI"]) delete env[name];
+  return { work, copy, env };
+}
+
+test("no binary at all: loading throws one short error naming every way out, its cause chain kept off the printed error", (t) => {
+  const { work, copy, env } = copyWithoutBinary(t);
+  const { version } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+  const suffix = platformSuffix();
+  const ways = [
+    `npm install @backtest-kit/persist-${suffix}@${version}`,
+    "npm rebuild @backtest-kit/persist",
+    "npm install-scripts approve @backtest-kit/persist",
+    "pnpm approve-builds",
+    "bun pm trust @backtest-kit/persist",
+    "trustedDependencies",
+  ];
+  // Uncaught, as a user's script would meet it: required from CommonJS, imported from ESM.
+  for (const args of [["-e", `require(${JSON.stringify(copy)})`], ["--input-type=module", "-e", `import ${JSON.stringify(path.join(copy, "main.js"))};`]]) {
+    const run = spawnSync(process.execPath, args, { cwd: work, env, encoding: "utf8" });
+    assert.equal(run.status, 1);
+    const lines = run.stderr.trimEnd().split("\n");
+    assert.ok(lines.length < 15, `${lines.length} lines:\n${run.stderr}`);
+    assert.match(run.stderr, /ERR_NATIVE_BINARY_MISSING/);
+    assert.match(run.stderr, new RegExp(`no native binary for ${suffix}: neither the prebuilt package @backtest-kit/persist-${suffix} nor`));
+    for (const way of ways) assert.ok(run.stderr.includes(way), `names ${way}:\n${run.stderr}`);
+    assert.doesNotMatch(run.stderr, /npm has a bug|wasm32-wasi|\[cause\]|Require stack/);
+  }
+  // The require site is the stack's first frame.
+  const script = path.join(work, "app.cjs");
+  fs.writeFileSync(script, `require(${JSON.stringify(copy)});\n`);
+  assert.match(spawnSync(process.execPath, [script], { cwd: work, env, encoding: "utf8" }).stderr, new RegExp(`^Error: [^]*\\n    at .*${script.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:1:1`, "m"));
+
+  // Caught: the code, no enumerable cause, the loader's own error on the non-enumerable loadError.
+  const probe = `try { require(${JSON.stringify(copy)}); } catch (error) {
+    console.log(JSON.stringify({ code: error.code, keys: Object.keys(error), cause: "cause" in error, loadError: error.loadError.message }));
+  }`;
+  const caught = JSON.parse(execFileSync(process.execPath, ["-e", probe], { cwd: work, env, encoding: "utf8" }));
+  assert.equal(caught.code, "ERR_NATIVE_BINARY_MISSING");
+  assert.deepEqual(caught.keys, ["code"]);
+  assert.equal(caught.cause, false);
+  assert.match(caught.loadError, /^Cannot find native binding/);
+
+  // A binary that is there but does not load (truncated, another libc): the reason is named.
+  fs.writeFileSync(path.join(copy, `persist.${suffix}.node`), "not a binary");
+  const broken = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(copy)})`], { cwd: work, env, encoding: "utf8" });
+  assert.equal(broken.status, 1);
+  assert.match(broken.stderr, new RegExp(`the native binary for ${suffix} did not load \\(.*persist\\.${suffix}\\.node`));
+  assert.ok(broken.stderr.trimEnd().split("\n").length < 15, broken.stderr);
+});
+
+test("no binary at all: the CLI prints one line and exits 2 (one JSON object under --json); --version and --help still answer", (t) => {
+  const { work, copy, env } = copyWithoutBinary(t);
+  const bin = path.join(copy, "bin/backtest-persist.js");
+  const from = path.join(work, "dump");
+  fs.mkdirSync(path.join(from, "data/signal/trend"), { recursive: true });
+  fs.writeFileSync(path.join(from, "data/signal/trend/BTCUSDT.json"), '{"id":"a"}');
+  const to = path.join(work, "copy");
+  for (const args of [["migrate", "--from", from, "--to", to, "--apply"], ["verify", "redis://127.0.0.1:1/0"]]) {
+    const run = spawnSync(process.execPath, [bin, ...args], { cwd: work, env, encoding: "utf8" });
+    assert.equal(run.status, 2, run.stderr);
+    assert.equal(run.stdout, "");
+    const lines = run.stderr.trimEnd().split("\n");
+    assert.equal(lines.length, 1, run.stderr);
+    assert.match(lines[0], /^@backtest-kit\/persist: no native binary for .*npm install @backtest-kit\/persist-.*pnpm approve-builds.*\(ERR_NATIVE_BINARY_MISSING\)$/);
+    const json = spawnSync(process.execPath, [bin, ...args, "--json"], { cwd: work, env, encoding: "utf8" });
+    assert.equal(json.status, 2);
+    const report = JSON.parse(json.stdout);
+    assert.equal(report.exitCode, 2);
+    assert.equal(report.kind, "binary-missing");
+    assert.match(report.error, /no native binary/);
+    assert.equal(json.stderr.trimEnd().split("\n").length, 1);
+  }
+  assert.equal(fs.existsSync(to), false);
+  const version = spawnSync(process.execPath, [bin, "--version"], { cwd: work, env, encoding: "utf8" });
+  assert.equal(version.status, 0, version.stderr);
+  assert.equal(version.stdout.trim(), JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).version);
+  assert.equal(spawnSync(process.execPath, [bin, "migrate", "--help"], { cwd: work, env, encoding: "utf8" }).status, 0);
 });

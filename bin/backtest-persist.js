@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-// `npx backtest-persist <command>`: see `backtest-persist --help` and the README.
+// `npx backtest-persist <command>` in a project that has the package (elsewhere:
+// `npx -p @backtest-kit/persist backtest-persist <command>`): see `--help` and the README. The CLI
+// loads the native binary only where a command needs it, so a missing one is a one-line error
+// (exit 2) from cli/main.js, and --help and --version answer without it.
 "use strict";
 
 const { main } = require("../cli/main.js");

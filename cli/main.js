@@ -2,9 +2,11 @@
 // Exit codes: 0 done (nothing wrong); 1 something is wrong or was refused (corrupt documents, a
 // conflicting destination), nothing changed; 2 bad usage or input (an unknown option, a missing
 // directory, a server URL, a malformed NDJSON line, a document and a directory of one name),
-// nothing changed; 3 a write failed while applying (what was written stays; running the command
-// again resumes). Under --json every run prints exactly one JSON object on stdout, a failure's
-// with `error`, `exitCode` and `kind`.
+// nothing changed, or the native binary is not installed (writing and server stores need it);
+// 3 a write failed while applying (what was written stays; running the command again resumes).
+// Under --json every run prints exactly one JSON object on stdout, a failure's with `error`,
+// `exitCode` and `kind`. --quiet leaves errors only; --verbose adds a line per document to
+// migrate and import, whose output is otherwise the counts.
 "use strict";
 
 const fs = require("node:fs");
@@ -16,7 +18,22 @@ const { checkDestination, classify } = require("./plan.js");
 const { checkPrefix, locate } = require("./location.js");
 const { toV19 } = require("./layout.js");
 
-const COMMON = { json: { type: "boolean" }, help: { type: "boolean", short: "h" }, prefix: { type: "string" } };
+const COMMON = {
+  json: { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
+  help: { type: "boolean", short: "h" },
+  prefix: { type: "string" },
+};
+
+/** The code of binding.js's error when the native binary is not installed (see README, Installing). */
+const BINARY_MISSING = "ERR_NATIVE_BINARY_MISSING";
+
+/** binding.js's message (a line, then one line per way out) as the one line the CLI prints. */
+function oneLine(error) {
+  const [what, ...ways] = error.message.split("\n");
+  const line = [what, ways.map((way) => way.replace(/^\s*-\s*/, "")).join("; ")].filter(Boolean).join(" ");
+  return `${line.replace(/\s+/g, " ")} (${error.code})`;
+}
 
 /** How every command's help ends: what a store URL means. */
 const STORES = [
@@ -28,11 +45,13 @@ const STORES = [
 const COMMANDS = {
   inspect: {
     summary: "what is stored: registries, entity directories, document counts, sizes, newest writes",
-    usage: "backtest-persist inspect [root | URL] [--json]",
+    usage: "backtest-persist inspect [root | URL] [--json] [--quiet]",
     details: [
       "root      the directory backtest-kit persists into (default: ./dump)",
       "--json    one JSON object on stdout instead of the tree",
+      "--quiet   prints nothing but errors (so nothing here, bar a failure); exit codes unchanged",
       "Quarantined documents (.quarantine/) and temp files of writes (.tmp-*) are called out.",
+      "Servers keep no modification time: on a store URL there are no newest writes (null under --json).",
       ...STORES,
     ],
     options: {},
@@ -40,8 +59,10 @@ const COMMANDS = {
   },
   verify: {
     summary: "checks that every document parses; exit 1 when anything is wrong; changes nothing",
-    usage: "backtest-persist verify [root | URL] [--json]",
+    usage: "backtest-persist verify [root | URL] [--json] [--quiet]",
     details: [
+      "--json    one JSON object on stdout",
+      "--quiet   prints only the problems found (nothing when there are none)",
       "Lists each corrupt document, each quarantined file and each stale temp file (older than",
       "120 s: a crashed write). Temp files younger than that may be a write in progress and are",
       "listed without failing the check.",
@@ -52,15 +73,18 @@ const COMMANDS = {
   },
   migrate: {
     summary: "copies every document from one tree to another; a dry run unless --apply",
-    usage: "backtest-persist migrate --from <root | URL> --to <root | URL> [--layout v19 --exchange <name> [--strategy <name>]] [--apply] [--overwrite] [--json]",
+    usage: "backtest-persist migrate --from <root | URL> --to <root | URL> [--layout v19 --exchange <name> [--strategy <name>]] [--apply] [--overwrite] [--json] [--quiet | --verbose]",
     details: [
       "--from, --to   the source and destination: directories (the destination may not exist yet)",
       "               or store URLs (redis://, rediss://, postgres://), in any combination",
       "--layout v19   maps the December-2025 layout onto backtest-kit 19.5.0's: signal, schedule,",
       "               risk and partial paths gain the exchange (--exchange), partial levels are split",
       "               per signal under the strategy (--strategy); other documents are copied as they are",
-      "--apply        writes (durably); without it, prints what would be written",
+      "--apply        writes (durably); without it, counts what would be written",
       "--overwrite    replaces destination documents holding a different value (refused otherwise)",
+      "--verbose      a line per document written (or, without --apply, to write) before the counts",
+      "--quiet, -q    prints nothing but errors: refusals, a failed write",
+      "--json         one JSON object on stdout, listing every document to write",
       "Never changes the source. Documents already holding the same value are skipped, so an",
       "interrupted run is resumed by running it again. A corrupt source document stops the run;",
       "a path both a document and a directory (x.json beside x.json/y.json, in the plan or",
@@ -75,15 +99,17 @@ const COMMANDS = {
       strategy: { type: "string" },
       apply: { type: "boolean" },
       overwrite: { type: "boolean" },
+      verbose: { type: "boolean" },
     },
     run: migrate,
   },
   export: {
     summary: "writes every document as NDJSON lines {\"path\", \"document\"}",
-    usage: "backtest-persist export [root | URL] [--out <file> [--json]]",
+    usage: "backtest-persist export [root | URL] [--out <file> [--json]] [--quiet]",
     details: [
       "--out    the NDJSON file to write (default: stdout)",
       "--json   one JSON object on stdout when done (needs --out)",
+      "--quiet  no count of exported documents on stderr; corrupt documents are still named",
       "Streamed one document at a time. A corrupt document is not exported: it is named on stderr",
       "and the exit code is 1.",
       ...STORES,
@@ -93,16 +119,16 @@ const COMMANDS = {
   },
   import: {
     summary: "writes the documents of an NDJSON export into a tree; a dry run unless --apply",
-    usage: "backtest-persist import <file | -> --to <root | URL> [--apply] [--overwrite] [--json]",
+    usage: "backtest-persist import <file | -> --to <root | URL> [--apply] [--overwrite] [--json] [--quiet | --verbose]",
     details: [
       "file           an NDJSON export (- for stdin)",
       "--to           the destination root (may not exist yet)",
-      "--apply, --overwrite   as for migrate. Every line is checked before anything is written: a path",
-      "               both a document and a directory (x.json beside x.json/y.json, in the file",
-      "               or against the destination) is refused, exit 2.",
+      "--apply, --overwrite, --verbose, --quiet, --json   as for migrate",
+      "Every line is checked before anything is written: a path both a document and a directory",
+      "(x.json beside x.json/y.json, in the file or against the destination) is refused, exit 2.",
       ...STORES,
     ],
-    options: { to: { type: "string" }, apply: { type: "boolean" }, overwrite: { type: "boolean" } },
+    options: { to: { type: "string" }, apply: { type: "boolean" }, overwrite: { type: "boolean" }, verbose: { type: "boolean" } },
     run: importCommand,
   },
 };
@@ -111,17 +137,18 @@ function helpText(name) {
   if (!name) {
     const lines = ["usage: backtest-persist <command> [options]", "", "commands:"];
     for (const [command, spec] of Object.entries(COMMANDS)) lines.push(`  ${command.padEnd(8)} ${spec.summary}`);
-    lines.push("", "backtest-persist <command> --help shows a command's options.");
-    lines.push("exit codes: 0 done, 1 something wrong or refused, 2 bad usage or input, 3 a write failed");
+    lines.push("", "backtest-persist <command> --help shows a command's options; every command takes --json and --quiet.");
+    lines.push("backtest-persist --version prints the version.");
+    lines.push("exit codes: 0 done, 1 something wrong or refused, 2 bad usage or input (or no native binary), 3 a write failed");
     return lines.join("\n");
   }
   const spec = COMMANDS[name];
   return [`usage: ${spec.usage}`, "", spec.summary, "", ...spec.details.map((line) => `  ${line}`)].join("\n");
 }
 
-/** A progress bar on stderr when it is a terminal (and --json is off); otherwise nothing. */
+/** A progress bar on stderr when it is a terminal (and neither --json nor --quiet is on); otherwise nothing. */
 function progress(io, total, label) {
-  if (!io.stderr.isTTY || io.json || total < 2) return { tick() {}, stop() {} };
+  if (!io.stderr.isTTY || io.json || io.quiet || total < 2) return { tick() {}, stop() {} };
   const { SingleBar, Presets } = require("cli-progress");
   const bar = new SingleBar({ format: `${label} [{bar}] {value}/{total}`, stream: io.stderr, clearOnComplete: true }, Presets.shades_classic);
   bar.start(total, 0);
@@ -136,6 +163,17 @@ function formatBytes(bytes) {
 
 const iso = (ms) => (ms === null ? null : new Date(ms).toISOString());
 
+/** A line of what went well: on stdout, or on stderr where stdout holds data; none under --quiet. */
+function say(io, line, { stream = "out" } = {}) {
+  if (!io.quiet) io[stream](line);
+}
+
+/** What servers answer for the newest write: they keep no modification time. */
+const NO_MODIFICATION_TIME = "servers keep no modification time";
+
+/** The later of two modification times, null standing for unknown (a server's documents). */
+const later = (a, b) => (a === null ? b : b === null ? a : Math.max(a, b));
+
 /** The registry a path belongs to: `data/signal`, `memory`, ... (the first two segments under `data/`). */
 function registryOf(relative) {
   const segments = relative.split("/");
@@ -146,19 +184,19 @@ function summarize(found) {
   const directories = new Map();
   for (const doc of found.documents) {
     const dir = dirOf(doc.path);
-    const entry = directories.get(dir) ?? { path: dir, registry: registryOf(doc.path), documents: 0, bytes: 0, newest: 0 };
+    const entry = directories.get(dir) ?? { path: dir, registry: registryOf(doc.path), documents: 0, bytes: 0, newest: null };
     entry.documents++;
     entry.bytes += doc.bytes;
-    entry.newest = Math.max(entry.newest, doc.modified);
+    entry.newest = later(entry.newest, doc.modified);
     directories.set(dir, entry);
   }
   const registries = new Map();
   for (const dir of directories.values()) {
-    const entry = registries.get(dir.registry) ?? { name: dir.registry, directories: 0, documents: 0, bytes: 0, newest: 0 };
+    const entry = registries.get(dir.registry) ?? { name: dir.registry, directories: 0, documents: 0, bytes: 0, newest: null };
     entry.directories++;
     entry.documents += dir.documents;
     entry.bytes += dir.bytes;
-    entry.newest = Math.max(entry.newest, dir.newest);
+    entry.newest = later(entry.newest, dir.newest);
     registries.set(dir.registry, entry);
   }
   const sorted = (map) => [...map.values()].sort((a, b) => ((a.path ?? a.name) < (b.path ?? b.name) ? -1 : 1));
@@ -174,25 +212,29 @@ async function inspect(io, values, positionals) {
   const at = source(values, positionals);
   const found = await at.scan();
   const { registries, directories } = summarize(found);
+  const newest = registries.reduce((max, registry) => later(max, registry.newest), null);
   const report = {
     root: at.root,
     documents: found.documents.length,
     bytes: found.documents.reduce((sum, doc) => sum + doc.bytes, 0),
+    newest: iso(newest),
+    newestUnknown: at.kind === "server" ? NO_MODIFICATION_TIME : null,
     registries: registries.map((r) => ({ ...r, newest: iso(r.newest) })),
     directories: directories.map((d) => ({ ...d, newest: iso(d.newest) })),
     quarantined: found.quarantined.map((f) => ({ path: f.path, bytes: f.bytes, modified: iso(f.modified) })),
     temp: found.temp.map((f) => ({ path: f.path, bytes: f.bytes, modified: iso(f.modified), stale: f.stale })),
   };
   if (values.json) return io.out(JSON.stringify(report, null, 2)), 0;
-  io.out(`${at.shown}: ${report.documents} documents, ${formatBytes(report.bytes)}`);
+  const newestOf = (entry) => (entry.newest === null ? "" : `, newest ${iso(entry.newest)}`);
+  say(io, `${at.shown}: ${report.documents} documents, ${formatBytes(report.bytes)}${report.newestUnknown ? ` (${report.newestUnknown})` : ""}`);
   for (const registry of registries) {
-    io.out(`${registry.name}  ${registry.directories} directories, ${registry.documents} documents, ${formatBytes(registry.bytes)}, newest ${iso(registry.newest)}`);
+    say(io, `${registry.name}  ${registry.directories} directories, ${registry.documents} documents, ${formatBytes(registry.bytes)}${newestOf(registry)}`);
     for (const dir of directories.filter((d) => d.registry === registry.name)) {
-      io.out(`  ${dir.path}  ${dir.documents} documents, ${formatBytes(dir.bytes)}, newest ${iso(dir.newest)}`);
+      say(io, `  ${dir.path}  ${dir.documents} documents, ${formatBytes(dir.bytes)}${newestOf(dir)}`);
     }
   }
-  for (const file of report.quarantined) io.out(`quarantined: ${file.path} (${formatBytes(file.bytes)}, ${file.modified})`);
-  for (const file of report.temp) io.out(`temp file of ${file.stale ? "a crashed write" : "a write in progress"}: ${file.path}`);
+  for (const file of report.quarantined) say(io, `quarantined: ${file.path} (${formatBytes(file.bytes)}, ${file.modified})`);
+  for (const file of report.temp) say(io, `temp file of ${file.stale ? "a crashed write" : "a write in progress"}: ${file.path}`);
   return 0;
 }
 
@@ -221,8 +263,9 @@ async function verify(io, values, positionals) {
   for (const doc of corrupt) io.out(`corrupt: ${doc.path}: ${doc.reason}`);
   for (const file of quarantined) io.out(`quarantined: ${file}`);
   for (const file of stale) io.out(`stale temp file (a crashed write): ${file}`);
-  for (const file of inProgress) io.out(`temp file younger than 120 s (a write in progress?): ${file}`);
-  io.out(summary);
+  for (const file of inProgress) say(io, `temp file younger than 120 s (a write in progress?): ${file}`);
+  if (ok) say(io, summary);
+  else io.out(summary);
   return ok ? 0 : 1;
 }
 
@@ -261,6 +304,7 @@ async function finish(io, values, destination, entries, refused) {
       await destination.write(writes, () => (written++, bar.tick()));
     } catch (error) {
       bar.stop();
+      if (error.code === BINARY_MISSING) throw error;
       const message = `write failed: ${error.message}; the documents written so far stay, and running the command again resumes`;
       return fail(io, 3, "write-failed", message, { report: { ...report, written } });
     }
@@ -269,10 +313,14 @@ async function finish(io, values, destination, entries, refused) {
   }
   if (values.json) {
     io.out(JSON.stringify(report, null, 2));
-  } else {
-    for (const w of report.write) io.out(`${values.apply ? "wrote" : "would write"} ${w.to}${w.from && w.from !== w.to ? ` (from ${w.from})` : ""}${w.overwrites ? " (replacing a different value)" : ""}`);
-    io.out(`${writes.length} ${values.apply ? "written" : "to write"}, ${same.length} already there${values.apply ? "" : "; dry run: pass --apply to write"}`);
+    return 0;
   }
+  if (values.verbose) {
+    for (const w of report.write) io.out(`${values.apply ? "wrote" : "would write"} ${w.to}${w.from && w.from !== w.to ? ` (from ${w.from})` : ""}${w.overwrites ? " (replacing a different value)" : ""}`);
+  }
+  const replacing = report.write.filter((w) => w.overwrites).length;
+  const dryRun = `; dry run: pass --apply to write${values.verbose || writes.length === 0 ? "" : " (--verbose lists each document)"}`;
+  say(io, `${writes.length} ${values.apply ? "written" : "to write"}${replacing ? ` (${replacing} replacing a different value)` : ""}, ${same.length} already there${values.apply ? "" : dryRun}`);
   return 0;
 }
 
@@ -351,7 +399,7 @@ async function exportCommand(io, values, positionals) {
     fs.closeSync(fd);
   }
   const exported = found.documents.length - corrupt.length;
-  io.err(`exported ${exported} documents${corrupt.length ? `, ${corrupt.length} corrupt left out` : ""}`);
+  say(io, `exported ${exported} documents${corrupt.length ? `, ${corrupt.length} corrupt left out` : ""}`, { stream: "err" });
   if (!values.json) return corrupt.length ? 1 : 0;
   const report = { out: path.resolve(values.out), exported, corrupt };
   if (corrupt.length) {
@@ -407,6 +455,10 @@ async function main(argv, io) {
     io.out(helpText(rest[0] && COMMANDS[rest[0]] ? rest[0] : undefined));
     return name === undefined ? 2 : 0;
   }
+  if (name === "--version") {
+    io.out(require("../package.json").version);
+    return 0;
+  }
   // Before the options parse: a run that cannot be parsed still answers in JSON when asked to.
   const end = argv.indexOf("--");
   io.json = (end < 0 ? argv : argv.slice(0, end)).includes("--json");
@@ -426,9 +478,14 @@ async function main(argv, io) {
     return 0;
   }
   io.json = Boolean(parsed.values.json);
+  io.quiet = Boolean(parsed.values.quiet);
+  if (parsed.values.quiet && parsed.values.verbose) {
+    return fail(io, 2, "usage", "--quiet and --verbose contradict each other: pass one");
+  }
   try {
     return await spec.run(io, parsed.values, parsed.positionals);
   } catch (error) {
+    if (error.code === BINARY_MISSING) return fail(io, 2, "binary-missing", oneLine(error));
     if (error.exitCode) return fail(io, error.exitCode, "usage", error.message);
     return fail(io, 3, "failed", error.message, { stderr: [`failed: ${error.message}`] });
   }

@@ -11,7 +11,6 @@
 
 const fs = require("node:fs");
 const path = require("node:path");
-const { writeFileAtomic } = require("../main.js");
 const { ancestorsOf } = require("./tree.js");
 
 /** Checks a destination path: relative, `/`-separated plain names, ending in `.json`. */
@@ -93,6 +92,8 @@ function syncDirectory(dir) {
 
 /** Writes every planned document durably; `onWritten()` after each. */
 async function apply(writes, destinationRoot, onWritten = () => {}) {
+  // Loaded here, not above: the commands that need no native binary run without one.
+  const { writeFileAtomic } = require("../main.js");
   for (const entry of writes) {
     const file = path.join(destinationRoot, entry.to);
     makeDirectoryDurably(path.dirname(file));
