@@ -213,3 +213,53 @@ test("inspect on a server store says it keeps no modification time: no 1970 date
     for (const entry of [...report.registries, ...report.directories]) assert.equal(entry.newest, null, entry.path ?? entry.name);
   }
 });
+
+test("sqlite: a 19.5.0 bot's whole dump into one SQLite file and back, byte for byte; inspect, verify, export and import on it", async (t) => {
+  const dir = tempDir(t, "cli sqlite");
+  // A backtest of backtest-kit 19.5.0 under usePersistNative: candles, and everything else it keeps.
+  const bot = path.join(import.meta.dirname, "fixtures", "v19-bot.mjs");
+  execFileSync(process.execPath, [bot, "backtest", "native"], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
+  const dump = path.join(dir, "dump");
+  const original = filesUnder(dump);
+  const count = Object.keys(original).length;
+  assert.ok(count > 300, `${count} documents`);
+  const url = `sqlite:${path.join(dir, "state.db")}`;
+
+  const applied = await cli(["migrate", "--from", dump, "--to", url, "--apply"]);
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.match(applied.stdout, new RegExp(`${count} written, 0 already there`));
+  assert.deepEqual(fs.readdirSync(dir).filter((name) => name.startsWith("state.db")).sort().slice(0, 1), ["state.db"]);
+  const inspected = JSON.parse((await cli(["inspect", url, "--json"])).stdout);
+  assert.equal(inspected.documents, count);
+  const verified = await cli(["verify", url]);
+  assert.equal(verified.code, 0, verified.stderr);
+  assert.match(verified.stdout, new RegExp(`ok: ${count} documents parse`));
+  assert.equal((await cli(["export", url])).stdout, (await cli(["export", dump])).stdout);
+
+  const back = path.join(dir, "back");
+  assert.equal((await cli(["migrate", "--from", url, "--to", back, "--apply"])).code, 0);
+  assert.deepEqual(filesUnder(back), original);
+
+  const backup = path.join(dir, "backup.ndjson");
+  assert.equal((await cli(["export", url, "--out", backup])).code, 0);
+  const other = `sqlite:${path.join(dir, "restored.db")}`;
+  assert.equal((await cli(["import", backup, "--to", other, "--apply"])).code, 0);
+  assert.equal((await cli(["export", other])).stdout, (await cli(["export", dump])).stdout);
+});
+
+test("sqlite: verify reports a damaged database (exit 1, SQLite's own findings) and a file that is not one; neither is changed", async (t) => {
+  const dir = tempDir(t, "cli sqlite damaged");
+  const notDb = path.join(dir, "notes.db");
+  fs.writeFileSync(notDb, "these are notes, not a database\n".repeat(10));
+  const before = fs.readFileSync(notDb);
+  const refused = await cli(["verify", `sqlite:${notDb}`, "--json"]);
+  assert.equal(refused.code, 1, refused.stderr);
+  const report = JSON.parse(refused.stdout);
+  assert.equal(report.kind, "problems");
+  assert.match(report.integrity, /not a SQLite database/);
+  assert.deepEqual(fs.readFileSync(notDb), before);
+  const missing = await cli(["verify", `sqlite:${path.join(dir, "absent.db")}`]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /no database file at sqlite:/);
+  assert.equal(fs.existsSync(path.join(dir, "absent.db")), false, "verify creates nothing");
+});

@@ -1,5 +1,5 @@
-// Where documents are: a file tree (a directory, backtest-kit's `./dump`) or a server store
-// (`redis://`, `rediss://`, `postgres://`). Both answer with the same relative paths,
+// Where documents are: a file tree (a directory, backtest-kit's `./dump`) or a store of a URL
+// (`redis://`, `rediss://`, `postgres://`, or a SQLite database file, `sqlite:<path>`). Both answer with the same relative paths,
 // `data/signal/<strategy>/<symbol>.json`, so every command works on either and `migrate` moves
 // between them. On a server, the tree is every namespace under the prefix (`--prefix`, by
 // default `dump`: where a bot with backtest-kit's default `./dump/...` directories keeps its
@@ -15,7 +15,7 @@ const { apply } = require("./plan.js");
 /** Documents written to a server store at once. */
 const WRITE_CHUNK = 256;
 
-const SERVER_URL = /^(redis|rediss|postgres|postgresql):\/\//i;
+const SERVER_URL = /^((redis|rediss|postgres|postgresql):\/\/|sqlite:)/i;
 const ANY_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /** A URL with its passwords replaced by `***`, by the stores' own redaction (core/src/redact.rs). */
@@ -98,6 +98,8 @@ function serverLocation(url, prefix) {
   return {
     kind: "server",
     root: shown,
+    // A SQLite file's own check (PRAGMA integrity_check): "ok", or what it found.
+    integrity: /^sqlite:/i.test(url) ? () => binding.__storeIntegrity(url).catch((error) => Promise.reject(serverFailure(shown, error))) : null,
     shown: `${shown}${base ? ` (prefix ${base})` : ""}`,
     async scan() {
       const documents = await load();
@@ -148,7 +150,7 @@ function serverLocation(url, prefix) {
 /** The location a command argument names; `role` is how messages call it (`root`, `--to`). */
 function locate(spec, role, { destination = false, prefix = "dump" } = {}) {
   if (SERVER_URL.test(spec)) return serverLocation(spec, prefix);
-  if (ANY_URL.test(spec)) throw usage(`${role} ${redact(spec)}: not a directory, nor a redis://, rediss:// or postgres:// URL`);
+  if (ANY_URL.test(spec)) throw usage(`${role} ${redact(spec)}: not a directory, nor a redis://, rediss://, postgres:// or sqlite: URL`);
   return fileLocation(spec, role, { destination });
 }
 

@@ -37,7 +37,7 @@ function oneLine(error) {
 
 /** How every command's help ends: what a store URL means. */
 const STORES = [
-  "root may be a store URL (redis://, rediss://, postgres://): its tree is every document under",
+  "root may be a store URL (redis://, rediss://, postgres://, sqlite:<file>): its tree is every document under",
   "--prefix (default dump, where bots with backtest-kit's default ./dump directories keep them;",
   "\"\" for every namespace). The password of a URL is never printed.",
 ];
@@ -76,7 +76,7 @@ const COMMANDS = {
     usage: "backtest-persist migrate --from <root | URL> --to <root | URL> [--layout v19 --exchange <name> [--strategy <name>]] [--apply] [--overwrite] [--json] [--quiet | --verbose]",
     details: [
       "--from, --to   the source and destination: directories (the destination may not exist yet)",
-      "               or store URLs (redis://, rediss://, postgres://), in any combination",
+      "               or store URLs (redis://, rediss://, postgres://, sqlite:<file>), in any combination",
       "--layout v19   maps the December-2025 layout onto backtest-kit 19.5.0's: signal, schedule,",
       "               risk and partial paths gain the exchange (--exchange), partial levels are split",
       "               per signal under the strategy (--strategy); other documents are copied as they are",
@@ -240,6 +240,15 @@ async function inspect(io, values, positionals) {
 
 async function verify(io, values, positionals) {
   const at = source(values, positionals);
+  // A SQLite file is checked by SQLite first: a damaged one is a problem found, not bad input.
+  const integrity = at.integrity ? await at.integrity() : "ok";
+  if (integrity !== "ok") {
+    const summary = `the database fails SQLite's integrity check: ${integrity.split("\n")[0]}`;
+    if (values.json) return fail(io, 1, "problems", summary, { report: { root: at.root, ok: false, integrity }, stderr: [] });
+    io.out(`integrity: ${integrity}`);
+    io.out(summary);
+    return 1;
+  }
   const found = await at.scan();
   const corrupt = [];
   const bar = progress(io, found.documents.length, "verify");
