@@ -172,6 +172,36 @@ test("the install script refuses to build without a toolchain, and says what is 
   assert.match(failure.stderr, new RegExp(`or install the prebuilt package instead: npm install @backtest-kit/persist-${platformSuffix()}`));
 });
 
+test("a build from source shows its progress where npm cannot hide it: the terminal, else stderr", { skip: process.platform === "win32" && "a POSIX shell script stands in for cargo" }, (t) => {
+  const work = tempDir(t, "persist build progress");
+  for (const file of ["package.json", "platform.js", "Cargo.toml", "Cargo.lock"]) fs.copyFileSync(path.join(root, file), path.join(work, file));
+  fs.mkdirSync(path.join(work, "scripts"));
+  fs.copyFileSync(path.join(root, "scripts/install.js"), path.join(work, "scripts/install.js"));
+  // A cargo that compiles 45 crates in no time and leaves the library where cargo would.
+  const bin = path.join(work, "fake-bin");
+  fs.mkdirSync(bin);
+  const rustc = `#!/bin/sh\necho "rustc 1.95.0 (fake)"\n`;
+  const cargo = `#!/bin/sh
+if [ "$1" = "--version" ]; then echo "cargo 1.95.0 (fake)"; exit 0; fi
+i=0; while [ $i -lt 45 ]; do echo "   Compiling crate-$i v1.0.0" >&2; i=$((i+1)); done
+mkdir -p "$CARGO_TARGET_DIR/release" && echo binary > "$CARGO_TARGET_DIR/release/libbacktest_persist_napi.so"
+`;
+  fs.writeFileSync(path.join(bin, "rustc"), rustc, { mode: 0o755 });
+  fs.writeFileSync(path.join(bin, "cargo"), cargo, { mode: 0o755 });
+  // setsid: no controlling terminal, as under CI, so the lines come on stderr.
+  const result = spawnSync("setsid", ["-w", process.execPath, path.join(work, "scripts/install.js")], { cwd: work, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, encoding: "utf8" });
+  assert.equal(result.status, 0, result.stderr);
+  const lines = result.stderr.trim().split("\n");
+  const crates = (fs.readFileSync(path.join(root, "Cargo.lock"), "utf8").match(/^\[\[package\]\]$/gm) ?? []).length;
+  assert.match(lines[1], new RegExp(`^@backtest-kit/persist: building the native binary for ${platformSuffix()} from source with cargo \\(a few minutes on two cores; ${crates} crates\\)$`));
+  assert.deepEqual(lines.filter((line) => /crates compiled/.test(line)).map((line) => line.replace(/, \d+ min \d+ s$/, "")), [
+    `@backtest-kit/persist: 20 of about ${crates} crates compiled`,
+    `@backtest-kit/persist: 40 of about ${crates} crates compiled`,
+  ]);
+  assert.match(lines.at(-1), /^@backtest-kit\/persist: built in 0 min \d\d s$/);
+  assert.equal(fs.readFileSync(path.join(work, `persist.${platformSuffix()}.node`), "utf8"), "binary\n");
+});
+
 test("every platform package is an optional dependency at the package's version, and the libc named matches the loader's", () => {
   const manifest = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
   const platforms = fs.readdirSync(path.join(root, "npm")).sort();
