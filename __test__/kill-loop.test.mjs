@@ -46,6 +46,22 @@ function runUntilKilled(cwd, startSeq, acks, env = process.env) {
   });
 }
 
+/**
+ * One round: the writer run from `seq` until killed after a random number of acknowledged
+ * writes; `lastAcked` learns what it acknowledged. Resolves with the writes issued per key and
+ * the last sequence number used.
+ */
+async function killedRound(cwd, seq, lastAcked, env) {
+  const { events, signal } = await runUntilKilled(cwd, seq, 1 + Math.floor(Math.random() * 40), env);
+  assert.equal(signal, "SIGKILL");
+  const issued = new Map();
+  for (const { event, key, seq: s } of events) {
+    if (event === "issued") issued.set(key, [...(issued.get(key) ?? []), s]);
+    if (event === "acked") lastAcked.set(key, Math.max(lastAcked.get(key) ?? 0, s));
+  }
+  return { issued, last: Math.max(seq, ...events.map((e) => e.seq)) };
+}
+
 function allFiles(dir) {
   return fs.readdirSync(dir, { recursive: true }).map((name) => path.join(dir, name)).filter((file) => fs.statSync(file).isFile());
 }
@@ -57,14 +73,8 @@ test(`${KILLS} SIGKILLs during writes never lose an acknowledged write or tear a
   const rowsSeen = new Map();
   let seq = 0;
   for (let round = 0; round < KILLS; round += 1) {
-    const { events, signal } = await runUntilKilled(cwd, seq, 1 + Math.floor(Math.random() * 40));
-    assert.equal(signal, "SIGKILL");
-    seq = Math.max(seq, ...events.map((e) => e.seq));
-    const issued = new Map();
-    for (const { event, key, seq: s } of events) {
-      if (event === "issued") issued.set(key, [...(issued.get(key) ?? []), s]);
-      if (event === "acked") lastAcked.set(key, Math.max(lastAcked.get(key) ?? 0, s));
-    }
+    const { issued, last } = await killedRound(cwd, seq, lastAcked);
+    seq = last;
     for (const file of allFiles(data)) {
       if (path.basename(file).startsWith(".tmp-")) continue;
       assert.doesNotThrow(() => JSON.parse(fs.readFileSync(file, "utf8")), `round ${round}: ${file} does not parse`);
@@ -170,14 +180,8 @@ test("100 SIGKILLs during writes to a SQLite file never lose an acknowledged wri
   const lastAcked = new Map();
   let seq = 0;
   for (let round = 0; round < 100; round += 1) {
-    const { events, signal } = await runUntilKilled(cwd, seq, 1 + Math.floor(Math.random() * 40), env);
-    assert.equal(signal, "SIGKILL");
-    seq = Math.max(seq, ...events.map((e) => e.seq));
-    const issued = new Map();
-    for (const { event, key, seq: s } of events) {
-      if (event === "issued") issued.set(key, [...(issued.get(key) ?? []), s]);
-      if (event === "acked") lastAcked.set(key, Math.max(lastAcked.get(key) ?? 0, s));
-    }
+    const { issued, last } = await killedRound(cwd, seq, lastAcked, env);
+    seq = last;
     assert.equal(await binding.__storeIntegrity(url), "ok", `round ${round}: PRAGMA integrity_check`);
     for (const [key, acked] of lastAcked) {
       const [entity, base, id] = documentOf[key];

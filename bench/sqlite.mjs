@@ -6,7 +6,6 @@
 //   node bench/sqlite.mjs [--quick]
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
@@ -14,6 +13,7 @@ import * as bk from "backtest-kit";
 import * as ours from "../v19/index.js";
 import { PersistBase } from "../index.js";
 import { fmt, range, summary } from "./stats.mjs";
+import { inFreshDir as inFreshDirOf } from "./v19-cases.mjs";
 
 const MINUTE = 60_000;
 const quick = process.argv.includes("--quick");
@@ -123,17 +123,10 @@ function candles(count) {
   return Array.from({ length: count }, (_, i) => ({ timestamp: first + i * MINUTE, open: 97_000 + i, high: 97_100 + i, low: 96_900 + i, close: 97_050 + i, volume: 12.5 }));
 }
 
-async function inFreshDir(body) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-sqlite-"));
-  const previous = process.cwd();
-  process.chdir(dir);
-  try {
-    execFileSync("sync");
-    return await body(dir);
-  } finally {
-    process.chdir(previous);
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+/** `body(dir)` in a fresh directory (the working directory meanwhile), after a `sync`. */
+function inFreshDir(body) {
+  execFileSync("sync");
+  return inFreshDirOf("sqlite", body);
 }
 
 async function timed(body) {

@@ -12,7 +12,7 @@ const MINUTE = 60_000;
 const PEERS = { ours, reference: bk };
 
 /** Runs `body` with a fresh directory as the working directory. */
-async function inFreshDir(label, body) {
+export async function inFreshDir(label, body) {
   const dir = freshDir(label);
   const previous = process.cwd();
   process.chdir(dir);
