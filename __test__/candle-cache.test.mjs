@@ -242,3 +242,17 @@ test("a candle another process rewrites is served from the cache until clearCand
   clearCandleCache();
   assert.equal((await ours.readCandlesData(2, 0, 0))[1].tag, "elsewhere");
 });
+
+test("two Instances of one candle cache: what one writes or removes, the other reads at once", async (t) => {
+  const dir = tempDir(t, "cache two instances");
+  const one = await instances(dir);
+  const two = await instances(dir);
+  await one.ours.writeCandlesData(Array.from({ length: 10 }, (_, i) => candle(i)));
+  assert.equal((await two.ours.readCandlesData(10, 0, 0)).length, 10, "the second reads what the first wrote");
+  assert.equal(await one.ours.readCandlesData(12, 0, 0), null);
+  await two.ours.writeCandlesData([candle(10, "two"), candle(11, "two")]);
+  assert.deepEqual((await one.ours.readCandlesData(12, 0, 0)).slice(10).map((c) => c.tag), ["two", "two"], "the first reads what the second wrote");
+  await two.ours._storage.removeValue(String(5 * MINUTE));
+  assert.equal(await one.ours.readCandlesData(12, 0, 0), null, "a removal through the second is seen by the first");
+  assert.deepEqual(await one.ours.readCandlesData(5, 0, 0), await one.reference.readCandlesData(5, 0, 0));
+});
