@@ -212,7 +212,7 @@ export declare class PersistBase {
    *
    * Arguments that are not strings throw what the reference's `path.join` throws: a
    * `TypeError` with code `ERR_INVALID_ARG_TYPE` (`null` for `baseDir` is taken as absent).
-   * @param options - `{ store }`: a `redis://` or `postgres://` URL for this instance alone (`null`: files),
+   * @param options - `{ store }`: a `redis://`, `postgres://` or `sqlite:` URL for this instance alone (`null`: files),
    * overriding `usePersistStore`
    */
   constructor(entityName: string, baseDir?: string | undefined | null, options?: { store?: string | null })
@@ -324,10 +324,12 @@ export declare class PersistSignalUtils {
 
 /**
  * Moves the persistence of this environment to the store at `url` (`redis://host:port/db`,
- * `rediss://...`, `?wait=<n>` waiting for `n` replicas after each write; or
- * `postgres://user:password@host:port/database`), or back to files with `null`. Every `PersistBase` and every registry store created afterwards uses it, with the same
- * methods, messages and codes; keys follow the file layout (`<baseDir>/<entityName>` and the id:
- * a Redis hash per directory, or the `(namespace, id)` key of the `backtest_persist` table).
+ * `rediss://...`, `?wait=<n>` waiting for `n` replicas after each write;
+ * `postgres://user:password@host:port/database`; or a SQLite database file,
+ * `sqlite:./dump/state.db`), or back to files with `null` (`undefined` is refused). Every
+ * `PersistBase` and every registry store created afterwards uses it, with the same methods,
+ * messages and codes; keys follow the file layout (`<baseDir>/<entityName>` and the id: a Redis
+ * hash per directory, or the `(namespace, id)` key of the `backtest_persist` table).
  */
 export declare function usePersistStore(url: string | null): void
 

@@ -138,7 +138,7 @@ test("an unreachable server or a wrong password: exit 2 naming the URL without i
     [["inspect", `redis://bot:s3cret@x@127.0.0.1:${closed}/0`], /redis:\/\/bot:\*\*\*@127\.0\.0\.1:\d+\/0: .*\(STORE_UNREACHABLE\)/],
     [["migrate", "--from", dump, "--to", `postgres://bot:s3cret@127.0.0.1:${closed}/bots`, "--apply"], /postgres:\/\/bot:\*\*\*@127\.0\.0\.1:\d+\/bots: .*\(STORE_UNREACHABLE\)/],
     [["migrate", "--from", dump, "--to", wrong, "--apply"], /redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0: .*\(STORE_AUTH_FAILED\)/],
-    [["verify", "mysql://root:s3cret@127.0.0.1/bots"], /root mysql:\/\/root:\*\*\*@127\.0\.0\.1\/bots: not a directory, nor a redis:\/\/, rediss:\/\/ or postgres:\/\/ URL/],
+    [["verify", "mysql://root:s3cret@127.0.0.1/bots"], /root mysql:\/\/root:\*\*\*@127\.0\.0\.1\/bots: not a directory, nor a redis:\/\/, rediss:\/\/, postgres:\/\/ or sqlite: URL/],
     [["migrate", "--from", redis.url, "--to", redis.url], /--from and --to are the same store/],
     [["inspect", redis.url, "--prefix", "../up"], /--prefix "\.\.\/up" must be a logical directory/],
   ];

@@ -59,7 +59,7 @@ impl PersistBase {
     ///
     /// Arguments that are not strings throw what the reference's `path.join` throws: a
     /// `TypeError` with code `ERR_INVALID_ARG_TYPE` (`null` for `baseDir` is taken as absent).
-    /// @param options - `{ store }`: a `redis://` or `postgres://` URL for this instance alone (`null`: files),
+    /// @param options - `{ store }`: a `redis://`, `postgres://` or `sqlite:` URL for this instance alone (`null`: files),
     /// overriding `usePersistStore`
     #[napi(
         constructor,

@@ -1,7 +1,7 @@
 //! `usePersistStore(url)`: which store this environment's `PersistBase`s and registry stores are
 //! created on from now on. `null` (the default) is the file store; `redis://` / `rediss://` a
-//! Redis server, `postgres://` / `postgresql://` a PostgreSQL one. Stores created before the
-//! call stay where they are.
+//! Redis server, `postgres://` / `postgresql://` a PostgreSQL one, `sqlite:<path>` a SQLite
+//! database file. Stores created before the call stay where they are.
 
 use std::cell::RefCell;
 
@@ -28,7 +28,7 @@ pub fn store_argument(env: &Env, value: Unknown, what: &str) -> Result<Option<St
         ValueType::Null => Ok(None),
         ValueType::Undefined => {
             let message = format!(
-                "{what}: the store URL is undefined (an unset environment variable?); pass a redis://, rediss:// or postgres:// URL, or null for files"
+                "{what}: the store URL is undefined (an unset environment variable?); pass a redis://, rediss://, postgres:// or sqlite: URL, or null for files"
             );
             Err(boundary::throw(env, boundary::type_error(env, &message, "ERR_INVALID_ARG_TYPE")?))
         }
@@ -50,10 +50,12 @@ pub fn store_argument(env: &Env, value: Unknown, what: &str) -> Result<Option<St
 }
 
 /// Moves the persistence of this environment to the store at `url` (`redis://host:port/db`,
-/// `rediss://...`, `?wait=<n>` waiting for `n` replicas after each write; or
-/// `postgres://user:password@host:port/database`), or back to files with `null`. Every `PersistBase` and every registry store created afterwards uses it, with the same
-/// methods, messages and codes; keys follow the file layout (`<baseDir>/<entityName>` and the id:
-/// a Redis hash per directory, or the `(namespace, id)` key of the `backtest_persist` table).
+/// `rediss://...`, `?wait=<n>` waiting for `n` replicas after each write;
+/// `postgres://user:password@host:port/database`; or a SQLite database file,
+/// `sqlite:./dump/state.db`), or back to files with `null` (`undefined` is refused). Every
+/// `PersistBase` and every registry store created afterwards uses it, with the same methods,
+/// messages and codes; keys follow the file layout (`<baseDir>/<entityName>` and the id: a Redis
+/// hash per directory, or the `(namespace, id)` key of the `backtest_persist` table).
 #[napi(js_name = "usePersistStore", ts_args_type = "url: string | null")]
 pub fn use_persist_store(env: &Env, url: Unknown) -> Result<()> {
     let url = store_argument(env, url, "usePersistStore")?;
