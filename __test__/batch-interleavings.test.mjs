@@ -41,7 +41,7 @@ function check(writers, final) {
   for (const [w, calls] of writers.entries()) {
     for (const call of calls) {
       const allowed = call.ok || (call.kind === "remove" && call.error === "ENTITY_NOT_FOUND");
-      assert.ok(allowed, `writer ${w}, call ${call.seq} (${call.kind} ${call.keys}): ${call.error}`);
+      assert.ok(allowed, `writer ${w}, call ${call.seq} (${call.kind} ${call.keys}): ${call.error} (${call.detail})`);
     }
   }
   for (const [key, document] of Object.entries(final)) {

@@ -408,11 +408,14 @@ fn postgres_killed_and_restarted_keeps_every_committed_write_and_later_calls_wor
 
 /// `sql` run on its own connection to `url`.
 async fn execute_sql(url: &str, sql: &str) {
+    connect_sql(url).await.batch_execute(sql).await.unwrap();
+}
+
+/// A connection of the test's own to `url`, its driver running on the runtime.
+async fn connect_sql(url: &str) -> tokio_postgres::Client {
     let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
-    let connection = tokio::spawn(connection);
-    client.batch_execute(sql).await.unwrap();
-    drop(client);
-    let _ = connection.await;
+    tokio::spawn(connection);
+    client
 }
 
 /// Retries `call` until it succeeds (a server restarting refuses sessions for a moment).
@@ -453,6 +456,54 @@ fn postgres_recovers_from_a_dropped_table_and_a_wiped_server_without_a_restart()
         assert_eq!(fresh.keys().await.unwrap(), vec!["a".to_string(), "b".to_string()]);
         store.remove("k").await.unwrap();
         assert_eq!(store.count().await.unwrap(), 0);
+    });
+}
+
+/// Another process's transaction holds row `b` and then asks for row `a` while our `removeAll`
+/// holds `a` and waits for `b`: the server aborts one of the two. The test's session waits
+/// 60 s before it checks for deadlocks, ours the default second, so the aborted one is ours,
+/// every time. It must run again and succeed, not fail the call.
+#[test]
+fn postgres_runs_again_a_statement_the_server_aborted_to_break_a_deadlock() {
+    let Some(server) = PgServer::start() else { return };
+    let (url, base) = (server.url(), unique_base());
+    on_runtime(async move {
+        let store = PgStore::new(&url, "signal", &base);
+        store.init(true).await.unwrap();
+        store.write("a", b"1".to_vec()).await.unwrap();
+        store.write("b", b"2".to_vec()).await.unwrap();
+
+        let other = connect_sql(&url).await;
+        other
+            .batch_execute(
+                "SET deadlock_timeout = '60s'; BEGIN; UPDATE backtest_persist SET document = '20' WHERE id = 'b'",
+            )
+            .await
+            .unwrap();
+        let removing = tokio::spawn(async move { store.remove_all().await.map(|()| store) });
+        let watcher = connect_sql(&url).await;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let waiting = watcher
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE%'",
+                    &[],
+                )
+                .await
+                .unwrap();
+            if waiting.get::<_, i64>(0) == 1 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "removeAll never waited for the row the other transaction holds");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        other
+            .batch_execute("UPDATE backtest_persist SET document = '10' WHERE id = 'a'; COMMIT")
+            .await
+            .expect("the other transaction goes on once the server aborted our statement");
+        let store = removing.await.unwrap().expect("the removeAll the server aborted runs again and succeeds");
+        assert_eq!(store.count().await.unwrap(), 0);
+        assert_eq!(store.read_optional("a").await.unwrap(), None);
     });
 }
 

@@ -32,8 +32,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a call waits for a pooled connection before failing with `STORE_TIMEOUT`.
 const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(10);
 const POOL_SIZE: usize = 8;
-/// A batch aborted by a deadlock is sent again this many times.
-const DEADLOCK_RETRIES: u32 = 3;
+/// A statement the server aborted for a deadlock or a serialization failure runs again this many times.
+const ABORT_RETRIES: u32 = 5;
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS backtest_persist (
     namespace text NOT NULL,
@@ -60,6 +60,13 @@ fn tls_connector() -> std::result::Result<tokio_postgres_rustls::MakeRustlsConne
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+/// Whether the server aborted the statement to let another transaction through: nothing of it
+/// was done, and the same statement may succeed when run again.
+fn is_transient_abort(error: &tokio_postgres::Error) -> bool {
+    let code = error.code();
+    code == Some(&SqlState::T_R_DEADLOCK_DETECTED) || code == Some(&SqlState::T_R_SERIALIZATION_FAILURE)
 }
 
 /// Why a statement failed: before it ran (no connection, no table), or the server's answer.
@@ -109,32 +116,19 @@ impl BatchSink for PgServer {
             }
         }
         // Rows locked in one order by every writer: two processes' batches never deadlock on
-        // each other. A deadlock with some other client aborts the statement (nothing of it
-        // committed), so it is retried.
+        // each other (a deadlock with anything else is retried by `run`).
         let upsert = "INSERT INTO backtest_persist (namespace, id, document) \
                       SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS batch (namespace, id, document) \
                       ORDER BY namespace, id \
                       ON CONFLICT (namespace, id) DO UPDATE SET document = EXCLUDED.document";
         let (namespaces, ids, documents) = (&namespaces, &ids, &documents);
-        let mut deadlocks = 0;
-        loop {
-            let sent = self
-                .run(|client| async move {
-                    // Prepared once per connection: an unprepared statement costs a second round trip.
-                    let statement = client.prepare_cached(upsert).await?;
-                    client.execute(&statement, &[namespaces, ids, documents]).await
-                })
-                .await;
-            match sent {
-                Ok(_) => return Ok(()),
-                Err(Failure::Sql(error))
-                    if error.code() == Some(&SqlState::T_R_DEADLOCK_DETECTED) && deadlocks < DEADLOCK_RETRIES =>
-                {
-                    deadlocks += 1;
-                }
-                Err(failure) => return Err(self.failure_cause(failure)),
-            }
-        }
+        self.query(|client| async move {
+            // Prepared once per connection: an unprepared statement costs a second round trip.
+            let statement = client.prepare_cached(upsert).await?;
+            client.execute(&statement, &[namespaces, ids, documents]).await
+        })
+        .await
+        .map(drop)
     }
 }
 
@@ -295,12 +289,17 @@ impl PgServer {
     /// server no process has written to yet (reads find nothing, as in an empty directory).
     /// When the table has vanished since (the server's data directory wiped, the table
     /// dropped), it is created again and `op` runs once more: no restart is needed.
+    ///
+    /// Every `op` is one statement in its own transaction, so a statement the server aborted
+    /// to break a deadlock (another process's `removeAll` deleting rows in scan order while a
+    /// batch upserts them in key order) or a serialization failure changed nothing, and runs
+    /// again, as PostgreSQL asks of its clients.
     async fn run<T, F, Fut>(&self, op: F) -> std::result::Result<T, Failure>
     where
         F: Fn(deadpool_postgres::Client) -> Fut,
         Fut: Future<Output = std::result::Result<T, tokio_postgres::Error>>,
     {
-        let mut recreated = false;
+        let (mut recreated, mut aborted) = (false, 0);
         loop {
             let table = self.ensure_table().await.map_err(Failure::Cause)?;
             let client = self.pooled().await.map_err(Failure::Cause)?;
@@ -309,6 +308,7 @@ impl PgServer {
                     recreated = true;
                     self.forget_table(&table);
                 }
+                Err(error) if is_transient_abort(&error) && aborted < ABORT_RETRIES => aborted += 1,
                 outcome => return outcome.map_err(Failure::Sql),
             }
         }
