@@ -25,6 +25,8 @@ struct RedisServer {
     port: u16,
     dir: tempfile::TempDir,
     password: Option<String>,
+    /// More `redis-server` arguments, after the usual ones (a later one wins).
+    extra: Vec<&'static str>,
 }
 
 impl RedisServer {
@@ -35,8 +37,13 @@ impl RedisServer {
             return None;
         }
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut server =
-            RedisServer { child: None, port, dir: tempfile::tempdir().unwrap(), password: password.map(String::from) };
+        let mut server = RedisServer {
+            child: None,
+            port,
+            dir: tempfile::tempdir().unwrap(),
+            password: password.map(String::from),
+            extra: Vec::new(),
+        };
         server.spawn();
         Some(server)
     }
@@ -53,6 +60,7 @@ impl RedisServer {
         if let Some(password) = &self.password {
             command.args(["--requirepass", password]);
         }
+        command.args(&self.extra);
         self.child = Some(command.spawn().expect("redis-server starts"));
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
@@ -643,12 +651,77 @@ fn an_unreachable_server_fails_init_with_the_url_and_a_later_init_succeeds() {
     if Command::new("redis-server").arg("--version").stdout(Stdio::null()).status().is_err() {
         return;
     }
-    let mut server =
-        RedisServer { child: None, port, dir: tempfile::tempdir().unwrap(), password: Some("topsecret".into()) };
+    let mut server = RedisServer {
+        child: None,
+        port,
+        dir: tempfile::tempdir().unwrap(),
+        password: Some("topsecret".into()),
+        extra: Vec::new(),
+    };
     server.spawn();
     on_runtime(async {
         store.init(true).await.unwrap();
         store.write("BTC", b"1".to_vec()).await.unwrap();
+    });
+}
+
+/// A restarted Redis server answers every command with `LOADING` until its data set is in
+/// memory (minutes, for a large one). That is the server coming back, not a command it
+/// refused: `STORE_UNREACHABLE`, as while it was down, so code that retries on that code
+/// retries; calls work once it has loaded.
+#[test]
+fn a_redis_server_still_loading_its_data_is_unreachable_and_later_calls_work() {
+    let Some(mut server) = RedisServer::start(None) else { return };
+    let (url, base) = (server.url(), unique_base());
+    let cli = |port: u16, args: &[&str]| {
+        let status =
+            Command::new("redis-cli").args(["-p", &port.to_string()]).args(args).stdout(Stdio::null()).status();
+        assert!(status.expect("redis-cli runs").success(), "redis-cli {args:?}");
+    };
+    let running = RedisStore::new(&url, "signal", &base);
+    on_runtime(async {
+        running.init(true).await.unwrap();
+        running.write("BTC", b"1".to_vec()).await.unwrap();
+    });
+    cli(server.port, &["EVAL", "for i = 1, 3000 do redis.call('SET', 'filler:' .. i, i) end", "0"]);
+    cli(server.port, &["SAVE"]);
+    server.kill();
+    // From dump.rdb, 10 ms per key (30 s in all), answering clients after every KB it reads.
+    server.extra =
+        vec!["--appendonly", "no", "--key-load-delay", "10000", "--loading-process-events-interval-bytes", "1024"];
+    server.spawn();
+    let coded = |error: &PersistError| match error {
+        PersistError::Init { cause: backtest_persist_core::Cause::Coded { code, message }, .. }
+        | PersistError::Write { cause: backtest_persist_core::Cause::Coded { code, message }, .. } => {
+            (code.to_string(), message.contains("loading the dataset"))
+        }
+        other => panic!("a coded failure: {other:?}"),
+    };
+    on_runtime(async {
+        // Spelled apart from `url`, so this store connects anew rather than share `running`'s connection.
+        let fresh = format!("redis://127.0.0.1:{}", server.port);
+        let error = RedisStore::new(&fresh, "signal", &base).init(true).await.unwrap_err();
+        assert_eq!(coded(&error), ("STORE_UNREACHABLE".into(), true), "a new connection's init: {error}");
+        // The store made before the restart first finds its connection broken, then the server loading.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let error = running.write("BTC", b"2".to_vec()).await.unwrap_err();
+            let (code, loading) = coded(&error);
+            assert_eq!(code, "STORE_UNREACHABLE", "a write of a store made before the restart: {error}");
+            if loading {
+                break;
+            }
+            assert!(Instant::now() < deadline, "never told the server is loading: {error}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    server.kill();
+    server.extra = vec!["--appendonly", "no"];
+    server.spawn();
+    on_runtime(async {
+        until_ok(async || running.write("BTC", b"3".to_vec()).await).await;
+        assert_eq!(running.read("BTC").await.unwrap(), "3");
+        RedisStore::new(&url, "signal", &base).init(true).await.expect("init once the server has loaded");
     });
 }
 

@@ -283,7 +283,12 @@ impl RedisServer {
             "STORE_TLS_FAILED"
         } else if error.is_timeout() {
             "STORE_TIMEOUT"
-        } else if error.is_io_error() || error.is_connection_refusal() || error.is_connection_dropped() {
+        } else if error.is_io_error()
+            || error.is_connection_refusal()
+            || error.is_connection_dropped()
+            // Coming back: loading its data set after a restart, or a replica without its primary.
+            || error.code().is_some_and(|code| matches!(code, "LOADING" | "MASTERDOWN" | "TRYAGAIN"))
+        {
             "STORE_UNREACHABLE"
         } else {
             "STORE_FAILED"
