@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use crate::order::TurnObserver;
+use crate::store::{Range, RangeScan};
 
 /// The default byte limit: about 500,000 cached 1m candles.
 pub const DEFAULT_LIMIT: usize = 64 << 20;
@@ -126,6 +127,26 @@ impl DocumentCache {
         }
         let mut state = self.lock();
         Some(Ticket(state.dirs.entry(dir.to_path_buf()).or_default().changes))
+    }
+
+    /// A window of a range read that began with `fill`'s ticket: [`RangeScan::take`], then what
+    /// the scan accepted (whole JSON values, before any miss) cached under the directory as
+    /// `name(id)`. Without `fill` (the cache off, or not for this store), only the take.
+    pub fn take_window(
+        &self,
+        scan: &mut RangeScan,
+        ids: Vec<String>,
+        texts: Vec<Option<String>>,
+        fill: Option<(&Path, Ticket)>,
+        name: impl Fn(String) -> String,
+    ) -> Option<Range> {
+        let Some((dir, ticket)) = fill else { return scan.take(texts) };
+        let before = scan.read();
+        let found = texts.clone();
+        let outcome = scan.take(texts);
+        let accepted = ids.into_iter().zip(found).take(scan.read() - before);
+        self.fill(dir, ticket, accepted.filter_map(|(id, text)| Some((name(id), text?))));
+        outcome
     }
 
     /// Caches what a range read that began with `ticket` found (`(name, text)`, each text one

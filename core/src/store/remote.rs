@@ -163,15 +163,8 @@ impl<E: Engine> RemoteStore<E> {
         loop {
             let ids = scan.next_window();
             let texts = self.read_many(&ids).await?;
-            let before = scan.read();
-            let found = ticket.map(|_| texts.clone());
-            let outcome = scan.take(texts);
-            if let (Some(ticket), Some(directory), Some(found)) = (ticket, &directory, found) {
-                // What the scan accepted: whole JSON values, before any miss.
-                let accepted = ids.into_iter().zip(found.into_iter().flatten()).take(scan.read() - before);
-                document_cache().fill(directory, ticket, accepted);
-            }
-            if let Some(range) = outcome {
+            let fill = directory.as_deref().zip(ticket);
+            if let Some(range) = document_cache().take_window(&mut scan, ids, texts, fill, |id| id) {
                 return Ok(range);
             }
         }

@@ -48,15 +48,8 @@ impl FileStore {
                     Err(error) => return Err(error),
                 }
             }
-            let before = scan.read();
-            let found = ticket.map(|_| texts.clone());
-            let outcome = scan.take(texts);
-            if let (Some(ticket), Some(found)) = (ticket, found) {
-                // The documents the scan accepted: whole JSON values, before any miss.
-                let accepted = ids.into_iter().zip(found.into_iter().flatten()).take(scan.read() - before);
-                document_cache().fill(&directory, ticket, accepted.map(|(id, text)| (format!("{id}.json"), text)));
-            }
-            if let Some(range) = outcome {
+            let fill = ticket.map(|ticket| (directory.as_path(), ticket));
+            if let Some(range) = document_cache().take_window(&mut scan, ids, texts, fill, |id| format!("{id}.json")) {
                 return Ok(range);
             }
         }
