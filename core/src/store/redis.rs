@@ -114,8 +114,7 @@ impl Engine for RedisServer {
 
     /// One `HGET`.
     async fn fetch(&self, namespace: &str, id: &str) -> std::result::Result<Option<String>, Cause> {
-        let mut connection = self.connection().await?;
-        redis::cmd("HGET").arg(namespace).arg(id).query_async(&mut connection).await.map_err(|error| self.cause(&error))
+        self.query(redis::cmd("HGET").arg(namespace).arg(id)).await
     }
 
     /// One `HMGET`.
@@ -123,23 +122,11 @@ impl Engine for RedisServer {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut connection = self.connection().await?;
-        redis::cmd("HMGET")
-            .arg(namespace)
-            .arg(ids)
-            .query_async(&mut connection)
-            .await
-            .map_err(|error| self.cause(&error))
+        self.query(redis::cmd("HMGET").arg(namespace).arg(ids)).await
     }
 
     async fn exists(&self, namespace: &str, id: &str) -> std::result::Result<bool, Cause> {
-        let mut connection = self.connection().await?;
-        redis::cmd("HEXISTS")
-            .arg(namespace)
-            .arg(id)
-            .query_async(&mut connection)
-            .await
-            .map_err(|error| self.cause(&error))
+        self.query(redis::cmd("HEXISTS").arg(namespace).arg(id)).await
     }
 
     async fn delete(&self, namespace: &str, id: &str) -> std::result::Result<bool, Cause> {
@@ -167,13 +154,11 @@ impl Engine for RedisServer {
     }
 
     async fn ids(&self, namespace: &str) -> std::result::Result<Vec<String>, Cause> {
-        let mut connection = self.connection().await?;
-        redis::cmd("HKEYS").arg(namespace).query_async(&mut connection).await.map_err(|error| self.cause(&error))
+        self.query(redis::cmd("HKEYS").arg(namespace)).await
     }
 
     async fn count(&self, namespace: &str) -> std::result::Result<usize, Cause> {
-        let mut connection = self.connection().await?;
-        redis::cmd("HLEN").arg(namespace).query_async(&mut connection).await.map_err(|error| self.cause(&error))
+        self.query(redis::cmd("HLEN").arg(namespace)).await
     }
 
     /// One `SCAN ... TYPE hash` walk; keys that are not UTF-8 are not ours.
@@ -233,6 +218,12 @@ impl RedisServer {
             connection: OnceCell::new(),
             group: Arc::default(),
         })
+    }
+
+    /// `command` on the shared connection, its reply as a `T`.
+    async fn query<T: redis::FromRedisValue>(&self, command: &redis::Cmd) -> std::result::Result<T, Cause> {
+        let mut connection = self.connection().await?;
+        command.query_async(&mut connection).await.map_err(|error| self.cause(&error))
     }
 
     /// The shared connection, made on first use (a failure is retried by the next call).
