@@ -236,21 +236,27 @@ async fn blocking<T: Send + 'static>(
         .unwrap_or_else(|error| Err(Cause::Message(format!("the SQLite task failed: {error}"))))
 }
 
+/// `sql` run for each row (namespace, id, document) in one transaction, taking the write lock
+/// at once: how many rows each run changed. One commit, one WAL sync.
+fn each_row(connection: &mut Connection, sql: &str, rows: &[Upsert]) -> rusqlite::Result<Vec<usize>> {
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let changed = {
+        let mut statement = transaction.prepare_cached(sql)?;
+        let mut changed = Vec::with_capacity(rows.len());
+        for row in rows {
+            let document = String::from_utf8_lossy(&row.json);
+            changed.push(statement.execute((&row.namespace, &row.id, document.as_ref()))?);
+        }
+        changed
+    };
+    transaction.commit()?;
+    Ok(changed)
+}
+
 impl BatchSink for SqliteDb {
-    /// Every upsert of the batch in one transaction: one commit, one WAL sync.
+    /// Every upsert of the batch in one transaction.
     async fn send_batch(&self, batch: Vec<Upsert>) -> std::result::Result<(), Cause> {
-        self.write(move |connection| {
-            let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            {
-                let mut upsert = transaction.prepare_cached(UPSERT)?;
-                for row in &batch {
-                    let document = String::from_utf8_lossy(&row.json);
-                    upsert.execute((&row.namespace, &row.id, document.as_ref()))?;
-                }
-            }
-            transaction.commit()
-        })
-        .await
+        self.write(move |connection| each_row(connection, UPSERT, &batch).map(drop)).await
     }
 }
 
@@ -269,18 +275,8 @@ impl Engine for SqliteDb {
     /// nothing when its id was there.
     async fn insert_missing(&self, rows: Vec<Upsert>) -> std::result::Result<Vec<bool>, Cause> {
         self.write(move |connection| {
-            let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let inserted = {
-                let mut insert = transaction.prepare_cached(INSERT_MISSING)?;
-                let mut inserted = Vec::with_capacity(rows.len());
-                for row in &rows {
-                    let document = String::from_utf8_lossy(&row.json);
-                    inserted.push(insert.execute((&row.namespace, &row.id, document.as_ref()))? > 0);
-                }
-                inserted
-            };
-            transaction.commit()?;
-            Ok(inserted)
+            let changed = each_row(connection, INSERT_MISSING, &rows)?;
+            Ok(changed.into_iter().map(|count| count > 0).collect())
         })
         .await
     }
