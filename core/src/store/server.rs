@@ -57,23 +57,20 @@ impl<S: Engine> BatchEngine for Arc<Namespace<S>> {
                 let cause = Cause::Message("the document is not UTF-8".into());
                 return Err(PersistError::Write { entity: entity.clone(), id: id.clone(), cause });
             }
-            if only_missing && S::INSERTS_MISSING && !documents.is_empty() {
-                // One step on the engine: each row inserted unless its id is there.
-                let ids: Vec<String> = documents.iter().map(|(id, _)| id.clone()).collect();
-                let upserts =
-                    documents.into_iter().map(|(id, json)| Upsert { namespace: namespace.clone(), id, json }).collect();
-                let inserted = server.insert_missing(upserts).await.map_err(failed)?;
-                return Ok(ids.into_iter().zip(inserted).filter_map(|(id, new)| new.then_some(id)).collect());
-            }
-            if only_missing && !documents.is_empty() {
+            if only_missing && !S::INSERTS_MISSING && !documents.is_empty() {
                 let ids: Vec<String> = documents.iter().map(|(id, _)| id.clone()).collect();
                 let stored = server.fetch_many(&namespace, &ids).await.map_err(failed)?;
                 let mut stored = stored.into_iter();
                 documents.retain(|_| stored.next().flatten().is_none());
             }
             let ids: Vec<String> = documents.iter().map(|(id, _)| id.clone()).collect();
-            let upserts =
+            let upserts: Vec<Upsert> =
                 documents.into_iter().map(|(id, json)| Upsert { namespace: namespace.clone(), id, json }).collect();
+            if only_missing && S::INSERTS_MISSING && !upserts.is_empty() {
+                // One step on the engine: each row inserted unless its id is there.
+                let inserted = server.insert_missing(upserts).await.map_err(failed)?;
+                return Ok(ids.into_iter().zip(inserted).filter_map(|(id, new)| new.then_some(id)).collect());
+            }
             server.group().submit_all(&server, upserts).await.map_err(failed)?;
             Ok(ids)
         }
@@ -255,8 +252,9 @@ type Waiting = (Upsert, oneshot::Sender<std::result::Result<(), Cause>>);
 /// come back and goes in the next batch with every other upsert submitted meanwhile, so writes
 /// to many keys at once cost a few round trips and server fsyncs, not one each. A lone write
 /// goes at once. When a batch finds the server unreachable (or not answering), everything
-/// waiting fails with it at once instead of waiting for a reconnection batch after batch. The order queue still lets one write per key be in flight, so the upserts of a
-/// batch are on distinct keys; their order in it is the order they were submitted.
+/// waiting fails with it at once instead of waiting for a reconnection batch after batch. The
+/// order queue still lets one write per key be in flight, so the upserts of a batch are on
+/// distinct keys; their order in it is the order they were submitted.
 #[derive(Default)]
 pub struct GroupCommit {
     state: Mutex<GroupState>,
