@@ -66,7 +66,7 @@ pub fn read_candles<'env>(
 ) -> Result<JsPromise<'env>> {
     // Beyond what an index can reach, a count is as unbounded as `Infinity`.
     let count = (count.is_finite() && count < usize::MAX as f64).then_some(count.max(0.0) as usize);
-    let scan = RangeScan::new(move |index| format!("{}", (since + index as f64 * step) as i128), count);
+    let scan = RangeScan::new(move |index| candle_id(since, step, index), count);
     match persist.server.clone() {
         Some(server) => settle(env, async move { server.read_range(scan).await }, range_to_js),
         None => {
@@ -83,11 +83,17 @@ pub fn cached_candles(persist: &PersistBase, since: f64, step: f64, count: f64) 
     if !count.is_finite() || count < 1.0 {
         return None;
     }
-    let ids = (0..count as usize).map(move |index| format!("{}", (since + index as f64 * step) as i128));
+    let ids = (0..count as usize).map(move |index| candle_id(since, step, index));
     match &persist.server {
         Some(server) => server.cached_run(ids),
         None => persist.store.cached_run(ids),
     }
+}
+
+/// The id of the `index`th candle from `since`, `step` apart: `String(since + index * step)`
+/// of integers.
+fn candle_id(since: f64, step: f64, index: usize) -> String {
+    format!("{}", (since + index as f64 * step) as i128)
 }
 
 fn range_to_js(env: &Env, range: Range) -> std::result::Result<Unknown<'_>, Rejection> {
@@ -142,8 +148,7 @@ pub fn write_batch<'env>(
     values: Vec<Unknown>,
     only_missing: bool,
 ) -> Result<JsPromise<'env>> {
-    let store = persist.store.clone();
-    let entity = store.entity_name().to_string();
+    let entity = persist.store.entity_name().to_string();
     let mut documents = Vec::with_capacity(ids.len());
     for (id, value) in ids.into_iter().zip(values) {
         match stringify(env, value) {
@@ -151,10 +156,7 @@ pub fn write_batch<'env>(
             Err(reason) => return reject(env, PersistError::InvalidEntity { entity, id, reason }),
         }
     }
-    match &persist.server {
-        Some(server) => settle(env, server.write_batch(documents, only_missing), count_to_js),
-        None => settle(env, store.write_batch(documents, only_missing), count_to_js),
-    }
+    settle_batch(env, persist, documents, only_missing)
 }
 
 /// [`write_batch`] from `JSON.stringify(values)`, made in one call on the JS side instead of one
@@ -178,6 +180,16 @@ pub fn write_batch_text<'env>(
     }
     let documents: Vec<(String, Vec<u8>)> =
         ids.into_iter().zip(elements).map(|(id, element)| (id, element.as_bytes().to_vec())).collect();
+    settle_batch(env, persist, documents, only_missing)
+}
+
+/// `documents` written as one batch on `persist`'s store; resolves with the number written.
+fn settle_batch<'env>(
+    env: &'env Env,
+    persist: &PersistBase,
+    documents: Vec<(String, Vec<u8>)>,
+    only_missing: bool,
+) -> Result<JsPromise<'env>> {
     match &persist.server {
         Some(server) => settle(env, server.write_batch(documents, only_missing), count_to_js),
         None => settle(env, persist.store.write_batch(documents, only_missing), count_to_js),
