@@ -4,7 +4,7 @@
 // `usePersistNative(bk)`, which puts the native Instances under a backtest-kit project.
 "use strict";
 
-const { bridge, checkConfig, connect } = require("./bridge.js");
+const { bridge, checkConfig, codedError, connect } = require("./bridge.js");
 const { Instances } = require("./instances.js");
 const { Adapters, REGISTRIES, Utils, forwardSingletons } = require("./utils.js");
 const { PersistBase } = require("./steps.js");
@@ -24,7 +24,7 @@ function usePersistNative(bk, options) {
   const stores = checkedStores(options?.stores, chosen);
   const missing = chosen.filter((name) => typeof bk?.[`Persist${name}Adapter`]?.[`usePersist${name}Adapter`] !== "function");
   if (missing.length > 0) {
-    throw argumentError(TypeError, `usePersistNative: the module has no Persist${missing[0]}Adapter.usePersist${missing[0]}Adapter (backtest-kit 8.4 or later is needed)`, "ERR_INVALID_ARG_VALUE");
+    throw codedError(`usePersistNative: the module has no Persist${missing[0]}Adapter.usePersist${missing[0]}Adapter (backtest-kit 8.4 or later is needed)`, "ERR_INVALID_ARG_VALUE", TypeError);
   }
   connect(bk);
   bridge.stores = stores;
@@ -35,12 +35,6 @@ function usePersistNative(bk, options) {
 
 const OPTIONS = ["registries", "stores"];
 
-function argumentError(ErrorClass, message, code) {
-  const error = new ErrorClass(message);
-  error.code = code;
-  return error;
-}
-
 /**
  * `options.stores`: a store URL (or `null` for files) per registry, e.g.
  * `{ Candle: "sqlite:./dump/candles.db" }`; each is checked now (a bad URL throws here).
@@ -48,18 +42,18 @@ function argumentError(ErrorClass, message, code) {
 function checkedStores(stores, chosen) {
   if (stores === undefined) return {};
   if (stores === null || typeof stores !== "object" || Array.isArray(stores)) {
-    throw argumentError(TypeError, 'usePersistNative: options.stores must be an object like { Candle: "sqlite:./dump/candles.db" }', "ERR_INVALID_ARG_TYPE");
+    throw codedError('usePersistNative: options.stores must be an object like { Candle: "sqlite:./dump/candles.db" }', "ERR_INVALID_ARG_TYPE", TypeError);
   }
   const checked = {};
   for (const [name, url] of Object.entries(stores)) {
     if (!NAMES.includes(name)) {
-      throw argumentError(TypeError, `usePersistNative: options.stores names an unknown registry ${JSON.stringify(name)} (one of ${NAMES.join(", ")})`, "ERR_INVALID_ARG_VALUE");
+      throw codedError(`usePersistNative: options.stores names an unknown registry ${JSON.stringify(name)} (one of ${NAMES.join(", ")})`, "ERR_INVALID_ARG_VALUE", TypeError);
     }
     if (!chosen.includes(name)) {
-      throw argumentError(TypeError, `usePersistNative: options.stores names ${name}, which options.registries leaves out`, "ERR_INVALID_ARG_VALUE");
+      throw codedError(`usePersistNative: options.stores names ${name}, which options.registries leaves out`, "ERR_INVALID_ARG_VALUE", TypeError);
     }
     if (url !== null && typeof url !== "string") {
-      throw argumentError(TypeError, `usePersistNative: options.stores.${name} must be a store URL or null (files)`, "ERR_INVALID_ARG_TYPE");
+      throw codedError(`usePersistNative: options.stores.${name} must be a store URL or null (files)`, "ERR_INVALID_ARG_TYPE", TypeError);
     }
     // A store made now checks the URL: a bad one throws here, not at the first read.
     new PersistBase(name, ".", { store: url });
@@ -73,22 +67,22 @@ function checkedRegistries(options) {
   if (options === undefined || options === null) return NAMES;
   if (typeof options !== "object" || Array.isArray(options)) {
     const got = Array.isArray(options) ? "an array" : typeof options;
-    throw argumentError(TypeError, `usePersistNative: options must be an object like { registries: ["Candle", "Signal"] }, got ${got}`, "ERR_INVALID_ARG_TYPE");
+    throw codedError(`usePersistNative: options must be an object like { registries: ["Candle", "Signal"] }, got ${got}`, "ERR_INVALID_ARG_TYPE", TypeError);
   }
   const unknown = Object.keys(options).filter((key) => !OPTIONS.includes(key));
   if (unknown.length > 0) {
-    throw argumentError(TypeError, `usePersistNative: unknown option ${unknown.map((key) => JSON.stringify(key)).join(", ")} (the options are: ${OPTIONS.join(", ")})`, "ERR_INVALID_ARG_VALUE");
+    throw codedError(`usePersistNative: unknown option ${unknown.map((key) => JSON.stringify(key)).join(", ")} (the options are: ${OPTIONS.join(", ")})`, "ERR_INVALID_ARG_VALUE", TypeError);
   }
   const chosen = options.registries ?? NAMES;
   if (!Array.isArray(chosen)) {
-    throw argumentError(TypeError, "usePersistNative: options.registries must be an array of registry names", "ERR_INVALID_ARG_TYPE");
+    throw codedError("usePersistNative: options.registries must be an array of registry names", "ERR_INVALID_ARG_TYPE", TypeError);
   }
   if (chosen.length === 0) {
-    throw argumentError(TypeError, `usePersistNative: options.registries is empty; name at least one of ${NAMES.join(", ")}, or leave it out for all`, "ERR_INVALID_ARG_VALUE");
+    throw codedError(`usePersistNative: options.registries is empty; name at least one of ${NAMES.join(", ")}, or leave it out for all`, "ERR_INVALID_ARG_VALUE", TypeError);
   }
   const wrong = chosen.filter((name) => !NAMES.includes(name));
   if (wrong.length > 0) {
-    throw argumentError(TypeError, `usePersistNative: unknown registries ${wrong.join(", ")} (one of ${NAMES.join(", ")})`, "ERR_INVALID_ARG_VALUE");
+    throw codedError(`usePersistNative: unknown registries ${wrong.join(", ")} (one of ${NAMES.join(", ")})`, "ERR_INVALID_ARG_VALUE", TypeError);
   }
   return chosen;
 }
@@ -102,14 +96,10 @@ const binding = require("../binding.js");
  */
 function setCandleCacheLimit(bytes) {
   if (typeof bytes !== "number") {
-    const error = new TypeError(`setCandleCacheLimit: bytes must be a number, got ${bytes === null ? "null" : typeof bytes}`);
-    error.code = "ERR_INVALID_ARG_TYPE";
-    throw error;
+    throw codedError(`setCandleCacheLimit: bytes must be a number, got ${bytes === null ? "null" : typeof bytes}`, "ERR_INVALID_ARG_TYPE", TypeError);
   }
   if (!(bytes >= 0 && bytes <= Number.MAX_SAFE_INTEGER)) {
-    const error = new RangeError(`setCandleCacheLimit: bytes must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got ${bytes}`);
-    error.code = "ERR_OUT_OF_RANGE";
-    throw error;
+    throw codedError(`setCandleCacheLimit: bytes must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got ${bytes}`, "ERR_OUT_OF_RANGE", RangeError);
   }
   binding.__candleCacheLimit(Math.floor(bytes));
 }
@@ -128,7 +118,7 @@ exports.PersistBase = PersistBase;
 exports.setCandleCacheLimit = setCandleCacheLimit;
 exports.candleCacheUsage = candleCacheUsage;
 exports.clearCandleCache = clearCandleCache;
-exports.usePersistStore = require("../binding.js").usePersistStore;
+exports.usePersistStore = binding.usePersistStore;
 exports.PERSIST_ERROR_CODES = errors.PERSIST_ERROR_CODES;
 exports.isPersistError = errors.isPersistError;
 exports.usePersistNative = usePersistNative;
