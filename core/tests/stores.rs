@@ -683,10 +683,11 @@ fn a_redis_server_still_loading_its_data_is_unreachable_and_later_calls_work() {
         running.init(true).await.unwrap();
         running.write("BTC", b"1".to_vec()).await.unwrap();
     });
-    cli(server.port, &["EVAL", "for i = 1, 3000 do redis.call('SET', 'filler:' .. i, i) end", "0"]);
+    cli(server.port, &["EVAL", "for i = 1, 30000 do redis.call('SET', 'filler:' .. i, i) end", "0"]);
     cli(server.port, &["SAVE"]);
     server.kill();
-    // From dump.rdb, 10 ms per key (30 s in all), answering clients after every KB it reads.
+    // From dump.rdb, 10 ms per key (five minutes in all, far longer than the calls below take on
+    // a busy machine; the server is killed after them), answering clients after every KB it reads.
     server.extra =
         vec!["--appendonly", "no", "--key-load-delay", "10000", "--loading-process-events-interval-bytes", "1024"];
     server.spawn();
