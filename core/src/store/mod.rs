@@ -6,7 +6,11 @@
 #[cfg(all(feature = "redis", feature = "postgres", feature = "sqlite"))]
 mod any_server;
 mod batch;
+#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
+mod engine;
 mod file;
+#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
+mod group_commit;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod range;
@@ -23,12 +27,14 @@ use std::future::Future;
 
 #[cfg(all(feature = "redis", feature = "postgres", feature = "sqlite"))]
 pub use self::any_server::{check_store_url, server_namespaces, ServerStore};
+#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
+pub use self::engine::Engine;
 #[cfg(feature = "postgres")]
 pub use self::postgres::{check_postgres_url, PgServer, PgStore};
 #[cfg(feature = "redis")]
 pub use self::redis::{check_redis_url, RedisServer, RedisStore};
 #[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
-pub use self::remote::{Engine, RemoteStore};
+pub use self::remote::RemoteStore;
 #[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
 pub use self::server::redact_url;
 #[cfg(feature = "sqlite")]

@@ -21,8 +21,11 @@ use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
-use super::remote::{engine_for, Engine, RemoteStore};
-use super::server::{is_tls_failure, redact_url, BatchSink, GroupCommit, Named, Upsert};
+use super::engine::is_tls_failure;
+use super::engine::{engine_for, Engine, Named};
+use super::group_commit::{BatchSink, GroupCommit, Upsert};
+use super::remote::RemoteStore;
+use super::server::redact_url;
 use crate::error::Cause;
 
 /// The documents of one namespace in the `backtest_persist` table.

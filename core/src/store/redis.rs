@@ -23,9 +23,11 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::OnceCell;
 
-use super::remote::{engine_for, Engine, RemoteStore};
+use super::engine::is_tls_failure;
+use super::engine::{engine_for, Engine, Named};
+use super::group_commit::{BatchSink, GroupCommit, Upsert};
+use super::remote::RemoteStore;
 pub use super::server::redact_url;
-use super::server::{is_tls_failure, BatchSink, GroupCommit, Named, Upsert};
 use crate::error::Cause;
 
 /// The documents of one namespace in a Redis hash.

@@ -1,31 +1,21 @@
-//! What the server stores share: URLs shown without their passwords, the namespace checks
-//! and write-order keys, and the coalesced-write protocol.
+//! What the stores of every engine share, above the engines: URLs shown without their
+//! passwords, the namespace checks and write-order keys, the keyed call's turn, the coalesced-write
+//! protocol and the batch plan.
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use tokio::sync::{oneshot, OnceCell};
+use tokio::sync::OnceCell;
 
 use crate::error::{Cause, PersistError, Result};
 use crate::id::{invalid_entity_id, invalid_entity_name};
 use crate::order::{server_queue, KeyedQueue, WriteSlot};
 use crate::store::batch::BatchEngine;
-use crate::store::remote::Engine;
+use crate::store::engine::{Engine, Named};
+use crate::store::group_commit::Upsert;
 
 pub use crate::redact::redact_url;
-
-/// Whether a connection failure's text is TLS refusing the server (an untrusted or invalid
-/// certificate, a failed handshake): `STORE_TLS_FAILED`, which no retry mends.
-pub(crate) fn is_tls_failure(text: &str) -> bool {
-    let text = text.to_ascii_lowercase();
-    text.contains("certificate") || text.contains("tls handshake")
-}
-
-/// A server a store talks to, as the write order names it (scheme, address, database).
-pub trait Named {
-    fn identity(&self) -> &str;
-}
 
 impl<S: Engine> BatchEngine for Arc<Namespace<S>> {
     type Plan = (String, Arc<S>);
@@ -227,142 +217,6 @@ where
 pub(crate) fn is_under(namespace: &str, prefix: &str) -> bool {
     let prefix = prefix.trim_end_matches('/');
     prefix.is_empty() || namespace == prefix || namespace.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
-}
-
-/// One document write as a server store sends it: namespace, id, the exact JSON text.
-pub struct Upsert {
-    pub namespace: String,
-    pub id: String,
-    pub json: Vec<u8>,
-}
-
-/// A server that takes several upserts in one round trip and one commit (one `HSET` per
-/// namespace in a pipeline, one multi-row `INSERT`): the whole batch lands or fails together.
-pub trait BatchSink: Send + Sync + 'static {
-    fn send_batch(&self, batch: Vec<Upsert>) -> impl Future<Output = std::result::Result<(), Cause>> + Send;
-}
-
-/// At most this many upserts, or about this many bytes, go in one batch.
-const BATCH_ITEMS: usize = 1024;
-const BATCH_BYTES: usize = 8 << 20;
-
-type Waiting = (Upsert, oneshot::Sender<std::result::Result<(), Cause>>);
-
-/// Group commit for a server: an upsert submitted while a batch is on its way waits for it to
-/// come back and goes in the next batch with every other upsert submitted meanwhile, so writes
-/// to many keys at once cost a few round trips and server fsyncs, not one each. A lone write
-/// goes at once. When a batch finds the server unreachable (or not answering), everything
-/// waiting fails with it at once instead of waiting for a reconnection batch after batch. The
-/// order queue still lets one write per key be in flight, so the upserts of a batch are on
-/// distinct keys; their order in it is the order they were submitted.
-#[derive(Default)]
-pub struct GroupCommit {
-    state: Mutex<GroupState>,
-}
-
-#[derive(Default)]
-struct GroupState {
-    waiting: Vec<Waiting>,
-    sending: bool,
-}
-
-impl GroupCommit {
-    /// Sends `upsert` in the next batch `sink` takes; resolves with that batch's outcome.
-    pub async fn submit<S: BatchSink>(
-        self: &Arc<Self>,
-        sink: &Arc<S>,
-        upsert: Upsert,
-    ) -> std::result::Result<(), Cause> {
-        let (sender, outcome) = oneshot::channel();
-        let start = {
-            let mut state = lock(&self.state);
-            state.waiting.push((upsert, sender));
-            !std::mem::replace(&mut state.sending, true)
-        };
-        if start {
-            tokio::spawn(send_batches(self.clone(), sink.clone()));
-        }
-        let abandoned = || Err(Cause::Message("the batch of writes was abandoned by a task that died".into()));
-        outcome.await.unwrap_or_else(|_| abandoned())
-    }
-
-    /// Sends every one of `upserts` (on distinct keys) in the next batches `sink` takes;
-    /// resolves once all are acknowledged, or with the first failure.
-    pub async fn submit_all<S: BatchSink>(
-        self: &Arc<Self>,
-        sink: &Arc<S>,
-        upserts: Vec<Upsert>,
-    ) -> std::result::Result<(), Cause> {
-        let mut outcomes = Vec::with_capacity(upserts.len());
-        let start = {
-            let mut state = lock(&self.state);
-            for upsert in upserts {
-                let (sender, outcome) = oneshot::channel();
-                state.waiting.push((upsert, sender));
-                outcomes.push(outcome);
-            }
-            !outcomes.is_empty() && !std::mem::replace(&mut state.sending, true)
-        };
-        if start {
-            tokio::spawn(send_batches(self.clone(), sink.clone()));
-        }
-        for outcome in outcomes {
-            outcome.await.unwrap_or_else(|_| {
-                Err(Cause::Message("the batch of writes was abandoned by a task that died".into()))
-            })?;
-        }
-        Ok(())
-    }
-}
-
-fn lock(state: &Mutex<GroupState>) -> std::sync::MutexGuard<'_, GroupState> {
-    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Sends batches until none waits. Should the task end early (a panic), [`Abandon`] fails the
-/// waiting upserts and lets the next submit start a sender again.
-async fn send_batches<S: BatchSink>(group: Arc<GroupCommit>, sink: Arc<S>) {
-    let mut abandon = Abandon { group: &group, armed: true };
-    loop {
-        let batch = {
-            let mut state = lock(&group.state);
-            if state.waiting.is_empty() {
-                state.sending = false;
-                abandon.armed = false;
-                return;
-            }
-            let (mut items, mut bytes) = (0, 0);
-            while items < state.waiting.len() && items < BATCH_ITEMS && bytes < BATCH_BYTES {
-                bytes += state.waiting[items].0.json.len();
-                items += 1;
-            }
-            state.waiting.drain(..items).collect::<Vec<_>>()
-        };
-        let (upserts, senders): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-        let outcome = sink.send_batch(upserts).await;
-        // The server is gone (or not answering): what waits now would wait for a reconnection
-        // each, one batch after another; it fails at once with the same error instead.
-        let unreachable = matches!(&outcome, Err(Cause::Coded { code: "STORE_UNREACHABLE" | "STORE_TIMEOUT", .. }));
-        let stranded = if unreachable { std::mem::take(&mut lock(&group.state).waiting) } else { Vec::new() };
-        for sender in senders.into_iter().chain(stranded.into_iter().map(|(_, sender)| sender)) {
-            let _ = sender.send(outcome.clone());
-        }
-    }
-}
-
-struct Abandon<'a> {
-    group: &'a GroupCommit,
-    armed: bool,
-}
-
-impl Drop for Abandon<'_> {
-    fn drop(&mut self) {
-        if self.armed {
-            let mut state = lock(&self.group.state);
-            state.waiting.clear();
-            state.sending = false;
-        }
-    }
 }
 
 #[cfg(test)]

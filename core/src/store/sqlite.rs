@@ -20,8 +20,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
-use super::remote::{engine_for, Engine, RemoteStore};
-use super::server::{BatchSink, GroupCommit, Named, Upsert};
+use super::engine::{engine_for, Engine, Named};
+use super::group_commit::{BatchSink, GroupCommit, Upsert};
+use super::remote::RemoteStore;
 use crate::error::Cause;
 
 /// The documents of one namespace in a SQLite database file.
