@@ -515,6 +515,236 @@ fn postgres_runs_again_a_statement_the_server_aborted_to_break_a_deadlock() {
     });
 }
 
+/// The code of a failure's cause (`STORE_FAILED`, ...), whichever call failed.
+fn cause_code(error: &PersistError) -> String {
+    match error.cause() {
+        Some(backtest_persist_core::Cause::Coded { code, .. }) => code.to_string(),
+        other => panic!("a coded cause: {error} ({other:?})"),
+    }
+}
+
+/// A role with nothing but its grants on a table the owner made (PostgreSQL 15 gives PUBLIC no
+/// `CREATE` on the schema): every call works on the table as it is, and a reading role can read
+/// and list but not write. The store used to run `CREATE TABLE IF NOT EXISTS` first, which
+/// PostgreSQL refuses without `CREATE` on the schema even when the table exists.
+#[test]
+fn postgres_a_role_with_only_table_grants_uses_the_table_as_it_is() {
+    let Some(server) = PgServer::start() else { return };
+    let (owner, base) = (server.url(), unique_base());
+    let port = server.port;
+    on_runtime(async move {
+        PgStore::new(&owner, "seed", &base).init(true).await.unwrap();
+        execute_sql(
+            &owner,
+            "CREATE ROLE backtest_bot LOGIN PASSWORD 'bot-pw';
+             CREATE ROLE backtest_reader LOGIN PASSWORD 'reader-pw';
+             GRANT SELECT, INSERT, UPDATE, DELETE ON backtest_persist TO backtest_bot;
+             GRANT SELECT ON backtest_persist TO backtest_reader;",
+        )
+        .await;
+        let can_create = connect_sql(&owner)
+            .await
+            .query_one("SELECT has_schema_privilege('backtest_bot', 'public', 'CREATE')", &[])
+            .await
+            .unwrap();
+        assert!(
+            !can_create.get::<_, bool>(0),
+            "the role must not be able to create tables for this test to mean anything"
+        );
+
+        let bot = format!("postgres://backtest_bot:bot-pw@127.0.0.1:{port}/postgres");
+        let store = PgStore::new(&bot, "signal", &base);
+        store.init(true).await.expect("init with table grants only");
+        store.write("BTCUSDT", br#"{"id":"s1"}"#.to_vec()).await.unwrap();
+        assert_eq!(store.read("BTCUSDT").await.unwrap(), r#"{"id":"s1"}"#);
+        assert!(store.has("BTCUSDT").await.unwrap());
+        let written = store.write_batch(vec![("a".into(), b"1".to_vec()), ("b".into(), b"2".to_vec())], true).await;
+        assert_eq!(written.unwrap(), vec!["a".to_string(), "b".to_string()]);
+        store.write_batch(vec![("a".into(), b"3".to_vec())], false).await.unwrap();
+        assert_eq!(store.keys().await.unwrap(), vec!["a".to_string(), "b".to_string(), "BTCUSDT".to_string()]);
+        assert_eq!(store.count().await.unwrap(), 3);
+        store.remove("b").await.unwrap();
+        store.remove_all().await.unwrap();
+        assert_eq!(store.count().await.unwrap(), 0);
+        store.write("BTCUSDT", br#"{"id":"s2"}"#.to_vec()).await.unwrap();
+
+        let reader = format!("postgres://backtest_reader:reader-pw@127.0.0.1:{port}/postgres");
+        let reading = PgStore::new(&reader, "signal", &base);
+        reading.init(true).await.expect("init with SELECT only");
+        assert_eq!(reading.read("BTCUSDT").await.unwrap(), r#"{"id":"s2"}"#);
+        assert_eq!(reading.keys().await.unwrap(), vec!["BTCUSDT".to_string()]);
+        let listed = backtest_persist_core::store::server_namespaces(&reader, "").await.unwrap();
+        assert!(listed.contains(&reading.namespace().to_string()), "{listed:?}");
+        let error = reading.write("BTCUSDT", b"{}".to_vec()).await.unwrap_err();
+        assert_eq!(cause_code(&error), "STORE_FAILED");
+        assert!(error.to_string().contains("permission denied for table backtest_persist"), "{error}");
+        assert!(!error.to_string().contains("reader-pw"), "{error}");
+        assert_eq!(reading.read("BTCUSDT").await.unwrap(), r#"{"id":"s2"}"#, "the refused write changed nothing");
+    });
+}
+
+/// A writer that locks rows in key order (as every batch of this package does, in any
+/// process) holds `a` and then asks for `b` while our `removeAll` runs. The rows were written
+/// `b` first, so a delete that locks them in the order its scan meets them holds `b` and waits
+/// for `a`: a deadlock, and the other writer (which checks for deadlocks first here) is the one
+/// aborted. `removeAll` locks in key order instead: it waits for `a` holding nothing, and the
+/// other writer goes through.
+#[test]
+fn postgres_remove_all_locks_rows_in_key_order_so_a_key_ordered_writer_never_deadlocks() {
+    let Some(server) = PgServer::start() else { return };
+    let (url, base) = (server.url(), unique_base());
+    on_runtime(async move {
+        let store = PgStore::new(&url, "signal", &base);
+        store.init(true).await.unwrap();
+        store.write("b", b"2".to_vec()).await.unwrap();
+        store.write("a", b"1".to_vec()).await.unwrap();
+        // Sequential scans, as a small table gets, whatever the planner's statistics say.
+        execute_sql(&url, "ALTER ROLE bot SET enable_indexscan = off; ALTER ROLE bot SET enable_bitmapscan = off")
+            .await;
+        let fresh_url = format!("{url}?application_name=remove-all");
+        let store = PgStore::new(&fresh_url, "signal", &base);
+
+        let other = connect_sql(&url).await;
+        other
+            .batch_execute(
+                "SET deadlock_timeout = '50ms'; BEGIN; UPDATE backtest_persist SET document = '10' WHERE id = 'a'",
+            )
+            .await
+            .unwrap();
+        let removing = tokio::spawn(async move { store.remove_all().await.map(|()| store) });
+        let watcher = connect_sql(&url).await;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let waiting = watcher
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE%'",
+                    &[],
+                )
+                .await
+                .unwrap();
+            if waiting.get::<_, i64>(0) == 1 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "removeAll never waited for the row the other transaction holds");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        other
+            .batch_execute("UPDATE backtest_persist SET document = '20' WHERE id = 'b'; COMMIT")
+            .await
+            .expect("a writer locking in key order is never in a deadlock with removeAll");
+        let store = removing.await.unwrap().expect("removeAll goes on once the other transaction committed");
+        assert_eq!(store.count().await.unwrap(), 0);
+    });
+}
+
+/// New tables keep documents in a `json` column: PostgreSQL's JSON operators work on them, and
+/// the exact text written is the text read (spacing, key order, a key twice), which `jsonb`
+/// would not keep. A table made before with a `text` column works as it is, and
+/// [`pg_table_schema`] converts it, refusing (changing nothing) when a row is not JSON.
+#[test]
+fn postgres_documents_are_json_columns_holding_the_exact_text_and_a_text_table_is_converted() {
+    use backtest_persist_core::store::{pg_table_schema, TableSchema};
+    let Some(server) = PgServer::start() else { return };
+    let (url, base) = (server.url(), unique_base());
+    on_runtime(async move {
+        let exact = r#"{"b": 1,  "a":[1, 2.50], "b":2}"#;
+        let store = PgStore::new(&url, "signal", &base);
+        store.init(true).await.unwrap();
+        store.write("BTCUSDT", exact.as_bytes().to_vec()).await.unwrap();
+        assert_eq!(store.read("BTCUSDT").await.unwrap(), exact);
+        let schema = pg_table_schema(&url, true).await.unwrap();
+        assert_eq!(schema, TableSchema { document_type: Some("json".into()), converted: false });
+        let sql = connect_sql(&url).await;
+        let row = sql
+            .query_one("SELECT document->'a'->>1 FROM backtest_persist WHERE namespace = $1", &[&store.namespace()])
+            .await
+            .unwrap();
+        assert_eq!(row.get::<_, String>(0), "2.50");
+        let error = store.write("bad", b"{not json".to_vec()).await.unwrap_err();
+        assert_eq!(cause_code(&error), "STORE_FAILED", "{error}");
+
+        // A table of the earlier schema.
+        sql.batch_execute(
+            "DROP TABLE backtest_persist;
+             CREATE TABLE backtest_persist (namespace text NOT NULL, id text NOT NULL, document text NOT NULL, PRIMARY KEY (namespace, id));",
+        )
+        .await
+        .unwrap();
+        store.write("BTCUSDT", exact.as_bytes().to_vec()).await.expect("a text table is used as it is");
+        store.write_batch(vec![("ETHUSDT".into(), b"[1 ,2]".to_vec())], false).await.unwrap();
+        assert_eq!(store.read("BTCUSDT").await.unwrap(), exact);
+        assert_eq!(
+            pg_table_schema(&url, false).await.unwrap(),
+            TableSchema { document_type: Some("text".into()), converted: false },
+            "without convert, only looked at"
+        );
+        sql.execute("INSERT INTO backtest_persist VALUES ($1, 'corrupt', '{half')", &[&store.namespace()])
+            .await
+            .unwrap();
+        let error = pg_table_schema(&url, true).await.unwrap_err();
+        assert!(error.to_string().contains("invalid input syntax for type json"), "{error}");
+        assert_eq!(
+            pg_table_schema(&url, false).await.unwrap().document_type.as_deref(),
+            Some("text"),
+            "nothing changed"
+        );
+        store.remove("corrupt").await.unwrap();
+        let schema = pg_table_schema(&url, true).await.unwrap();
+        assert_eq!(schema, TableSchema { document_type: Some("json".into()), converted: true });
+        assert_eq!(store.read("BTCUSDT").await.unwrap(), exact, "converted with every text kept");
+        assert_eq!(store.read("ETHUSDT").await.unwrap(), "[1 ,2]");
+    });
+}
+
+/// A statement the server does not answer (blocked behind another session's lock, as a commit
+/// waits for a synchronous replica that is gone) fails the call with `STORE_TIMEOUT` once
+/// `?timeout_ms=` has passed, and is cancelled on the server: it never lands later, and the
+/// connection serves the next call.
+#[test]
+fn postgres_a_statement_that_waits_too_long_fails_coded_is_cancelled_and_never_lands() {
+    let Some(server) = PgServer::start() else { return };
+    let (url, base) = (server.url(), unique_base());
+    on_runtime(async move {
+        let bounded = format!("{url}?timeout_ms=300&application_name=bounded");
+        let store = PgStore::new(&bounded, "signal", &base);
+        store.init(true).await.unwrap();
+        store.write("k", b"1".to_vec()).await.unwrap();
+        let other = connect_sql(&url).await;
+        other.batch_execute("BEGIN; SELECT * FROM backtest_persist WHERE id = 'k' FOR UPDATE").await.unwrap();
+        let error = store.write("k", b"2".to_vec()).await.unwrap_err();
+        assert_eq!(cause_code(&error), "STORE_TIMEOUT", "{error}");
+        assert!(error.to_string().contains("did not answer within 300 ms"), "{error}");
+        let watcher = connect_sql(&url).await;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let waiting = watcher
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'bounded' AND wait_event_type = 'Lock'",
+                    &[],
+                )
+                .await
+                .unwrap();
+            if waiting.get::<_, i64>(0) == 0 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the timed-out statement was never cancelled");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        other.batch_execute("COMMIT").await.unwrap();
+        assert_eq!(store.read("k").await.unwrap(), "1", "the cancelled write never landed");
+        store.write("k", b"3".to_vec()).await.expect("the next call works");
+        assert_eq!(store.read("k").await.unwrap(), "3");
+
+        for bad in ["timeout_ms=0", "timeout_ms=soon", "no_such_option=1"] {
+            let url = format!("postgres://bot:s3cret@127.0.0.1:{}/postgres?{bad}", server.port);
+            let error = PgStore::new(&url, "signal", &base).init(true).await.unwrap_err();
+            assert_eq!(cause_code(&error), "STORE_FAILED", "{bad}: {error}");
+            assert!(error.to_string().contains("postgres://bot:***@127.0.0.1"), "{error}");
+            assert!(!error.to_string().contains("s3cret"), "{error}");
+        }
+    });
+}
+
 #[test]
 fn postgres_wrong_password_missing_database_and_unreachable_are_clear_errors_without_the_password() {
     let Some(server) = PgServer::start() else { return };

@@ -30,7 +30,9 @@ pub use self::any_server::{check_store_url, server_namespaces, ServerStore};
 #[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
 pub use self::engine::Engine;
 #[cfg(feature = "postgres")]
-pub use self::postgres::{check_postgres_url, PgServer, PgStore};
+pub use self::postgres::{
+    check_postgres_url, pg_table_schema, PgServer, PgStore, TableSchema, CREATE_TABLE as PG_CREATE_TABLE,
+};
 #[cfg(feature = "redis")]
 pub use self::redis::{check_redis_url, RedisServer, RedisStore};
 #[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
