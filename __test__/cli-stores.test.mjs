@@ -138,7 +138,7 @@ test("an unreachable server or a wrong password: exit 2 naming the URL without i
     [["inspect", `redis://bot:s3cret@x@127.0.0.1:${closed}/0`], /redis:\/\/bot:\*\*\*@127\.0\.0\.1:\d+\/0: .*\(STORE_UNREACHABLE\)/],
     [["migrate", "--from", dump, "--to", `postgres://bot:s3cret@127.0.0.1:${closed}/bots`, "--apply"], /postgres:\/\/bot:\*\*\*@127\.0\.0\.1:\d+\/bots: .*\(STORE_UNREACHABLE\)/],
     [["migrate", "--from", dump, "--to", wrong, "--apply"], /redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0: .*\(STORE_AUTH_FAILED\)/],
-    [["verify", "mysql://root:s3cret@127.0.0.1/bots"], /root mysql:\/\/root:\*\*\*@127\.0\.0\.1\/bots: not a directory, nor a redis:\/\/, rediss:\/\/, postgres:\/\/ or sqlite: URL/],
+    [["verify", "mysql://root:s3cret@127.0.0.1/bots"], /root mysql:\/\/root:\*\*\*@127\.0\.0\.1\/bots: not a directory, nor a redis:\/\/, rediss:\/\/, redis-sentinel:\/\/, postgres:\/\/ or sqlite: URL/],
     [["migrate", "--from", redis.url, "--to", redis.url], /--from and --to are the same store/],
     [["inspect", redis.url, "--prefix", "../up"], /--prefix "\.\.\/up" must be a logical directory/],
   ];
@@ -262,4 +262,67 @@ test("sqlite: verify reports a damaged database (exit 1, SQLite's own findings) 
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /no database file at sqlite:/);
   assert.equal(fs.existsSync(path.join(dir, "absent.db")), false, "verify creates nothing");
+});
+
+test("PostgreSQL: schema shows the document column and converts a text table to json; read-only commands need SELECT only", { skip: skipBoth }, async (t) => {
+  const { default: pg } = await import("pg");
+  const postgres = await startPostgres(t);
+  const owner = new pg.Client({ connectionString: postgres.url });
+  await owner.connect();
+  const schema = async (...args) => {
+    const run = await cli(["schema", postgres.url, "--json", ...args]);
+    return { ...run, report: JSON.parse(run.stdout) };
+  };
+  assert.deepEqual((await schema()).report, { root: postgres.url.replace(":bot-password@", ":***@"), documentType: null, converted: false, wouldConvert: false });
+
+  // A table of the schema earlier versions created, holding a document.
+  await owner.query("CREATE TABLE backtest_persist (namespace text NOT NULL, id text NOT NULL, document text NOT NULL, PRIMARY KEY (namespace, id))");
+  await owner.query("INSERT INTO backtest_persist VALUES ('dump/data/signal/trend', 'BTCUSDT', $1)", ['{"id":"sig-1", "priceOpen":97250.5}']);
+  const dry = await schema();
+  assert.equal(dry.code, 0);
+  assert.equal(dry.report.documentType, "text");
+  assert.equal(dry.report.wouldConvert, true);
+  const told = await cli(["schema", postgres.url]);
+  assert.match(told.stdout, /the document column is text; --apply converts it to json/);
+  assert.doesNotMatch(told.stdout, /bot-password/);
+
+  // One row that is not JSON: refused, nothing changed.
+  await owner.query("INSERT INTO backtest_persist VALUES ('dump/data/signal/trend', 'ETHUSDT', '{half')");
+  const refused = await cli(["schema", postgres.url, "--apply"]);
+  assert.equal(refused.code, 1, refused.stdout);
+  assert.match(refused.stderr, /not converted, nothing changed: .*invalid input syntax for type json/);
+  assert.equal((await schema()).report.documentType, "text");
+  await owner.query("DELETE FROM backtest_persist WHERE id = 'ETHUSDT'");
+
+  const applied = await schema("--apply");
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.deepEqual([applied.report.documentType, applied.report.converted], ["json", true]);
+  const { rows } = await owner.query("SELECT document::text AS text, document->>'priceOpen' AS price FROM backtest_persist");
+  assert.deepEqual(rows, [{ text: '{"id":"sig-1", "priceOpen":97250.5}', price: "97250.5" }], "the exact text kept, queryable as JSON");
+  assert.match((await cli(["schema", postgres.url])).stdout, /the document column is json: nothing to convert/);
+
+  // A backup role: SELECT on the table, nothing else.
+  await owner.query("CREATE ROLE backtest_reader LOGIN PASSWORD 'reader-pw'; GRANT SELECT ON backtest_persist TO backtest_reader");
+  const reader = postgres.url.replace("bot:bot-password", "backtest_reader:reader-pw");
+  const inspected = await cli(["inspect", reader, "--json"]);
+  assert.equal(inspected.code, 0, inspected.stderr);
+  assert.equal(JSON.parse(inspected.stdout).documents, 1);
+  assert.equal((await cli(["verify", reader])).code, 0);
+  const exported = await cli(["export", reader]);
+  assert.equal(exported.code, 0, exported.stderr);
+  assert.deepEqual(JSON.parse(exported.stdout.trim()), { path: "data/signal/trend/BTCUSDT.json", document: { id: "sig-1", priceOpen: 97250.5 } });
+  const dir = tempDir(t, "cli reader");
+  fs.mkdirSync(path.join(dir, "data/signal/trend"), { recursive: true });
+  fs.writeFileSync(path.join(dir, "data/signal/trend/SOLUSDT.json"), "{}");
+  const denied = await cli(["migrate", "--from", dir, "--to", reader, "--prefix", "dump", "--apply"]);
+  assert.equal(denied.code, 3, denied.stderr);
+  assert.match(denied.stderr, /permission denied for table backtest_persist/);
+  assert.doesNotMatch(denied.stderr, /reader-pw/);
+
+  for (const bad of ["redis://127.0.0.1:6379/0", "./dump"]) {
+    const run = await cli(["schema", bad]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /schema takes a postgres:\/\/ URL, not /);
+  }
+  await owner.end();
 });

@@ -219,7 +219,7 @@ test("bad input: a missing directory, a URL of no store (its password hidden), n
   const from = path.join(dir, "dump");
   const cases = [
     [["inspect", path.join(dir, "absent")], 2, /absent: no such directory/],
-    [["verify", "ftp://bot:s3cret@127.0.0.1/dump"], 2, /root ftp:\/\/bot:\*\*\*@127\.0\.0\.1\/dump: not a directory, nor a redis:\/\/, rediss:\/\/, postgres:\/\/ or sqlite: URL/],
+    [["verify", "ftp://bot:s3cret@127.0.0.1/dump"], 2, /root ftp:\/\/bot:\*\*\*@127\.0\.0\.1\/dump: not a directory, nor a redis:\/\/, rediss:\/\/, redis-sentinel:\/\/, postgres:\/\/ or sqlite: URL/],
     [["import", "-", "--to", "sftp://:s3cret@cache/x"], 2, /--to sftp:\/\/:\*\*\*@cache\/x: not a directory/],
     [["migrate", "--from", from, "--to", path.join(from, "inner")], 2, /--from and --to must be separate trees/],
     [["migrate", "--from", from], 2, /migrate needs --from <root \| URL> and --to <root \| URL>/],

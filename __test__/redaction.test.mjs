@@ -80,7 +80,7 @@ test("usePersistStore with a password in the query or in a libpq key=value strin
   assert.throws(
     () => usePersistStore(`host=127.0.0.1 user=bot password='${SECRET} x' sslpassword=${SECRET}`),
     (error) => {
-      assert.equal(error.message, "usePersistStore: host=127.0.0.1 user=bot password=*** sslpassword=*** is not a redis://, rediss://, postgres:// or sqlite: URL");
+      assert.equal(error.message, "usePersistStore: host=127.0.0.1 user=bot password=*** sslpassword=*** is not a redis://, rediss://, redis-sentinel://, postgres:// or sqlite: URL");
       assert.doesNotMatch(shown(error), new RegExp(SECRET));
       return true;
     },

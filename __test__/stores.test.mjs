@@ -141,7 +141,7 @@ test("usePersistStore and { store }: wrong types are TypeErrors, unsupported URL
   assert.throws(() => usePersistStore(123), { name: "TypeError", code: "ERR_INVALID_ARG_TYPE", message: 'The "url" argument must be of type string or null. Received type number (123)' });
   assert.throws(() => usePersistStore("mysql://bot:pw@localhost/bots"), {
     code: "ERR_INVALID_ARG_VALUE",
-    message: "usePersistStore: mysql://bot:***@localhost/bots is not a redis://, rediss://, postgres:// or sqlite: URL",
+    message: "usePersistStore: mysql://bot:***@localhost/bots is not a redis://, rediss://, redis-sentinel://, postgres:// or sqlite: URL",
   });
   assert.throws(() => usePersistStore("postgres://bot:pw@localhost:notaport/bots"), {
     code: "ERR_INVALID_ARG_VALUE",

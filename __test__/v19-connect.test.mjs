@@ -107,7 +107,7 @@ test("usePersistNative(bk, { stores }): the candle cache in one SQLite file, sig
   for (const [stores, code, message] of [
     [{ Candles: "sqlite:x.db" }, "ERR_INVALID_ARG_VALUE", /unknown registry "Candles"/],
     [{ Candle: 5 }, "ERR_INVALID_ARG_TYPE", /options\.stores\.Candle must be a store URL or null/],
-    [{ Candle: "mysql://db/x" }, "ERR_INVALID_ARG_VALUE", /is not a redis:\/\/, rediss:\/\/, postgres:\/\/ or sqlite: URL/],
+    [{ Candle: "mysql://db/x" }, "ERR_INVALID_ARG_VALUE", /is not a redis:\/\/, rediss:\/\/, redis-sentinel:\/\/, postgres:\/\/ or sqlite: URL/],
     ["sqlite:x.db", "ERR_INVALID_ARG_TYPE", /options\.stores must be an object/],
   ]) {
     assert.throws(() => v19.usePersistNative(bk, { stores }), { code, message }, JSON.stringify(stores));

@@ -15,7 +15,7 @@ const { apply } = require("./plan.js");
 /** Documents written to a server store at once. */
 const WRITE_CHUNK = 256;
 
-const SERVER_URL = /^((redis|rediss|postgres|postgresql):\/\/|sqlite:)/i;
+const SERVER_URL = /^((redis|rediss|redis-sentinel|postgres|postgresql):\/\/|sqlite:)/i;
 const ANY_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /** A URL with its passwords replaced by `***`, by the stores' own redaction (core/src/redact.rs). */
@@ -150,7 +150,7 @@ function serverLocation(url, prefix) {
 /** The location a command argument names; `role` is how messages call it (`root`, `--to`). */
 function locate(spec, role, { destination = false, prefix = "dump" } = {}) {
   if (SERVER_URL.test(spec)) return serverLocation(spec, prefix);
-  if (ANY_URL.test(spec)) throw usage(`${role} ${redact(spec)}: not a directory, nor a redis://, rediss://, postgres:// or sqlite: URL`);
+  if (ANY_URL.test(spec)) throw usage(`${role} ${redact(spec)}: not a directory, nor a redis://, rediss://, redis-sentinel://, postgres:// or sqlite: URL`);
   return fileLocation(spec, role, { destination });
 }
 
@@ -162,4 +162,4 @@ function checkPrefix(prefix) {
   return prefix;
 }
 
-module.exports = { checkPrefix, locate, redact };
+module.exports = { checkPrefix, locate, redact, serverFailure };

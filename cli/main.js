@@ -15,7 +15,7 @@ const readline = require("node:readline");
 const { parseArgs } = require("node:util");
 const { dirOf, usage } = require("./tree.js");
 const { checkDestination, classify } = require("./plan.js");
-const { checkPrefix, locate } = require("./location.js");
+const { checkPrefix, locate, redact, serverFailure } = require("./location.js");
 const { toV19 } = require("./layout.js");
 
 const COMMON = {
@@ -37,7 +37,7 @@ function oneLine(error) {
 
 /** How every command's help ends: what a store URL means. */
 const STORES = [
-  "root may be a store URL (redis://, rediss://, postgres://, sqlite:<file>): its tree is every document under",
+  "root may be a store URL (redis://, rediss://, redis-sentinel://, postgres://, sqlite:<file>): its tree is every document under",
   "--prefix (default dump, where bots with backtest-kit's default ./dump directories keep them;",
   "\"\" for every namespace). The password of a URL is never printed.",
 ];
@@ -76,7 +76,7 @@ const COMMANDS = {
     usage: "backtest-persist migrate --from <root | URL> --to <root | URL> [--layout v19 --exchange <name> [--strategy <name>]] [--apply] [--overwrite] [--json] [--quiet | --verbose]",
     details: [
       "--from, --to   the source and destination: directories (the destination may not exist yet)",
-      "               or store URLs (redis://, rediss://, postgres://, sqlite:<file>), in any combination",
+      "               or store URLs (redis://, rediss://, redis-sentinel://, postgres://, sqlite:<file>), in any combination",
       "--layout v19   maps the December-2025 layout onto backtest-kit 19.5.0's: signal, schedule,",
       "               risk and partial paths gain the exchange (--exchange), partial levels are split",
       "               per signal under the strategy (--strategy); other documents are copied as they are",
@@ -130,6 +130,22 @@ const COMMANDS = {
     ],
     options: { to: { type: "string" }, apply: { type: "boolean" }, overwrite: { type: "boolean" }, verbose: { type: "boolean" } },
     run: importCommand,
+  },
+  schema: {
+    summary: "the PostgreSQL table's document column: json, or text from before (--apply converts it)",
+    usage: "backtest-persist schema <postgres-url> [--apply] [--json] [--quiet]",
+    details: [
+      "Tables this package creates keep documents in a json column (the exact text, queryable",
+      "with SQL's JSON operators); tables created by earlier versions have a text column, which",
+      "works as it is. --apply converts text to json in one statement: every row is checked,",
+      "one that is not JSON refuses it (exit 1, nothing changed). It rewrites the table under an",
+      "exclusive lock (running bots' calls wait for it) and needs the table's owner; looking",
+      "needs nothing but a connection.",
+      "--apply   converts; without it, says what it would do",
+      "--json    one JSON object on stdout",
+    ],
+    options: { apply: { type: "boolean" } },
+    run: schemaCommand,
   },
 };
 
@@ -458,6 +474,38 @@ async function importCommand(io, values, positionals) {
 }
 
 /** Runs the CLI with `argv` (without node and the script); resolves to the exit code. */
+async function schemaCommand(io, values, positionals) {
+  const url = positionals[0];
+  if (!url || !/^postgres(ql)?:\/\//i.test(url)) {
+    return fail(io, 2, "usage", `schema takes a postgres:// URL${url ? `, not ${redact(url)}` : ""}`);
+  }
+  const shown = redact(url);
+  let schema;
+  try {
+    schema = await require("../binding.js").__storeSchema(url, false);
+  } catch (error) {
+    if (error.code === BINARY_MISSING) throw error;
+    throw serverFailure(shown, error);
+  }
+  const wouldConvert = schema.documentType === "text";
+  if (values.apply && wouldConvert) {
+    try {
+      schema = await require("../binding.js").__storeSchema(url, true);
+    } catch (error) {
+      const cause = error.cause instanceof Error ? error.cause : error;
+      const message = `${shown}: not converted, nothing changed: ${cause.message.replace(/ \([a-z]+:\/\/[^)]*\)$/i, "")}`;
+      return fail(io, 1, "refused", message, { report: { root: shown, documentType: "text", converted: false } });
+    }
+  }
+  const report = { root: shown, documentType: schema.documentType, converted: schema.converted, wouldConvert: wouldConvert && !schema.converted };
+  if (values.json) return io.out(JSON.stringify(report, null, 2)), 0;
+  if (schema.documentType === null) say(io, `${shown}: no backtest_persist table yet (the first call creates it, with a json column)`);
+  else if (schema.converted) say(io, `${shown}: converted the document column from text to json`);
+  else if (wouldConvert) say(io, `${shown}: the document column is text; --apply converts it to json (an exclusive lock while the table is rewritten)`);
+  else say(io, `${shown}: the document column is ${schema.documentType}: nothing to convert`);
+  return 0;
+}
+
 async function main(argv, io) {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {

@@ -28,7 +28,7 @@ pub fn store_argument(env: &Env, value: Unknown, what: &str) -> Result<Option<St
         ValueType::Null => Ok(None),
         ValueType::Undefined => {
             let message = format!(
-                "{what}: the store URL is undefined (an unset environment variable?); pass a redis://, rediss://, postgres:// or sqlite: URL, or null for files"
+                "{what}: the store URL is undefined (an unset environment variable?); pass a redis://, rediss://, redis-sentinel://, postgres:// or sqlite: URL, or null for files"
             );
             Err(boundary::throw(env, boundary::type_error(env, &message, "ERR_INVALID_ARG_TYPE")?))
         }

@@ -91,6 +91,22 @@ pub fn store_integrity<'env>(env: &'env Env, url: String) -> Result<JsPromise<'e
     settle(env, check, |env, report| Ok(report.into_unknown(env)?))
 }
 
+/// The PostgreSQL table's `document` column at `url`: `{ documentType, converted }`
+/// (`documentType` null when there is no table); with `convert`, a `text` column becomes `json`.
+#[napi(js_name = "__storeSchema", skip_typescript)]
+pub fn store_schema<'env>(env: &'env Env, url: String, convert: bool) -> Result<JsPromise<'env>> {
+    if let Err(error) = checked(&url) {
+        return reject(env, error);
+    }
+    let schema = async move { backtest_persist_core::store::pg_table_schema(&url, convert).await };
+    settle(env, schema, |env, schema| {
+        let mut object = Object::new(env)?;
+        object.set("documentType", schema.document_type)?;
+        object.set("converted", schema.converted)?;
+        Ok(object.into_unknown(env)?)
+    })
+}
+
 /// `url` with its passwords replaced by `***`, as every store error names it: the command line
 /// shows URLs through this, so it hides exactly what the stores hide.
 #[napi(js_name = "__redactUrl", skip_typescript)]

@@ -17,7 +17,7 @@ use crate::error::Result;
 type Boxed<T> = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
 
 /// A store on a server or in a database file, chosen by the URL's scheme: `redis://` /
-/// `rediss://`, `postgres://` / `postgresql://`, or `sqlite:<path>`. Each call's place in the
+/// `rediss://` / `redis-sentinel://`, `postgres://` / `postgresql://`, or `sqlite:<path>`. Each call's place in the
 /// key's order is taken when it is made, as with every store.
 #[derive(Clone)]
 pub enum ServerStore {
@@ -47,7 +47,7 @@ enum Scheme {
 fn scheme(url: &str) -> Option<Scheme> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Some(Scheme::Postgres)
-    } else if url.starts_with("redis://") || url.starts_with("rediss://") {
+    } else if ["redis://", "rediss://", "redis-sentinel://"].iter().any(|scheme| url.starts_with(scheme)) {
         Some(Scheme::Redis)
     } else if url.starts_with("sqlite:") {
         Some(Scheme::Sqlite)
@@ -62,7 +62,10 @@ pub fn check_store_url(url: &str) -> std::result::Result<(), String> {
         Some(Scheme::Postgres) => check_postgres_url(url),
         Some(Scheme::Redis) => check_redis_url(url),
         Some(Scheme::Sqlite) => check_sqlite_url(url),
-        None => Err(format!("{} is not a redis://, rediss://, postgres:// or sqlite: URL", super::redact_url(url))),
+        None => Err(format!(
+            "{} is not a redis://, rediss://, redis-sentinel://, postgres:// or sqlite: URL",
+            super::redact_url(url)
+        )),
     }
 }
 

@@ -15,12 +15,19 @@
 //! every store of the URL, reconnected with bounded exponential backoff after the server goes
 //! away. Calls in flight when it drops fail with a clear error; later calls go out on the new
 //! connection, without restarting the process.
+//!
+//! Behind Sentinel (`redis-sentinel://s1:26379,s2:26379/0#mymaster`, Lettuce's URL form) the
+//! primary is whichever server the sentinels name: one multiplexed connection to it, checked to
+//! be a primary, and asked of the sentinels again after it dropped or answered as a replica
+//! (`READONLY`), so the store follows a failover without a restart.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
+use redis::sentinel::{SentinelClient, SentinelClientBuilder, SentinelServerType};
+use redis::{Cmd, Pipeline, RedisFuture, Value};
 use tokio::sync::OnceCell;
 
 use super::engine::is_tls_failure;
@@ -45,20 +52,166 @@ pub struct RedisServer {
     shown: String,
     /// What names the server in the write order: scheme, host, port, database.
     identity: String,
-    client: redis::Client,
+    /// How the server is reached: at its address, or wherever the sentinels say the primary is.
+    link: Link,
     /// Replicas a write waits for (`?wait=<n>`), and how long (`?wait_timeout_ms=`).
     wait: Option<(u32, u64)>,
-    connection: OnceCell<ConnectionManager>,
     /// Writes ready at once go out together: one pipeline, one AOF fsync.
     group: Arc<GroupCommit>,
 }
 
+enum Link {
+    Direct { client: redis::Client, connection: OnceCell<ConnectionManager> },
+    Sentinel(Sentinel),
+}
+
+/// The primary as the sentinels name it: the connection to it now, with the generation that
+/// tells a call which connection it failed on, so only that one is dropped.
+struct Sentinel {
+    /// The primary's service name (the URL's fragment).
+    service: String,
+    /// Asking the sentinels, one call at a time.
+    client: tokio::sync::Mutex<SentinelClient>,
+    current: Mutex<Option<(u64, MultiplexedConnection)>>,
+    generation: std::sync::atomic::AtomicU64,
+}
+
+/// A connection a call runs on: the manager's, or the one to the primary the sentinels named
+/// (with its generation).
+enum Connection {
+    Managed(ConnectionManager),
+    ToPrimary(u64, MultiplexedConnection),
+}
+
+impl ConnectionLike for Connection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Connection::Managed(connection) => connection.req_packed_command(cmd),
+            Connection::ToPrimary(_, connection) => connection.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Connection::Managed(connection) => connection.req_packed_commands(pipeline, offset, count),
+            Connection::ToPrimary(_, connection) => connection.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Connection::Managed(connection) => connection.get_db(),
+            Connection::ToPrimary(_, connection) => connection.get_db(),
+        }
+    }
+}
+
 /// Checks a Redis URL now (scheme, options), so a bad one is refused where it is given.
 pub fn check_redis_url(url: &str) -> std::result::Result<(), String> {
-    if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
-        return Err(format!("{} is not a redis:// or rediss:// URL", redact_url(url)));
+    if !["redis://", "rediss://", "redis-sentinel://"].iter().any(|scheme| url.starts_with(scheme)) {
+        return Err(format!("{} is not a redis://, rediss:// or redis-sentinel:// URL", redact_url(url)));
     }
     engine_for::<RedisServer>(url).map(drop)
+}
+
+/// The options this store reads from a Redis URL's query: `wait` replicas (with
+/// `wait_timeout_ms`), and behind Sentinel the sentinels' own `sentinel_password`.
+#[derive(Default)]
+struct Options {
+    wait: Option<(u32, u64)>,
+    sentinel_password: Option<String>,
+}
+
+fn options(query: &str, shown: &str) -> std::result::Result<Options, String> {
+    let (mut wait, mut wait_timeout, mut sentinel_password) = (None, 1_000, None);
+    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        let number = || value.parse::<u64>().map_err(|_| format!("{shown}: {name} must be a whole number"));
+        match &*name {
+            "wait" => wait = Some(u32::try_from(number()?).map_err(|_| format!("{shown}: wait is too large"))?),
+            "wait_timeout_ms" => wait_timeout = number()?,
+            "sentinel_password" => sentinel_password = Some(value.into_owned()),
+            _ => return Err(format!("{shown}: unknown option {name} (wait, wait_timeout_ms, sentinel_password)")),
+        }
+    }
+    Ok(Options { wait: wait.map(|replicas| (replicas, wait_timeout)), sentinel_password })
+}
+
+/// A `redis-sentinel://[[user]:password@]host:port[,host:port...][/db][?options]#service` URL,
+/// the form Lettuce (the Java client) reads: the sentinels' addresses, the database, the
+/// primary's service name, and the password of the Redis servers (the sentinels' own is
+/// `?sentinel_password=`).
+fn sentinel_link(url: &str, shown: &str) -> std::result::Result<(Link, String, Options), String> {
+    let bad =
+        |why: &str| format!("{shown}: {why} (redis-sentinel://[:password@]host:26379[,host:port...][/db]#service)");
+    let rest = url.strip_prefix("redis-sentinel://").ok_or_else(|| bad("not a redis-sentinel:// URL"))?;
+    let (rest, service) = rest.split_once('#').ok_or_else(|| bad("no service name after #"))?;
+    let service = url::form_urlencoded::parse(format!("s={service}").as_bytes())
+        .next()
+        .map(|(_, name)| name.into_owned())
+        .unwrap_or_default();
+    if service.is_empty() {
+        return Err(bad("no service name after #"));
+    }
+    let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (userinfo, hosts) = authority.rsplit_once('@').map_or((None, authority), |(user, hosts)| (Some(user), hosts));
+    let decode = |text: &str| {
+        url::form_urlencoded::parse(format!("v={}", text.replace('+', "%2B")).as_bytes())
+            .next()
+            .map(|(_, value)| value.into_owned())
+            .unwrap_or_default()
+    };
+    let (username, password) = match userinfo {
+        Some(userinfo) => match userinfo.split_once(':') {
+            Some((user, password)) => (Some(decode(user)).filter(|user| !user.is_empty()), Some(decode(password))),
+            None => (Some(decode(userinfo)).filter(|user| !user.is_empty()), None),
+        },
+        None => (None, None),
+    };
+    let mut sentinels = Vec::new();
+    for host in hosts.split(',') {
+        let (name, port) = host.rsplit_once(':').unwrap_or((host, "26379"));
+        let port = port.parse::<u16>().map_err(|_| bad(&format!("{port:?} is not a port")))?;
+        let name = name.trim_start_matches('[').trim_end_matches(']');
+        if name.is_empty() {
+            return Err(bad("a sentinel without a host"));
+        }
+        sentinels.push((name.to_string(), port));
+    }
+    let db = match path {
+        "" => 0,
+        db => db.parse::<i64>().map_err(|_| bad(&format!("{db:?} is not a database number")))?,
+    };
+    let options = options(query, shown)?;
+    let addresses = sentinels.iter().map(|(host, port)| redis::ConnectionAddr::Tcp(host.clone(), *port));
+    let mut builder = SentinelClientBuilder::new(addresses, &service, SentinelServerType::Master)
+        .map_err(|error| format!("{shown}: {error}"))?
+        .set_client_to_redis_db(db);
+    if let Some(username) = &username {
+        builder = builder.set_client_to_redis_username(username);
+    }
+    if let Some(password) = &password {
+        builder = builder.set_client_to_redis_password(password);
+    }
+    if let Some(password) = &options.sentinel_password {
+        builder = builder.set_client_to_sentinel_password(password);
+    }
+    let client = builder.build().map_err(|error| format!("{shown}: {error}"))?;
+    // One identity for every spelling of the same sentinels, service and database.
+    sentinels.sort();
+    let identity = format!("sentinel/{service}/{sentinels:?}/{db}");
+    let link = Link::Sentinel(Sentinel {
+        service,
+        client: tokio::sync::Mutex::new(client),
+        current: Mutex::new(None),
+        generation: Default::default(),
+    });
+    Ok((link, identity, options))
 }
 
 impl BatchSink for RedisServer {
@@ -80,7 +233,7 @@ impl BatchSink for RedisServer {
             }
             command.ignore();
         }
-        pipe.query_async::<()>(&mut connection).await.map_err(|error| self.cause(&error))?;
+        pipe.query_async::<()>(&mut connection).await.map_err(|error| self.failure(&connection, &error))?;
         wait_for_replicas(self, &mut connection).await
     }
 }
@@ -138,7 +291,7 @@ impl Engine for RedisServer {
             .arg(id)
             .query_async(&mut connection)
             .await
-            .map_err(|error| self.cause(&error))?;
+            .map_err(|error| self.failure(&connection, &error))?;
         if removed > 0 {
             wait_for_replicas(self, &mut connection).await?;
         }
@@ -151,7 +304,7 @@ impl Engine for RedisServer {
             .arg(namespace)
             .query_async::<()>(&mut connection)
             .await
-            .map_err(|error| self.cause(&error))?;
+            .map_err(|error| self.failure(&connection, &error))?;
         wait_for_replicas(self, &mut connection).await
     }
 
@@ -183,7 +336,7 @@ impl Engine for RedisServer {
                 .arg("hash")
                 .query_async(&mut connection)
                 .await
-                .map_err(|error| self.cause(&error))?;
+                .map_err(|error| self.failure(&connection, &error))?;
             found.extend(keys.into_iter().filter_map(|key| String::from_utf8(key).ok()));
             if next == 0 {
                 return Ok(found);
@@ -196,63 +349,149 @@ impl Engine for RedisServer {
 impl RedisServer {
     fn open(url: &str) -> std::result::Result<RedisServer, String> {
         let shown = redact_url(url);
+        if url.starts_with("redis-sentinel://") {
+            let (link, identity, options) = sentinel_link(url, &shown)?;
+            return Ok(RedisServer { shown, identity, link, wait: options.wait, group: Arc::default() });
+        }
         let parsed = url::Url::parse(url).map_err(|error| format!("{shown} is not a URL: {error}"))?;
-        let mut wait = None;
-        let mut wait_timeout = 1_000;
-        for (name, value) in parsed.query_pairs() {
-            let number = value.parse::<u64>().map_err(|_| format!("{shown}: {name} must be a whole number"))?;
-            match &*name {
-                "wait" => wait = Some(u32::try_from(number).map_err(|_| format!("{shown}: wait is too large"))?),
-                "wait_timeout_ms" => wait_timeout = number,
-                _ => return Err(format!("{shown}: unknown option {name} (wait, wait_timeout_ms)")),
-            }
+        let options = options(parsed.query().unwrap_or_default(), &shown)?;
+        if options.sentinel_password.is_some() {
+            return Err(format!("{shown}: sentinel_password is an option of redis-sentinel:// URLs"));
         }
         let mut bare = parsed.clone();
         bare.set_query(None);
         let client = redis::Client::open(bare.as_str()).map_err(|error| format!("{shown}: {error}"))?;
         let info = client.get_connection_info();
         let identity = format!("{}/{}", info.addr(), info.redis_settings().db());
-        Ok(RedisServer {
-            shown,
-            identity,
-            client,
-            wait: wait.map(|replicas| (replicas, wait_timeout)),
-            connection: OnceCell::new(),
-            group: Arc::default(),
-        })
+        let link = Link::Direct { client, connection: OnceCell::new() };
+        Ok(RedisServer { shown, identity, link, wait: options.wait, group: Arc::default() })
     }
 
     /// `command` on the shared connection, its reply as a `T`.
     async fn query<T: redis::FromRedisValue>(&self, command: &redis::Cmd) -> std::result::Result<T, Cause> {
         let mut connection = self.connection().await?;
-        command.query_async(&mut connection).await.map_err(|error| self.cause(&error))
+        command.query_async(&mut connection).await.map_err(|error| self.failure(&connection, &error))
     }
 
     /// The shared connection, made on first use (a failure is retried by the next call).
-    async fn connection(&self) -> std::result::Result<ConnectionManager, Cause> {
+    async fn connection(&self) -> std::result::Result<Connection, Cause> {
+        match &self.link {
+            Link::Direct { client, connection } => {
+                Self::managed(client, connection).await.map(Connection::Managed).map_err(|error| self.cause(&error))
+            }
+            Link::Sentinel(sentinel) => self.to_primary(sentinel).await,
+        }
+    }
+
+    async fn managed(
+        client: &redis::Client,
+        connection: &OnceCell<ConnectionManager>,
+    ) -> std::result::Result<ConnectionManager, redis::RedisError> {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(CONNECTION_TIMEOUT))
             .set_response_timeout(Some(RESPONSE_TIMEOUT))
             .set_number_of_retries(RECONNECT_RETRIES)
             .set_min_delay(Duration::from_millis(100))
             .set_max_delay(Duration::from_secs(2));
-        let made = self
-            .connection
+        let made = connection
             .get_or_try_init(|| async {
                 // First one plain attempt: an unreachable server, a wrong password, a database out
                 // of range fail the call at once (the manager would retry them with backoff).
-                let probe = redis::AsyncConnectionConfig::new()
-                    .set_connection_timeout(Some(CONNECTION_TIMEOUT))
-                    .set_response_timeout(Some(RESPONSE_TIMEOUT));
-                let mut probe = self.client.get_multiplexed_async_connection_with_config(&probe).await?;
+                let mut probe = client.get_multiplexed_async_connection_with_config(&connection_config()).await?;
                 redis::cmd("PING").query_async::<()>(&mut probe).await?;
                 drop(probe);
-                let mut connection = self.client.get_connection_manager_with_config(config).await?;
+                let mut connection = client.get_connection_manager_with_config(config).await?;
                 redis::cmd("PING").query_async::<()>(&mut connection).await?;
                 Ok::<_, redis::RedisError>(connection)
             })
             .await;
-        made.cloned().map_err(|error| self.cause(&error))
+        made.cloned()
+    }
+
+    /// The connection to the primary, asked of the sentinels when there is none (at first, or
+    /// after it dropped or found itself a replica). The sentinels' answer is checked: the server
+    /// they name must say it is a primary.
+    async fn to_primary(&self, sentinel: &Sentinel) -> std::result::Result<Connection, Cause> {
+        let current = || {
+            lock(&sentinel.current)
+                .clone()
+                .map(|(generation, connection)| Connection::ToPrimary(generation, connection))
+        };
+        if let Some(connection) = current() {
+            return Ok(connection);
+        }
+        let mut client = sentinel.client.lock().await;
+        if let Some(connection) = current() {
+            return Ok(connection);
+        }
+        let found = async {
+            let primary = client.async_get_client().await?;
+            let mut connection = primary.get_multiplexed_async_connection_with_config(&connection_config()).await?;
+            let role: redis::Value = redis::cmd("ROLE").query_async(&mut connection).await?;
+            let is_primary = matches!(&role, redis::Value::Array(parts)
+                if matches!(parts.first(), Some(redis::Value::BulkString(name)) if name == b"master"));
+            if !is_primary {
+                return Err(redis::RedisError::from((
+                    redis::ErrorKind::Io,
+                    "the server the sentinels named is not a primary (a failover in progress)",
+                )));
+            }
+            Ok(connection)
+        };
+        let connection = match tokio::time::timeout(CONNECTION_TIMEOUT * 2, found).await {
+            Ok(Ok(connection)) => connection,
+            Ok(Err(error)) => return Err(self.sentinel_cause(sentinel, &error)),
+            Err(_) => {
+                return Err(Cause::Coded {
+                    code: "STORE_TIMEOUT",
+                    message: format!(
+                        "no primary for {:?} from the sentinels within {} s ({})",
+                        sentinel.service,
+                        (CONNECTION_TIMEOUT * 2).as_secs(),
+                        self.shown
+                    ),
+                })
+            }
+        };
+        let generation = sentinel.generation.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        *lock(&sentinel.current) = Some((generation, connection.clone()));
+        Ok(Connection::ToPrimary(generation, connection))
+    }
+
+    /// Why the sentinels gave no usable primary.
+    fn sentinel_cause(&self, sentinel: &Sentinel, error: &redis::RedisError) -> Cause {
+        let text = error.to_string();
+        if text.contains("No master") || text.contains("no master") || text.contains("master_name") {
+            return Cause::Coded {
+                code: "STORE_FAILED",
+                message: format!("no sentinel knows a primary named {:?}: {text} ({})", sentinel.service, self.shown),
+            };
+        }
+        self.cause(error)
+    }
+
+    /// What failed on `connection`. Behind Sentinel, a connection that dropped, timed out or
+    /// answers as a replica is forgotten, so the next call asks the sentinels for the primary.
+    fn failure(&self, connection: &Connection, error: &redis::RedisError) -> Cause {
+        let readonly = error.code() == Some("READONLY");
+        if let (Link::Sentinel(sentinel), Connection::ToPrimary(generation, _)) = (&self.link, connection) {
+            let cause = if readonly {
+                Cause::Coded {
+                    code: "STORE_UNREACHABLE",
+                    message: format!("the primary became a replica (a failover): {error} ({})", self.shown),
+                }
+            } else {
+                self.cause(error)
+            };
+            if readonly || matches!(&cause, Cause::Coded { code: "STORE_UNREACHABLE" | "STORE_TIMEOUT", .. }) {
+                let mut current = lock(&sentinel.current);
+                if current.as_ref().is_some_and(|(held, _)| held == generation) {
+                    *current = None;
+                }
+            }
+            return cause;
+        }
+        self.cause(error)
     }
 
     /// What failed, with a code for the failures a caller handles differently.
@@ -290,16 +529,26 @@ impl RedisServer {
     }
 }
 
+fn connection_config() -> redis::AsyncConnectionConfig {
+    redis::AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(CONNECTION_TIMEOUT))
+        .set_response_timeout(Some(RESPONSE_TIMEOUT))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// `WAIT n timeout` after a write when the URL asks for replicas; fewer acknowledgments than
 /// asked for fail the write (it may still be on the primary: its outcome is unknown).
-async fn wait_for_replicas(server: &RedisServer, connection: &mut ConnectionManager) -> std::result::Result<(), Cause> {
+async fn wait_for_replicas(server: &RedisServer, connection: &mut Connection) -> std::result::Result<(), Cause> {
     let Some((replicas, timeout)) = server.wait else { return Ok(()) };
     let acknowledged: u32 = redis::cmd("WAIT")
         .arg(replicas)
         .arg(timeout)
         .query_async(connection)
         .await
-        .map_err(|error| server.cause(&error))?;
+        .map_err(|error| server.failure(connection, &error))?;
     if acknowledged < replicas {
         return Err(Cause::Coded {
             code: "STORE_TIMEOUT",
@@ -310,4 +559,49 @@ async fn wait_for_replicas(server: &RedisServer, connection: &mut ConnectionMana
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sentinel(url: &str) -> std::result::Result<(String, String, Option<(u32, u64)>), String> {
+        let (link, identity, options) = sentinel_link(url, &redact_url(url))?;
+        let Link::Sentinel(sentinel) = link else { panic!("a sentinel link") };
+        Ok((sentinel.service, identity, options.wait))
+    }
+
+    #[test]
+    fn a_sentinel_url_names_the_sentinels_the_database_and_the_service() {
+        let (service, identity, wait) =
+            sentinel("redis-sentinel://:pw@127.0.0.1:26380,127.0.0.1:26379/2?wait=1&wait_timeout_ms=500#my%20primary")
+                .unwrap();
+        assert_eq!(service, "my primary");
+        assert_eq!(wait, Some((1, 500)));
+        // The sentinels in any order are one server in the write order.
+        let (_, same, _) = sentinel("redis-sentinel://127.0.0.1:26379,127.0.0.1:26380/2#my%20primary").unwrap();
+        assert_eq!(identity, same);
+        let (_, other_db, _) = sentinel("redis-sentinel://127.0.0.1:26379,127.0.0.1:26380/3#my%20primary").unwrap();
+        assert_ne!(identity, other_db);
+        let (_, default_port, _) = sentinel("redis-sentinel://127.0.0.1#mymaster").unwrap();
+        assert!(default_port.contains("26379"), "{default_port}");
+    }
+
+    #[test]
+    fn a_bad_sentinel_url_is_refused_naming_it_without_its_passwords() {
+        for (url, why) in [
+            ("redis-sentinel://:pw@127.0.0.1:26379/0", "no service name after #"),
+            ("redis-sentinel://:pw@127.0.0.1:26379/0#", "no service name after #"),
+            ("redis-sentinel://:pw@127.0.0.1:port/0#m", "\"port\" is not a port"),
+            ("redis-sentinel://:pw@127.0.0.1:1,:2/0#m", "a sentinel without a host"),
+            ("redis-sentinel://:pw@127.0.0.1:1/zero#m", "\"zero\" is not a database number"),
+            ("redis-sentinel://:pw@127.0.0.1:1/0?sentinel_password=sp&waitt=1#m", "unknown option waitt"),
+        ] {
+            let error = sentinel(url).map(drop).unwrap_err();
+            assert!(error.contains(why), "{url}: {error}");
+            assert!(!error.contains("pw@") && !error.contains("=sp"), "{error}");
+        }
+        let direct = RedisServer::open("redis://127.0.0.1:6379/0?sentinel_password=x").map(drop).unwrap_err();
+        assert!(direct.contains("sentinel_password is an option of redis-sentinel:// URLs"), "{direct}");
+    }
 }
