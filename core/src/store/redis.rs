@@ -565,7 +565,10 @@ async fn wait_for_replicas(server: &RedisServer, connection: &mut Connection) ->
 mod tests {
     use super::*;
 
-    fn sentinel(url: &str) -> std::result::Result<(String, String, Option<(u32, u64)>), String> {
+    /// The service name, the server identity and the `wait` option a sentinel URL parses to.
+    type Parsed = (String, String, Option<(u32, u64)>);
+
+    fn sentinel(url: &str) -> std::result::Result<Parsed, String> {
         let (link, identity, options) = sentinel_link(url, &redact_url(url))?;
         let Link::Sentinel(sentinel) = link else { panic!("a sentinel link") };
         Ok((sentinel.service, identity, options.wait))
