@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { freePort } from "./redis.mjs";
 
-function binary(name) {
+export function binary(name) {
   for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
     if (fs.existsSync(path.join(dir, name))) return path.join(dir, name);
   }
@@ -19,10 +19,11 @@ function binary(name) {
 }
 
 export const havePostgres = Boolean(binary("initdb") && binary("postgres"));
-const root = process.getuid?.() === 0;
-const asPostgres = (program, args) => (root ? ["setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", program, ...args]] : [program, args]);
+export const root = process.getuid?.() === 0;
+/** `[program, args]` running `program` as the postgres user when the test runs as root. */
+export const asPostgres = (program, args) => (root ? ["setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", program, ...args]] : [program, args]);
 
-function listening(port) {
+export function listening(port) {
   return new Promise((resolve) => {
     const socket = net.connect(port, "127.0.0.1");
     socket.once("connect", () => (socket.destroy(), resolve(true)));
