@@ -72,6 +72,8 @@ struct Sentinel {
     service: String,
     /// Asking the sentinels, one call at a time.
     client: tokio::sync::Mutex<SentinelClient>,
+    /// Each sentinel, asked on its own when no primary was found: does it know the service?
+    sentinels: Vec<redis::Client>,
     current: Mutex<Option<(u64, MultiplexedConnection)>>,
     generation: std::sync::atomic::AtomicU64,
 }
@@ -202,12 +204,25 @@ fn sentinel_link(url: &str, shown: &str) -> std::result::Result<(Link, String, O
         builder = builder.set_client_to_sentinel_password(password);
     }
     let client = builder.build().map_err(|error| format!("{shown}: {error}"))?;
+    let each = sentinels
+        .iter()
+        .map(|(host, port)| {
+            use redis::IntoConnectionInfo;
+            let mut info = redis::ConnectionAddr::Tcp(host.clone(), *port).into_connection_info()?;
+            if let Some(password) = &options.sentinel_password {
+                info = info.set_redis_settings(redis::RedisConnectionInfo::default().set_password(password));
+            }
+            redis::Client::open(info)
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|error| format!("{shown}: {error}"))?;
     // One identity for every spelling of the same sentinels, service and database.
     sentinels.sort();
     let identity = format!("sentinel/{service}/{sentinels:?}/{db}");
     let link = Link::Sentinel(Sentinel {
         service,
         client: tokio::sync::Mutex::new(client),
+        sentinels: each,
         current: Mutex::new(None),
         generation: Default::default(),
     });
@@ -440,7 +455,7 @@ impl RedisServer {
         };
         let connection = match tokio::time::timeout(CONNECTION_TIMEOUT * 2, found).await {
             Ok(Ok(connection)) => connection,
-            Ok(Err(error)) => return Err(self.sentinel_cause(sentinel, &error)),
+            Ok(Err(error)) => return Err(self.sentinel_cause(sentinel, &error).await),
             Err(_) => {
                 return Err(Cause::Coded {
                     code: "STORE_TIMEOUT",
@@ -458,16 +473,54 @@ impl RedisServer {
         Ok(Connection::ToPrimary(generation, connection))
     }
 
-    /// Why the sentinels gave no usable primary.
-    fn sentinel_cause(&self, sentinel: &Sentinel, error: &redis::RedisError) -> Cause {
-        let text = error.to_string();
-        if text.contains("No master") || text.contains("no master") || text.contains("master_name") {
+    /// Why the sentinels gave no usable primary. When none named one that answers as a primary,
+    /// each is asked on its own whether it monitors the service at all: none does, the name is
+    /// wrong (a set-up error, STORE_FAILED); one does, a failover is under way (STORE_UNREACHABLE,
+    /// the next call asks again).
+    async fn sentinel_cause(&self, sentinel: &Sentinel, error: &redis::RedisError) -> Cause {
+        if error.kind() != redis::ErrorKind::MasterNameNotFoundBySentinel {
+            return self.cause(error);
+        }
+        let service = &sentinel.service;
+        let mut answered = 0;
+        for client in &sentinel.sentinels {
+            let asked = async {
+                let mut connection = client.get_multiplexed_async_connection_with_config(&connection_config()).await?;
+                redis::cmd("SENTINEL")
+                    .arg("get-master-addr-by-name")
+                    .arg(service)
+                    .query_async::<Option<Vec<String>>>(&mut connection)
+                    .await
+            };
+            match tokio::time::timeout(CONNECTION_TIMEOUT, asked).await {
+                Ok(Ok(Some(_))) => {
+                    return Cause::Coded {
+                        code: "STORE_UNREACHABLE",
+                        message: format!(
+                            "the primary the sentinels name for {service:?} does not answer as a primary (a failover \
+                             in progress): {error} ({})",
+                            self.shown
+                        ),
+                    }
+                }
+                Ok(Ok(None)) => answered += 1,
+                _ => {}
+            }
+        }
+        if answered == 0 {
             return Cause::Coded {
-                code: "STORE_FAILED",
-                message: format!("no sentinel knows a primary named {:?}: {text} ({})", sentinel.service, self.shown),
+                code: "STORE_UNREACHABLE",
+                message: format!("no sentinel answered: {error} ({})", self.shown),
             };
         }
-        self.cause(error)
+        Cause::Coded {
+            code: "STORE_FAILED",
+            message: format!(
+                "no sentinel monitors a primary named {service:?} ({answered} of {} asked; check the URL's #service): {}",
+                sentinel.sentinels.len(),
+                self.shown
+            ),
+        }
     }
 
     /// What failed on `connection`. Behind Sentinel, a connection that dropped, timed out or
