@@ -70,26 +70,31 @@ function server(data, port, flags) {
 
 /**
  * Starts a primary and `replicas` streaming replicas; with `sync`, the primary commits only once
- * the first replica has the commit. Returns `{ primary, replicas, url }` where `url` names every
+ * the first replica has the commit. With `cascade`, each replica streams from the one before it
+ * (and, with `sync`, once promoted commits only once the next has it), so a chain of failovers
+ * keeps a synchronous replica each time. Returns `{ primary, replicas, url }` where `url` names every
  * node with `target_session_attrs=read-write` (the client finds the primary).
  */
-export async function startCluster(t, { replicas = 2, sync = false } = {}) {
+export async function startCluster(t, { replicas = 2, sync = false, cascade = false } = {}) {
   const dir = ownedDir(t, "pg-cluster");
   const primaryData = path.join(dir, "primary");
   run(binary("initdb"), ["-D", primaryData, "-U", "bot", "--auth=trust"]);
   const ports = [];
   for (let i = 0; i <= replicas; i++) ports.push(await freePort());
-  const primaryFlags = ["-c", "wal_level=replica", "-c", "max_wal_senders=10"];
-  if (sync) primaryFlags.push("-c", "synchronous_standby_names=replica0", "-c", "synchronous_commit=on");
-  const primary = server(primaryData, ports[0], primaryFlags);
+  const flags = (i) => {
+    const chained = sync && (i === 0 || (cascade && i < replicas));
+    return chained ? ["-c", `synchronous_standby_names=replica${i}`, "-c", "synchronous_commit=on"] : [];
+  };
+  const primary = server(primaryData, ports[0], flags(0));
   await primary.start();
   const standbys = [];
   for (let i = 0; i < replicas; i++) {
     const data = path.join(dir, `replica${i}`);
     // -R writes standby.signal and the primary's conninfo; the name is what sync matches.
     run(binary("pg_basebackup"), ["-h", "127.0.0.1", "-p", String(ports[0]), "-U", "bot", "-D", data, "-R", "-X", "stream", "-c", "fast"]);
-    fs.appendFileSync(path.join(data, "postgresql.auto.conf"), `primary_conninfo = 'host=127.0.0.1 port=${ports[0]} user=bot application_name=replica${i}'\n`);
-    const standby = server(data, ports[i + 1], ["-c", "hot_standby=on"]);
+    const upstream = cascade ? ports[i] : ports[0];
+    fs.appendFileSync(path.join(data, "postgresql.auto.conf"), `primary_conninfo = 'host=127.0.0.1 port=${upstream} user=bot application_name=replica${i}'\n`);
+    const standby = server(data, ports[i + 1], ["-c", "hot_standby=on", ...flags(i + 1)]);
     await standby.start();
     standbys.push(standby);
   }
@@ -97,7 +102,8 @@ export async function startCluster(t, { replicas = 2, sync = false } = {}) {
     for (const node of [primary, ...standbys]) await node.stop("SIGINT");
   });
   // Streaming has begun on every replica (sync: the primary would otherwise wait for it).
-  await until(() => streaming(primary.port) >= replicas, "every replica to stream");
+  const upstreams = cascade ? [primary, ...standbys].slice(0, replicas) : [primary];
+  await until(() => upstreams.every((node) => streaming(node.port) >= (cascade ? 1 : replicas)), "every replica to stream");
   const hosts = [primary, ...standbys].map((node) => `127.0.0.1:${node.port}`).join(",");
   return { primary, replicas: standbys, dir, url: `postgres://bot@${hosts}/postgres?target_session_attrs=read-write` };
 }
@@ -185,11 +191,12 @@ export async function startPgpool(t, cluster, { failover = false } = {}) {
 /**
  * PgBouncer in front of the server at `target` (`{ port }`, a SCRAM server with the password
  * `bot-password`, as startPostgres makes), in `mode` pooling (transaction: a server connection
- * per transaction, no session state kept). Returns `{ url, port }`.
+ * per transaction, no session state kept), on `port` if given (a restart). Returns
+ * `{ url, port, kill(signal) }`.
  */
-export async function startPgBouncer(t, target, { mode = "transaction" } = {}) {
+export async function startPgBouncer(t, target, { mode = "transaction", port } = {}) {
   const dir = ownedDir(t, "pgbouncer");
-  const port = await freePort();
+  port ??= await freePort();
   fs.writeFileSync(path.join(dir, "userlist.txt"), '"bot" "bot-password"\n');
   fs.writeFileSync(
     path.join(dir, "pgbouncer.ini"),
@@ -213,16 +220,17 @@ export async function startPgBouncer(t, target, { mode = "transaction" } = {}) {
   if (root) execFileSync("chown", ["-R", "postgres:postgres", dir]);
   const [program, args] = asPostgres(sbin("pgbouncer"), [path.join(dir, "pgbouncer.ini")]);
   const child = spawn(program, args, { stdio: "ignore" });
-  t.after(async () => {
+  const kill = async (signal = "SIGKILL") => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGINT");
+      child.kill(signal);
       await exited;
     }
-  });
+  };
+  t.after(() => kill("SIGINT"));
   await until(async () => {
     if (child.exitCode !== null) throw new Error(`pgbouncer exited with ${child.exitCode}`);
     return listening(port);
   }, "pgbouncer to listen");
-  return { url: `postgres://bot:bot-password@127.0.0.1:${port}/postgres`, port };
+  return { url: `postgres://bot:bot-password@127.0.0.1:${port}/postgres`, port, kill };
 }

@@ -496,6 +496,11 @@ impl PgServer {
             {
                 "STORE_UNREACHABLE"
             }
+            // FATAL ends the session, whatever its SQLSTATE: Pgpool-II says a backend it lost
+            // (a failover starting) this way, with XX000.
+            Some(_) if error.as_db_error().is_some_and(|db| matches!(db.severity(), "FATAL" | "PANIC")) => {
+                "STORE_UNREACHABLE"
+            }
             Some(_) => "STORE_FAILED",
             None if is_tls_failure(&detail) => "STORE_TLS_FAILED",
             None if error.is_closed() => "STORE_UNREACHABLE",
