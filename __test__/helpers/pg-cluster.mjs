@@ -108,10 +108,10 @@ export async function startCluster(t, { replicas = 2, sync = false, cascade = fa
   return { primary, replicas: standbys, dir, url: `postgres://bot@${hosts}/postgres?target_session_attrs=read-write` };
 }
 
-/** psql's one value for `sql` on the server at `port`. */
-export function query(port, sql) {
-  const out = execFileSync(binary("psql"), ["-X", "-A", "-t", "-h", "127.0.0.1", "-p", String(port), "-U", "bot", "-d", "postgres", "-c", sql], { encoding: "utf8" });
-  return out.trim();
+/** psql's answer to `sql` on the trusting server at `port`: unaligned, `|` between columns; the header line only with `header`. */
+export function query(port, sql, { header = false } = {}) {
+  const args = ["-X", "-A", ...(header ? [] : ["-t"]), "-h", "127.0.0.1", "-p", String(port), "-U", "bot", "-d", "postgres", "-c", sql];
+  return execFileSync(binary("psql"), args, { encoding: "utf8" }).trim();
 }
 
 const streaming = (port) => Number(query(port, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'"));
