@@ -2,7 +2,8 @@
 // repetition by repetition. Never part of CI's pass/fail.
 //   --quick   a short run (fewer operations, 3 repetitions) under a minute or so
 //   --json    the same results as JSON
-//   --only a,b  just these cases (by key; "stores" for the Redis cases of bench/stores.mjs)
+//   --only a,b  just these cases (by key; "stores" for the Redis cases of bench/stores.mjs,
+//               "topologies" for bench/topologies.mjs)
 // Writes bench/results.svg, a bar chart of the ratios to the reference.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -116,4 +117,8 @@ if (asJson) {
 // The server stores, against their JS peers on one redis-server of this run's own.
 if (onlyAt === -1 || process.argv[onlyAt + 1].split(",").includes("stores")) {
   execFileSync(process.execPath, [path.join(here, "stores.mjs"), ...(quick ? ["--quick"] : [])], { stdio: "inherit" });
+}
+// The server stores through the deployments users run (Pgpool-II, PgBouncer, Sentinel), against direct.
+if (onlyAt === -1 || process.argv[onlyAt + 1].split(",").includes("topologies")) {
+  execFileSync(process.execPath, [path.join(here, "topologies.mjs"), ...(quick ? ["--quick"] : [])], { stdio: "inherit" });
 }
