@@ -146,16 +146,19 @@ test("PostgreSQL, multi-host URL, asynchronous replica: the writes a failover lo
   for (const seq of missing) assert.ok(ackedAt.get(seq) <= run.failures[0], `write ${seq}, resolved after the old primary was gone, is lost`);
 });
 
-test("Pgpool-II's own failover (health check, failover_command) with a synchronous replica loses no resolved write", { skip: noPostgres || (!havePgpool && "pgpool2 is not installed"), timeout: 600_000 }, async (t) => {
-  const cluster = await startCluster(t, { replicas: 1, sync: true });
+test("Pgpool-II's own failover (health check, failover_command), synchronous replicas: two failovers in a row lose no resolved write", { skip: noPostgres || (!havePgpool && "pgpool2 is not installed"), timeout: 600_000 }, async (t) => {
+  const cluster = await startCluster(t, { replicas: 2, sync: true, cascade: true });
   const pool = await startPgpool(t, cluster, { failover: true });
   const url = `${pool.url}?timeout_ms=5000`;
-  // Pgpool-II sees the primary gone, promotes the replica and sends every session there.
-  const run = await failOver(t, url, 1, () => cluster.primary.stop("SIGQUIT"));
+  // Pgpool-II sees the primary gone, promotes the next node and sends every session there.
+  const nodes = [cluster.primary, ...cluster.replicas];
+  const run = await failOver(t, url, 2, (round) => nodes[round].stop("SIGQUIT"));
   const missing = await lost(url, run.base, run.bot);
   report(t, "pgpool", run, missing);
-  assert.match(pool.log(), /failover/i, "Pgpool-II ran its failover");
-  assert.deepEqual(missing, [], "resolved writes missing after Pgpool-II's failover");
+  // Each failover ran the failover_command (which promoted the next node), and the writer followed.
+  const promoted = pool.log().split("\n").filter((line) => /failover.sh/.test(line));
+  assert.equal(promoted.length, 2, `Pgpool-II ran its failover_command twice:\n${pool.log().split("\n").filter((line) => /failover/i.test(line)).join("\n")}`);
+  assert.deepEqual(missing, [], "resolved writes missing after Pgpool-II's failovers");
 });
 
 /** Fails Redis over: the primary SIGKILLed; the sentinels promote a replica; the old primary comes back as a replica. */
@@ -227,5 +230,10 @@ test("PgBouncer killed while 3,000-row storage batches are in flight: each batch
   assert.equal(rows, 3000);
   assert.equal(seqs.size, 1, `the rows come from ${seqs.size} batches: ${[...seqs].join(", ")}`);
   assert.ok([...seqs][0] >= run.bot.acked.at(-1).seq, "the last resolved batch or a later one");
+  assert.ok(run.bot.failed.length > 0, "some batch was in flight at a kill");
+  for (const failure of run.bot.failed) {
+    assert.ok(failure.message.includes(`postgres://bot:***@127.0.0.1:${port}/postgres`), `the error names the store: ${failure.message}`);
+    assert.ok(!failure.message.includes("bot-password"), `the error hides the password: ${failure.message}`);
+  }
   t.diagnostic(`${run.bot.acked.length} batches resolved, ${run.bot.failed.length} failed (coded)`);
 });
