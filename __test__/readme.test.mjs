@@ -5,14 +5,17 @@
 // written first. The addresses of the README's example servers (10.0.0.5, 10.0.0.6) are a
 // redis-server and a PostgreSQL cluster this test starts; the registry install of the first
 // block is this checkout linked in (the packaging tests install the packed package itself), and
-// the contributor's lines run in this checkout (`npm test` aside: it is what runs this).
+// the contributor's lines run in this checkout (`npm test` aside: it is what runs this). `sql`
+// blocks run with psql on a PostgreSQL cluster of their own, as its owner: a block that makes the
+// table runs on an empty database; a query runs on the table this package made, holding an open
+// signal written in backtest-kit 19.5.0's layout, and must return it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { haveRedis, startRedis } from "./helpers/redis.mjs";
-import { havePostgres, startPostgres } from "./helpers/postgres.mjs";
+import { binary, havePostgres, startPostgres } from "./helpers/postgres.mjs";
 import { runWithDeadline, tempDir } from "./helpers/tmp.mjs";
 
 const root = path.join(import.meta.dirname, "..");
@@ -68,17 +71,40 @@ const needsServers = (code) => /10\.0\.0\.[56]|PERSIST_URL/.test(code);
 
 test("the README has code blocks, each of a language this test runs", () => {
   assert.ok(all.length >= 8, `${all.length} blocks`);
-  for (const block of all) assert.ok(["js", "ts", "sh"].includes(block.lang), `README.md:${block.line}: a block of language "${block.lang}"`);
+  for (const block of all) assert.ok(["js", "ts", "sh", "sql"].includes(block.lang), `README.md:${block.line}: a block of language "${block.lang}"`);
 });
 
 for (const block of all) {
   const where = `README.md:${block.line}`;
   const servers = needsServers(block.code);
-  const skip = servers && !(haveRedis && havePostgres) && "redis-server and postgresql are needed (apt-get install redis-server postgresql)";
+  const skip =
+    (servers && !(haveRedis && havePostgres) && "redis-server and postgresql are needed (apt-get install redis-server postgresql)") ||
+    (block.lang === "sql" && !havePostgres && "postgresql is needed (apt-get install postgresql)");
   test(`${where}: the ${block.lang} block runs as written`, { skip, timeout: 180_000 }, async (t) => {
     const dir = project(t);
     const env = { ...process.env };
     let code = block.code;
+    if (block.lang === "sql") {
+      const postgres = await startPostgres(t);
+      const psql = (file) =>
+        execFileSync(binary("psql"), ["-X", "-v", "ON_ERROR_STOP=1", "-A", "-t", "-h", "127.0.0.1", "-p", String(postgres.port), "-U", "bot", "-d", "postgres", "-f", file], {
+          env: { ...process.env, PGPASSWORD: "bot-password" },
+          encoding: "utf8",
+        });
+      fs.writeFileSync(path.join(dir, "roles.sql"), "CREATE ROLE backup;\n");
+      psql(path.join(dir, "roles.sql"));
+      const makesTable = /CREATE TABLE/i.test(code);
+      if (!makesTable) {
+        const { PersistBase } = await import("../index.js");
+        const signals = new PersistBase("BTCUSDT_trend-a_binance", "./dump/data/signal/", { store: postgres.url });
+        await signals.writeValue("BTCUSDT", { id: "s1", strategyName: "trend-a", symbol: "BTCUSDT", position: "long", priceOpen: 42000.5 });
+        await new PersistBase("ETHUSDT_trend-b_binance", "./dump/data/signal/", { store: postgres.url }).writeValue("ETHUSDT", null);
+      }
+      fs.writeFileSync(path.join(dir, "block.sql"), code);
+      const out = psql(path.join(dir, "block.sql"));
+      if (!makesTable) assert.equal(out.trim(), "trend-a|BTCUSDT|long|42000.5", `${where}: the query's rows`);
+      return;
+    }
     if (servers) {
       const redis = await startRedis(t, { password: "password" });
       const postgres = await startPostgres(t);
