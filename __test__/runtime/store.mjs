@@ -1,6 +1,6 @@
 // On this runtime: the December-2025 root API on files and on SQLite (write, read, has, remove,
 // removeAll, keys, the reference's error texts, bad input refused, a corrupt document quarantined,
-// a restart reading back), writeFileAtomic, and every registry of /v19 (19.5.0's sixteen and
+// a restart reading back), random operations against a Map, per-key call order, writeFileAtomic, and every registry of /v19 (19.5.0's sixteen and
 // 20.1.0's Dictionary) reading back its writes from a new Instance.
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -37,6 +37,56 @@ for (const [label, store] of [["files", null], ["sqlite", "sqlite:./state.db"]])
     assert.deepEqual(await keysOf(restarted), []);
   });
 }
+
+check("model-based: 600 random writes, removals, removeAll, reads and key listings agree with a Map, before and after a restart", async () => {
+  let seed = 20_261_207;
+  const random = (n) => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31), seed % n);
+  const model = new Map();
+  let store = new PersistBase("model", "./data");
+  await store.waitForInit(true);
+  const ids = ["a", "b", "c10", "c9", "7", "Ω"];
+  for (let step = 0; step < 600; step += 1) {
+    const id = ids[random(ids.length)];
+    const op = random(20);
+    if (op < 9) {
+      const value = { step, nested: [step, { id }] };
+      await store.writeValue(id, value);
+      model.set(id, value);
+    } else if (op < 12) {
+      if (model.has(id)) await store.removeValue(id);
+      else await assert.rejects(store.removeValue(id), { message: `Entity model:${id} not found for deletion` });
+      model.delete(id);
+    } else if (op === 12) {
+      await store.removeAll();
+      model.clear();
+    } else if (op === 13) {
+      store = new PersistBase("model", "./data");
+      await store.waitForInit(true);
+    } else if (op < 17) {
+      if (model.has(id)) assert.deepEqual(await store.readValue(id), model.get(id), `step ${step}`);
+      else assert.equal(await store.hasValue(id), false, `step ${step}`);
+    } else {
+      const expected = [...model.keys()].sort((x, y) => x.localeCompare(y, undefined, { numeric: true, sensitivity: "base" }));
+      assert.deepEqual(await keysOf(store), expected, `step ${step}`);
+    }
+  }
+});
+
+check("writes to one key issued together land in call order; a removeAll among them splits them", async () => {
+  const store = new PersistBase("order", "./data");
+  await store.waitForInit(true);
+  const calls = [];
+  for (let n = 0; n < 50; n += 1) calls.push(store.writeValue("BTC", { n }));
+  calls.push(store.removeAll());
+  calls.push(store.writeValue("ETH", { n: "after" }));
+  await Promise.all(calls);
+  assert.equal(await store.hasValue("BTC"), false, "removeAll came after the 50 writes");
+  assert.deepEqual(await store.readValue("ETH"), { n: "after" });
+  const again = [];
+  for (let n = 0; n < 50; n += 1) again.push(store.writeValue("BTC", { n }));
+  await Promise.all(again);
+  assert.deepEqual(await store.readValue("BTC"), { n: 49 }, "the last call's value");
+});
 
 check("a corrupt document is quarantined at init, not deleted, and the rest reads", async () => {
   const store = new PersistBase("signal", "./data");
