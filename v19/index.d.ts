@@ -166,7 +166,8 @@ export type PersistRegistryName =
  * to them (an adapter registered on either is the one backtest-kit reads). Throws a `TypeError`
  * with `code` `INVALID_CONFIG` when the module's config lacks the keys the Instances read, and
  * `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` for options that are not an object, an
- * unknown option or registry, or an empty `registries`.
+ * unknown option or registry, an empty `registries`, or a registry the module lacks (Dictionary
+ * before backtest-kit 20.1.0) named in `registries` or `stores`.
  */
 export declare function usePersistNative(
   bk: object,
