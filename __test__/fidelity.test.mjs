@@ -28,9 +28,15 @@ const DOCUMENTED = [
 ];
 
 test("the package root exports exactly the documented names, to require and to import", async () => {
-  assert.deepEqual(Object.keys(require("@backtest-kit/persist")).sort(), DOCUMENTED);
+  const exported = require("@backtest-kit/persist");
+  assert.deepEqual(Object.keys(exported).sort(), DOCUMENTED);
   const namespace = await import("@backtest-kit/persist");
-  assert.deepEqual(Object.keys(namespace).filter((name) => name !== "default").sort(), DOCUMENTED);
+  // Node's own names on `import *` of CommonJS: `default`, and since Node 23 `module.exports`,
+  // each the module's exports object itself.
+  const nodes = Object.keys(namespace).filter((name) => name === "default" || name === "module.exports");
+  for (const name of nodes) assert.equal(namespace[name], exported, `${name} is the exports object`);
+  assert.ok(nodes.includes("default"));
+  assert.deepEqual(Object.keys(namespace).filter((name) => !nodes.includes(name)).sort(), DOCUMENTED);
   assert.equal("__napiBindingTarget" in namespace, false);
 });
 

@@ -274,7 +274,12 @@ test("workers terminated at arbitrary points, with calls in flight, do not crash
   assert.deepEqual(outputOf(result), [{ ok: true }]);
 });
 
-test("200 workers created and terminated in a row leave the process healthy", async (t) => {
+// Node 22, 24 and 26 (not 20): worker.terminate() can hang for good on a worker busy with calls
+// through a JS adapter (README, support table). Kept running, and reported as todo there until fixed.
+const NODE_MAJOR = Number(process.versions.node.split(".")[0]);
+const WORKER_HANG = NODE_MAJOR >= 22 && "on Node 22+ worker.terminate() can hang on a worker busy with JS-adapter calls (README: support table)";
+
+test("200 workers created and terminated in a row leave the process healthy", { todo: WORKER_HANG }, async (t) => {
   const result = await runScript(
     t,
     withWorkers(`

@@ -1,6 +1,6 @@
 // Packaging as a user gets it, both ways a binary arrives:
-// - `npm pack`, then `npm install <tarball> --omit=optional` in a fresh project beside
-//   backtest-kit@19.5.0: no platform package, so the install script builds from source (sharing
+// - `npm pack`, then `npm install <tarball> --omit=optional --strict-peer-deps` in a fresh project
+//   beside backtest-kit@19.5.0 (the peer range must take it): no platform package, so the install script builds from source (sharing
 //   this repo's cargo target dir to stay quick); a script then writes through this package and
 //   reads through backtest-kit's PersistBase, and the other way round.
 // - the packed main and platform tarballs (`scripts/pack-platform.js`) installed with cargo and
@@ -13,13 +13,20 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
+import semver from "semver";
 import { tempDir } from "./helpers/tmp.mjs";
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 const { platformSuffix } = createRequire(import.meta.url)("../platform.js");
 
-test("npm pack, npm install <tarball> beside backtest-kit, then write and read through both", { timeout: 15 * 60_000 }, (t) => {
+test("the backtest-kit peer range takes the two release lines the package matches, 19.5+ and 20.1+, and nothing else", () => {
+  const range = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).peerDependencies["backtest-kit"];
+  for (const version of ["19.5.0", "19.9.1", "20.1.0", "20.4.2"]) assert.ok(semver.satisfies(version, range), `${range} takes ${version}`);
+  for (const version of ["19.4.9", "20.0.0", "21.0.0", "20.1.0-beta.1"]) assert.ok(!semver.satisfies(version, range), `${range} refuses ${version}`);
+});
+
+test("npm pack, npm install <tarball> beside backtest-kit 19.5.0 with strict peer resolution, then write and read through both", { timeout: 15 * 60_000 }, (t) => {
   const work = tempDir(t, "persist-pack");
   const packed = JSON.parse(execFileSync(npm, ["pack", "--json", "--pack-destination", work], { cwd: root, encoding: "utf8" }));
   const tarball = path.join(work, packed[0].filename);
@@ -46,7 +53,8 @@ test("npm pack, npm install <tarball> beside backtest-kit, then write and read t
       overrides: { ...ourPackage.overrides, "di-singleton": "$di-singleton" },
     }),
   );
-  execFileSync(npm, ["install", "--no-audit", "--no-fund", "--omit=optional"], {
+  // --strict-peer-deps: a peer range that does not take 19.5.0 fails the install (ERESOLVE).
+  execFileSync(npm, ["install", "--no-audit", "--no-fund", "--omit=optional", "--strict-peer-deps"], {
     cwd: project,
     stdio: ["ignore", "ignore", "inherit"],
     env: { ...process.env, CARGO_TARGET_DIR: path.join(root, "target") },

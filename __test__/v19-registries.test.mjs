@@ -1,4 +1,4 @@
-// The 16 registries of the 19.5.0 surface as backtest-kit 19.5.0 calls them, with JS Instance
+// The 16 registries of the 19.5.0 surface (and 20.1.0's Dictionary) as backtest-kit calls them, with JS Instance
 // adapters: each call constructs the Instance with the context arguments in 19.5.0's order (once
 // per memo key), awaits `waitForInit(isInitial)` (true on the key's first use only), then the
 // method with its own arguments; registering clears the memo; `useDummy()` and `useJson()`
@@ -52,6 +52,8 @@ const CALLS = [
   ["Memory", "removeMemoryData", ["sig", "bucket", "mem"], ["sig", "bucket"], ["mem"]],
   ["State", "readStateData", ["sig", "bucket"], ["sig", "bucket"], []],
   ["State", "writeStateData", [{ s: 1 }, "sig", "bucket", when], ["sig", "bucket"], [{ s: 1 }, when]],
+  ["Dictionary", "readDictionaryData", ["sig", "prices"], ["sig", "prices"], []],
+  ["Dictionary", "writeDictionaryData", [{ d: 1 }, "sig", "prices", when], ["sig", "prices"], [{ d: 1 }, when]],
   ["Session", "readSessionData", ["strat", "ex", "frame", "BTC", true], ["strat", "ex", "frame", "BTC", true], []],
   ["Session", "writeSessionData", [{ d: 1 }, "strat", "ex", "frame", when, "BTC", true], ["strat", "ex", "frame", "BTC", true], [{ d: 1 }, when]],
   ["Recent", "readRecentData", ["BTC", "strat", "ex", "frame", false], ["BTC", "strat", "ex", "frame", false], []],
@@ -114,7 +116,7 @@ test("useDummy() gives each registry's empty value and writes nothing; useJson()
   const previous = process.cwd();
   process.chdir(dir);
   t.after(() => process.chdir(previous));
-  const empty = { Signal: null, Partial: {}, Risk: [], Candle: null, Storage: [], Log: [], Measure: null, Memory: null, Session: null };
+  const empty = { Signal: null, Partial: {}, Risk: [], Candle: null, Storage: [], Log: [], Measure: null, Memory: null, Session: null, Dictionary: null };
   for (const [name, method, args] of CALLS) {
     const registry = new v19[`Persist${name}Utils`]();
     registry.useDummy();
@@ -127,6 +129,27 @@ test("useDummy() gives each registry's empty value and writes nothing; useJson()
   signals.useJson();
   await signals.writeSignalData({ id: "x" }, "BTC", "s", "e");
   assert.ok(fs.existsSync(path.join(dir, "dump/data/signal/BTC_s_e/BTC.json")));
+});
+
+test("Dictionary: waitForInit(signalId, dictionaryName, initial) and dispose(signalId, dictionaryName), State's protocol in 20.1.0", async () => {
+  const log = [];
+  const dictionary = new v19.PersistDictionaryUtils();
+  dictionary.usePersistDictionaryAdapter(recordingAdapter(log));
+  await dictionary.waitForInit("sig", "prices", false);
+  await dictionary.waitForInit("sig", "prices", true);
+  dictionary.dispose("sig", "prices");
+  await dictionary.waitForInit("sig", "prices", true);
+  assert.deepEqual(log, [["new", "sig", "prices"], ["waitForInit", false], ["waitForInit", false], ["new", "sig", "prices"], ["waitForInit", true]]);
+  for (const method of ["waitForInit", "readDictionaryData", "writeDictionaryData", "dispose", "clear", "useJson", "useDummy"]) {
+    assert.ok(Object.hasOwn(dictionary, method), `${method} is own, as 20.1.0's arrow property`);
+  }
+  assert.ok(!Object.hasOwn(dictionary, "usePersistDictionaryAdapter"), "usePersistDictionaryAdapter is on the prototype");
+  assert.equal(typeof dictionary.getDictionaryStorage, "function", "the memo has 20.1.0's name");
+  assert.equal(dictionary.PersistDictionaryInstanceCtor.name, "Recording");
+  const { useJson, clear } = dictionary;
+  useJson();
+  clear();
+  assert.equal(dictionary.PersistDictionaryInstanceCtor, v19.PersistDictionaryInstance);
 });
 
 test("Memory, State, Session: waitForInit(context, initial) and dispose(context) as in 19.5.0", async () => {

@@ -1,4 +1,5 @@
-// Types of `@backtest-kit/persist/v19`: backtest-kit 19.5.0's persistence API, with its names.
+// Types of `@backtest-kit/persist/v19`: backtest-kit 19.5.0's persistence API, with its names, and
+// 20.1.0's seventeenth registry, Dictionary.
 // The row and data types are backtest-kit's own when backtest-kit is installed, so Instances,
 // adapters and rows pass between this package's registries and backtest-kit's in both directions.
 
@@ -42,7 +43,7 @@ type MaybePromise<T> = T | Promise<T>;
 // type written after each name in its place. Keep the import on one line: `@ts-ignore` covers
 // only the line under it.
 // @ts-ignore -- backtest-kit is an optional peer dependency (see above)
-import type { CandleInterval as BkCandleInterval, ExchangeName as BkExchangeName, FrameName as BkFrameName, RiskName as BkRiskName, StrategyName as BkStrategyName, ISignalRow as BkISignalRow, IScheduledSignalRow as BkIScheduledSignalRow, IPublicSignalRow as BkIPublicSignalRow, IStorageSignalRow as BkIStorageSignalRow, IRiskActivePosition as BkIRiskActivePosition, ILogEntry as BkILogEntry, NotificationModel as BkNotificationModel, ICandleData as BkICandleData, SignalData as BkSignalData, ScheduleData as BkScheduleData, RecentData as BkRecentData, StrategyData as BkStrategyData, PartialData as BkPartialData, BreakevenData as BkBreakevenData, RiskData as BkRiskData, CandleData as BkCandleData, StorageData as BkStorageData, NotificationData as BkNotificationData, LogData as BkLogData, MeasureData as BkMeasureData, IntervalData as BkIntervalData, MemoryData as BkMemoryData, StateData as BkStateData, SessionData as BkSessionData } from "backtest-kit";
+import type { CandleInterval as BkCandleInterval, ExchangeName as BkExchangeName, FrameName as BkFrameName, RiskName as BkRiskName, StrategyName as BkStrategyName, ISignalRow as BkISignalRow, IScheduledSignalRow as BkIScheduledSignalRow, IPublicSignalRow as BkIPublicSignalRow, IStorageSignalRow as BkIStorageSignalRow, IRiskActivePosition as BkIRiskActivePosition, ILogEntry as BkILogEntry, NotificationModel as BkNotificationModel, ICandleData as BkICandleData, SignalData as BkSignalData, ScheduleData as BkScheduleData, RecentData as BkRecentData, StrategyData as BkStrategyData, PartialData as BkPartialData, BreakevenData as BkBreakevenData, RiskData as BkRiskData, CandleData as BkCandleData, StorageData as BkStorageData, NotificationData as BkNotificationData, LogData as BkLogData, MeasureData as BkMeasureData, IntervalData as BkIntervalData, MemoryData as BkMemoryData, StateData as BkStateData, DictionaryData as BkDictionaryData, SessionData as BkSessionData } from "backtest-kit";
 
 /**
  * `true` when `T` is `any`, as an import that did not resolve is: only then does `T extends never`
@@ -126,6 +127,8 @@ export type MeasureData = OrElse<BkMeasureData, { id: string; data: unknown; rem
 export type IntervalData = OrElse<BkIntervalData, { id: string; data: unknown; when: Date | string; removed: boolean }>;
 export type MemoryData = OrElse<BkMemoryData, { priority: number; data: object; removed: boolean; index: string; when: number }>;
 export type StateData = OrElse<BkStateData, { id: string; data: object; when: number }>;
+/** A whole dictionary of backtest-kit 20.1.0 (each entry with its own `when`); 19.5.0 has no such type. */
+export type DictionaryData = OrElse<BkDictionaryData, { id: string; data: Record<string, { value: unknown; when: number }>; when: number }>;
 export type SessionData = OrElse<BkSessionData, { id: string; data: object | null; when: number }>;
 
 /** `usePersistXAdapter(Ctor, options)`: `timeoutMs` fails any adapter call pending that long. */
@@ -133,7 +136,7 @@ export interface IPersistAdapterOptions {
   timeoutMs?: number;
 }
 
-/** The names of the sixteen registries, for `usePersistNative(bk, { registries })`. */
+/** The names of the seventeen registries (Dictionary: backtest-kit 20.1.0), for `usePersistNative(bk, { registries })`. */
 export type PersistRegistryName =
   | "Signal"
   | "Schedule"
@@ -149,19 +152,22 @@ export type PersistRegistryName =
   | "Interval"
   | "Memory"
   | "State"
+  | "Dictionary"
   | "Session"
   | "Recent";
 
 /**
  * Registers this package's native Instances on the registries of a backtest-kit module
- * (`import * as bk from "backtest-kit"`): all sixteen, or those named in `options.registries`.
+ * (`import * as bk from "backtest-kit"`): all it has (19.5.0's sixteen, 20.1.0's seventeen with
+ * Dictionary), or those named in `options.registries` (naming Dictionary on 19.5.0 throws).
  * The Instances read the module's config (`getConfig()`) on every read, log through its logger
  * service and report corrupt cached candles on its error emitter. From then on backtest-kit's
  * registries are the one truth: this package's `PersistXAdapter` singletons forward every call
  * to them (an adapter registered on either is the one backtest-kit reads). Throws a `TypeError`
  * with `code` `INVALID_CONFIG` when the module's config lacks the keys the Instances read, and
  * `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` for options that are not an object, an
- * unknown option or registry, or an empty `registries`.
+ * unknown option or registry, an empty `registries`, or a registry the module lacks (Dictionary
+ * before backtest-kit 20.1.0) named in `registries` or `stores`.
  */
 export declare function usePersistNative(
   bk: object,
@@ -595,6 +601,41 @@ export declare class PersistStateUtils {
   useDummy(): void;
 }
 export declare const PersistStateAdapter: PersistStateUtils;
+
+/**
+ * What `usePersistDictionaryAdapter` takes an instance of (backtest-kit 20.1.0); methods may
+ * return plain values.
+ */
+export interface IPersistDictionaryInstance {
+  waitForInit(initial: boolean): MaybePromise<void>;
+  readDictionaryData(): MaybePromise<DictionaryData | null>;
+  writeDictionaryData(data: DictionaryData, when: Date): MaybePromise<void>;
+  dispose(): void;
+}
+export type TPersistDictionaryInstanceCtor = new (signalId: string, dictionaryName: string) => IPersistDictionaryInstance;
+/** The default Dictionary Instance: 20.1.0's file, `./dump/dictionary/<signalId>/<dictionaryName>.json`, the work native. */
+export declare class PersistDictionaryInstance implements IPersistDictionaryInstance {
+  readonly signalId: string;
+  readonly dictionaryName: string;
+  constructor(signalId: string, dictionaryName: string);
+  readonly _storage: PersistBase;
+  waitForInit(initial: boolean): Promise<void>;
+  readDictionaryData(): Promise<DictionaryData | null>;
+  writeDictionaryData(data: DictionaryData, when: Date): Promise<void>;
+  dispose(): void;
+}
+/** The Dictionary registry of backtest-kit 20.1.0 (its singleton is `PersistDictionaryAdapter`). */
+export declare class PersistDictionaryUtils {
+  readonly waitForInit: (signalId: string, dictionaryName: string, initial: boolean) => Promise<void>;
+  readonly readDictionaryData: (signalId: string, dictionaryName: string) => Promise<DictionaryData | null>;
+  readonly writeDictionaryData: (data: DictionaryData, signalId: string, dictionaryName: string, when: Date) => Promise<void>;
+  readonly dispose: (signalId: string, dictionaryName: string) => void;
+  usePersistDictionaryAdapter(Ctor: TPersistDictionaryInstanceCtor, options?: IPersistAdapterOptions): void;
+  clear(): void;
+  useJson(): void;
+  useDummy(): void;
+}
+export declare const PersistDictionaryAdapter: PersistDictionaryUtils;
 
 /** What `usePersistSessionAdapter` takes an instance of; methods may return plain values. */
 export interface IPersistSessionInstance {

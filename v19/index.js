@@ -1,7 +1,7 @@
-// `@backtest-kit/persist/v19`: backtest-kit's persistence API as 19.5.0 has it (the Instance
-// API, since 8.4): `PersistBase`, the 16 `PersistXAdapter` singletons, the 16 default
-// `PersistXInstance` classes (the file work native), the `PersistXUtils` classes, and
-// `usePersistNative(bk)`, which puts the native Instances under a backtest-kit project.
+// `@backtest-kit/persist/v19`: backtest-kit's persistence API as 19.5.0 and 20.1.0 have it (the
+// Instance API, since 8.4): `PersistBase`, the 17 `PersistXAdapter` singletons (20.1.0 added
+// Dictionary), the default `PersistXInstance` classes (the file work native), the `PersistXUtils`
+// classes, and `usePersistNative(bk)`, which puts the native Instances under a backtest-kit project.
 "use strict";
 
 const { bridge, checkConfig, codedError, connect } = require("./bridge.js");
@@ -12,19 +12,26 @@ const errors = require("../errors.js");
 
 const NAMES = REGISTRIES.map((row) => row.name);
 
+/** Whether the module has the registry `name` (Dictionary only from backtest-kit 20.1.0). */
+const hasRegistry = (bk, name) => typeof bk?.[`Persist${name}Adapter`]?.[`usePersist${name}Adapter`] === "function";
+
 /**
  * Registers this package's native Instances on the registries of a backtest-kit module
- * (`import * as bk from "backtest-kit"`): all sixteen, or those in `options.registries`
- * (`["Signal", "Candle", ...]`). The Instances read the module's config on every read, log
- * through its logger service and report corrupt cached candles on its error emitter.
+ * (`import * as bk from "backtest-kit"`): all it has (19.5.0's sixteen; 20.1.0's seventeen, with
+ * Dictionary), or those in `options.registries` (`["Signal", "Candle", ...]`). The Instances read
+ * the module's config on every read, log through its logger service and report corrupt cached
+ * candles on its error emitter.
  */
 function usePersistNative(bk, options) {
   checkConfig(bk);
-  const chosen = checkedRegistries(options);
-  const stores = checkedStores(options?.stores, chosen);
-  const missing = chosen.filter((name) => typeof bk?.[`Persist${name}Adapter`]?.[`usePersist${name}Adapter`] !== "function");
+  // A registry newer than the module (Dictionary on 19.5.0) is left out unless named.
+  const available = NAMES.filter((name) => REGISTRIES.find((row) => row.name === name).since === undefined || hasRegistry(bk, name));
+  const chosen = checkedRegistries(options, available);
+  const stores = checkedStores(options?.stores, chosen, options?.registries !== undefined);
+  const missing = chosen.filter((name) => !hasRegistry(bk, name));
   if (missing.length > 0) {
-    throw codedError(`usePersistNative: the module has no Persist${missing[0]}Adapter.usePersist${missing[0]}Adapter (backtest-kit 8.4 or later is needed)`, "ERR_INVALID_ARG_VALUE", TypeError);
+    const since = REGISTRIES.find((row) => row.name === missing[0]).since ?? "8.4";
+    throw codedError(`usePersistNative: the module has no Persist${missing[0]}Adapter.usePersist${missing[0]}Adapter (backtest-kit ${since} or later is needed)`, "ERR_INVALID_ARG_VALUE", TypeError);
   }
   connect(bk);
   bridge.stores = stores;
@@ -39,7 +46,7 @@ const OPTIONS = ["registries", "stores"];
  * `options.stores`: a store URL (or `null` for files) per registry, e.g.
  * `{ Candle: "sqlite:./dump/candles.db" }`; each is checked now (a bad URL throws here).
  */
-function checkedStores(stores, chosen) {
+function checkedStores(stores, chosen, named) {
   if (stores === undefined) return {};
   if (stores === null || typeof stores !== "object" || Array.isArray(stores)) {
     throw codedError('usePersistNative: options.stores must be an object like { Candle: "sqlite:./dump/candles.db" }', "ERR_INVALID_ARG_TYPE", TypeError);
@@ -50,7 +57,8 @@ function checkedStores(stores, chosen) {
       throw codedError(`usePersistNative: options.stores names an unknown registry ${JSON.stringify(name)} (one of ${NAMES.join(", ")})`, "ERR_INVALID_ARG_VALUE", TypeError);
     }
     if (!chosen.includes(name)) {
-      throw codedError(`usePersistNative: options.stores names ${name}, which options.registries leaves out`, "ERR_INVALID_ARG_VALUE", TypeError);
+      const why = named ? "options.registries leaves out" : "this backtest-kit module does not have (20.1.0 or later is needed)";
+      throw codedError(`usePersistNative: options.stores names ${name}, which ${why}`, "ERR_INVALID_ARG_VALUE", TypeError);
     }
     if (url !== null && typeof url !== "string") {
       throw codedError(`usePersistNative: options.stores.${name} must be a store URL or null (files)`, "ERR_INVALID_ARG_TYPE", TypeError);
@@ -62,9 +70,9 @@ function checkedStores(stores, chosen) {
   return checked;
 }
 
-/** The registries `options` names (all sixteen by default); anything else it holds is refused. */
-function checkedRegistries(options) {
-  if (options === undefined || options === null) return NAMES;
+/** The registries `options` names (by default all the module has); anything else it holds is refused. */
+function checkedRegistries(options, available) {
+  if (options === undefined || options === null) return available;
   if (typeof options !== "object" || Array.isArray(options)) {
     const got = Array.isArray(options) ? "an array" : typeof options;
     throw codedError(`usePersistNative: options must be an object like { registries: ["Candle", "Signal"] }, got ${got}`, "ERR_INVALID_ARG_TYPE", TypeError);
@@ -73,7 +81,7 @@ function checkedRegistries(options) {
   if (unknown.length > 0) {
     throw codedError(`usePersistNative: unknown option ${unknown.map((key) => JSON.stringify(key)).join(", ")} (the options are: ${OPTIONS.join(", ")})`, "ERR_INVALID_ARG_VALUE", TypeError);
   }
-  const chosen = options.registries ?? NAMES;
+  const chosen = options.registries ?? available;
   if (!Array.isArray(chosen)) {
     throw codedError("usePersistNative: options.registries must be an array of registry names", "ERR_INVALID_ARG_TYPE", TypeError);
   }
@@ -136,6 +144,7 @@ exports.PersistMeasureAdapter = Adapters.Measure;
 exports.PersistIntervalAdapter = Adapters.Interval;
 exports.PersistMemoryAdapter = Adapters.Memory;
 exports.PersistStateAdapter = Adapters.State;
+exports.PersistDictionaryAdapter = Adapters.Dictionary;
 exports.PersistSessionAdapter = Adapters.Session;
 exports.PersistRecentAdapter = Adapters.Recent;
 exports.PersistSignalInstance = Instances.Signal;
@@ -152,6 +161,7 @@ exports.PersistMeasureInstance = Instances.Measure;
 exports.PersistIntervalInstance = Instances.Interval;
 exports.PersistMemoryInstance = Instances.Memory;
 exports.PersistStateInstance = Instances.State;
+exports.PersistDictionaryInstance = Instances.Dictionary;
 exports.PersistSessionInstance = Instances.Session;
 exports.PersistRecentInstance = Instances.Recent;
 exports.PersistSignalUtils = Utils.Signal;
@@ -168,5 +178,6 @@ exports.PersistMeasureUtils = Utils.Measure;
 exports.PersistIntervalUtils = Utils.Interval;
 exports.PersistMemoryUtils = Utils.Memory;
 exports.PersistStateUtils = Utils.State;
+exports.PersistDictionaryUtils = Utils.Dictionary;
 exports.PersistSessionUtils = Utils.Session;
 exports.PersistRecentUtils = Utils.Recent;

@@ -1,4 +1,4 @@
-// The 16 default Instances of backtest-kit 19.5.0 and their no-op twins, as data: one row per
+// The 16 default Instances of backtest-kit 19.5.0 (and 20.1.0's Dictionary) and their no-op twins, as data: one row per
 // registry (context arguments, where its PersistBase lives, its methods as steps). Each class
 // is built from its row; the files, results and read post-processing are backtest-kit's own,
 // the file work is one native call per method (see steps.js).
@@ -371,6 +371,20 @@ const INSTANCES = [
     baseDir: (i) => `./dump/state/${i.signalId}/`,
     methods: { readStateData: readOne((i) => i.bucketName, same, () => null), writeStateData: writeOne((i) => i.bucketName), dispose() {} },
     dummy: { readStateData: async () => null, writeStateData: noop, dispose() {} },
+  },
+  {
+    // backtest-kit 20.1.0's seventeenth registry (docs/BTK20-DICTIONARY.md): State's layout, one
+    // folder up.
+    name: "Dictionary",
+    params: ["signalId", "dictionaryName"],
+    entity: (i) => i.signalId,
+    baseDir: () => "./dump/dictionary/",
+    methods: {
+      readDictionaryData: readOne((i) => i.dictionaryName, same, () => null),
+      writeDictionaryData: writeOne((i) => i.dictionaryName),
+      dispose() {},
+    },
+    dummy: { readDictionaryData: async () => null, writeDictionaryData: noop, dispose() {} },
   },
   {
     name: "Session",

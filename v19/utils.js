@@ -1,5 +1,5 @@
-// The 16 registries of backtest-kit 19.5.0 (`PersistXUtils`, and their singletons
-// `PersistXAdapter`), as data: one row each (memo key, which calls take which context
+// The 16 registries of backtest-kit 19.5.0 and 20.1.0's Dictionary (`PersistXUtils`, and their
+// singletons `PersistXAdapter`), as data: one row each (memo key, which calls take which context
 // arguments, which methods are own arrow functions that work detached and which sit on the
 // prototype), read by one generic class builder. The protocol is backtest-kit's: `isInitial` is
 // whether the memo lacked the key; the Instance is constructed with the context arguments,
@@ -89,7 +89,8 @@ const mode = (backtest) => (backtest ? "backtest" : "live");
  * `lists`: async generators on the prototype, [method, context indices]. `init`: the own
  * `waitForInit(...context, initial)` of Memory, State and Session, [context indices, index of
  * `initial`]. `dispose`: context indices of `dispose(...)`. `arrows`: which of clear, useJson,
- * useDummy are own arrow functions (the rest are prototype methods, as in 19.5.0).
+ * useDummy are own arrow functions (the rest are prototype methods, as in 19.5.0). `since`: the
+ * backtest-kit release that brought the registry, when later than 19.5.0.
  */
 const REGISTRIES = [
   {
@@ -180,6 +181,17 @@ const REGISTRIES = [
     key: (signalId, bucketName) => `${signalId}:${bucketName}`,
     init: [[0, 1], 2],
     calls: [["readStateData", [0, 1], []], ["writeStateData", [1, 2], [0, 3]]],
+    dispose: [0, 1],
+    arrows: ["clear", "useJson", "useDummy"],
+  },
+  {
+    // 20.1.0 (docs/BTK20-DICTIONARY.md): State's protocol, named for dictionaries.
+    name: "Dictionary",
+    memo: "getDictionaryStorage",
+    since: "20.1.0",
+    key: (signalId, dictionaryName) => `${signalId}:${dictionaryName}`,
+    init: [[0, 1], 2],
+    calls: [["readDictionaryData", [0, 1], []], ["writeDictionaryData", [1, 2], [0, 3]]],
     dispose: [0, 1],
     arrows: ["clear", "useJson", "useDummy"],
   },

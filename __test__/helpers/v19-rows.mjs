@@ -1,4 +1,4 @@
-// One row per backtest-kit 19.5.0 registry: the Instance's constructor arguments, a write and
+// One row per backtest-kit 19.5.0 registry (and 20.1.0's Dictionary): the Instance's constructor arguments, a write and
 // a read (each given an Instance and the round, 0 or 1). The interchange test runs them against
 // backtest-kit's own Instances, the stores test on every server store.
 const MINUTE = 60_000;
@@ -95,6 +95,14 @@ export const ROWS = [
     },
   },
   { name: "State", ctx: ["sig1", "bucket"], write: (i, n) => i.writeStateData({ id: "sig1_bucket", data: { n }, when: n }, new Date()), read: (i) => i.readStateData() },
+  {
+    // backtest-kit 20.1.0's, not in 19.5.0 (`since`): the interchange test leaves it out.
+    name: "Dictionary",
+    since: "20.1.0",
+    ctx: ["sig1", "levels"],
+    write: (i, n) => i.writeDictionaryData({ id: "sig1_levels", data: { [`k${n}`]: { value: n, when: n } }, when: n }, new Date()),
+    read: (i) => i.readDictionaryData(),
+  },
   {
     name: "Session",
     ctx: ["s", "ex", "", "BTCUSDT", false],
