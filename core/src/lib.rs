@@ -8,6 +8,7 @@ pub mod atomic;
 pub mod document_cache;
 pub mod error;
 pub mod fs;
+pub mod identity;
 pub mod id;
 pub mod json;
 pub mod key_order;

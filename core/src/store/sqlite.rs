@@ -56,6 +56,8 @@ pub struct SqliteDb {
 
 struct Inner {
     path: PathBuf,
+    /// The directory of the file, held so that its identity (the file's) stays its own.
+    _directory: Option<Arc<crate::identity::DirPin>>,
     shown: String,
     /// The one connection that writes (SQLite has one writer at a time anyway).
     writer: Mutex<Option<Connection>>,
@@ -196,16 +198,56 @@ impl Inner {
     }
 }
 
+/// What names one database file whatever the spelling (relative, `..`, symlinks, a bind
+/// mount): the identity of the nearest directory above it that exists ([`crate::identity`],
+/// held open as long as the engine lives), then the rest of its path. A symlink as the file's
+/// own name is followed first. No file or directory is created.
+fn file_identity(path: &std::path::Path) -> (String, Option<Arc<crate::identity::DirPin>>) {
+    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut rest = Vec::new();
+    let mut directory = path.as_path();
+    loop {
+        let Some(name) = directory.file_name() else {
+            return (format!("sqlite:{}", path.display()), None);
+        };
+        rest.push(name.to_os_string());
+        let Some(parent) = directory.parent() else { return (format!("sqlite:{}", path.display()), None) };
+        directory = parent;
+        if directory.is_dir() {
+            break;
+        }
+    }
+    let identity = crate::identity::identify(directory);
+    let mut key = identity.key.clone();
+    key.extend(rest.iter().rev());
+    (format!("sqlite:{}", key.display()), identity.pin())
+}
+
+/// The files open in this process, by identity: every URL naming one shares its connections
+/// and group commit, so two spellings are one store.
+type OpenFiles = HashMap<String, (Arc<Inner>, Arc<GroupCommit>)>;
+
 impl SqliteDb {
     fn open(url: &str) -> std::result::Result<SqliteDb, String> {
+        static FILES: OnceLock<Mutex<OpenFiles>> = OnceLock::new();
         let path = path_of(url)?;
         let shown = url.to_string();
-        Ok(SqliteDb {
-            identity: format!("sqlite:{}", path.display()),
-            inner: Arc::new(Inner { path, shown: shown.clone(), writer: Mutex::default(), readers: Mutex::default() }),
-            shown,
-            group: Arc::default(),
-        })
+        let (identity, directory) = file_identity(&path);
+        let mut files = lock(FILES.get_or_init(Mutex::default));
+        let (inner, group) = files
+            .entry(identity.clone())
+            .or_insert_with(|| {
+                let inner = Inner {
+                    path,
+                    _directory: directory,
+                    shown: shown.clone(),
+                    writer: Mutex::default(),
+                    readers: Mutex::default(),
+                };
+                (Arc::new(inner), Arc::default())
+            })
+            .clone();
+        Ok(SqliteDb { identity, inner, shown, group })
     }
 
     /// `work` with the writing connection, on a blocking thread.

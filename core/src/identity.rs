@@ -1,0 +1,166 @@
+//! A directory's identity, as the file write order and the document cache key it: its device
+//! and inode, looked up on every call (one `stat`, whatever spelling the call used: relative,
+//! `..`, a symlink, a bind mount, initialised or not), and pinned by an open descriptor for as
+//! long as anything keys state by it. A removed directory's inode is given to the next one
+//! created (ext4 does so at once); a pinned inode is never freed, so while a key is in use no
+//! other directory can have it, and a key once unused is never given out again (an epoch).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+
+/// The key of a directory in the write order, and what makes it trustworthy.
+#[derive(Clone, Debug)]
+pub struct DirKey {
+    pub key: PathBuf,
+    pub hold: Hold,
+}
+
+/// Why a [`DirKey`] names one directory and no other.
+#[derive(Clone, Debug)]
+pub enum Hold {
+    /// Its inode, held open: no other directory can have it while this lives.
+    Pinned(Arc<DirPin>),
+    /// A logical key (a server store's namespace): it names no file system object.
+    Logical,
+    /// A key nothing holds: a directory that does not exist (keyed by its absolute, lexically
+    /// normal path), or one whose inode could not be held open (no descriptor left). Good for
+    /// ordering, never for caching what the directory holds.
+    Loose,
+}
+
+impl DirKey {
+    pub fn logical(key: PathBuf) -> Self {
+        Self { key, hold: Hold::Logical }
+    }
+
+    /// Whether what the directory holds may be cached under this key.
+    pub fn is_stable(&self) -> bool {
+        !matches!(self.hold, Hold::Loose)
+    }
+
+    pub fn pin(&self) -> Option<Arc<DirPin>> {
+        match &self.hold {
+            Hold::Pinned(pin) => Some(pin.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// A directory held open (`O_PATH`): its inode stays allocated while this lives.
+#[derive(Debug)]
+pub struct DirPin {
+    id: (u64, u64),
+    key: PathBuf,
+    _handle: std::fs::File,
+}
+
+type Pins = HashMap<(u64, u64), Weak<DirPin>>;
+
+fn pins() -> MutexGuard<'static, Pins> {
+    static PINS: OnceLock<Mutex<Pins>> = OnceLock::new();
+    PINS.get_or_init(Mutex::default).lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Drop for DirPin {
+    fn drop(&mut self) {
+        let mut pins = pins();
+        if pins.get(&self.id).is_some_and(|weak| weak.strong_count() == 0) {
+            pins.remove(&self.id);
+        }
+    }
+}
+
+/// Directories held open now (for the tests and the cache's accounting).
+pub fn pinned_count() -> usize {
+    pins().values().filter(|weak| weak.strong_count() > 0).count()
+}
+
+/// The key `directory` (absolute, lexically normal) is ordered under now.
+#[cfg(unix)]
+pub fn identify(directory: &Path) -> DirKey {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let loose = || DirKey { key: directory.to_path_buf(), hold: Hold::Loose };
+    let Ok(metadata) = std::fs::metadata(directory) else { return loose() };
+    if !metadata.is_dir() {
+        return loose();
+    }
+    let id = (metadata.dev(), metadata.ino());
+    // A live pin of this inode is this directory: the kernel cannot have reused the number.
+    if let Some(pin) = pins().get(&id).and_then(Weak::upgrade) {
+        return DirKey { key: pin.key.clone(), hold: Hold::Pinned(pin) };
+    }
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_PATH | nix::libc::O_DIRECTORY | nix::libc::O_CLOEXEC)
+        .open(directory);
+    let Ok(handle) = opened else {
+        // Ordered by the inode it has now: two directories can share this key only when one
+        // was removed meanwhile, which costs order, never a write (writes join only on one
+        // path) nor a cached document (a loose key caches nothing).
+        return DirKey { key: PathBuf::from(format!("@dir/{}:{}", id.0, id.1)), hold: Hold::Loose };
+    };
+    // The identity of what was opened, which a rename between the two calls may have changed.
+    let Ok(metadata) = handle.metadata() else { return loose() };
+    let id = (metadata.dev(), metadata.ino());
+    let mut pins = pins();
+    if let Some(pin) = pins.get(&id).and_then(Weak::upgrade) {
+        drop(pins);
+        return DirKey { key: pin.key.clone(), hold: Hold::Pinned(pin) };
+    }
+    static EPOCH: AtomicU64 = AtomicU64::new(0);
+    let epoch = EPOCH.fetch_add(1, Ordering::Relaxed);
+    let key = PathBuf::from(format!("@dir/{}:{}:{epoch}", id.0, id.1));
+    let pin = Arc::new(DirPin { id, key: key.clone(), _handle: handle });
+    pins.insert(id, Arc::downgrade(&pin));
+    DirKey { key, hold: Hold::Pinned(pin) }
+}
+
+#[cfg(not(unix))]
+pub fn identify(directory: &Path) -> DirKey {
+    DirKey { key: directory.to_path_buf(), hold: Hold::Loose }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_of_one_directory_share_a_key_and_a_reused_inode_does_not() {
+        let root = tempfile::tempdir().unwrap();
+        let real = root.path().join("a");
+        std::fs::create_dir(&real).unwrap();
+        std::os::unix::fs::symlink(&real, root.path().join("link")).unwrap();
+        let first = identify(&real);
+        assert!(matches!(first.hold, Hold::Pinned(_)));
+        assert_eq!(identify(&root.path().join("link")).key, first.key);
+        let first_key = first.key.clone();
+        drop(first);
+        // Unused now: a directory at that inode later gets a key never given out before.
+        std::fs::remove_dir(&real).unwrap();
+        let other = root.path().join("b");
+        std::fs::create_dir(&other).unwrap();
+        assert_ne!(identify(&other).key, first_key);
+        let missing = identify(&root.path().join("missing"));
+        assert!(!missing.is_stable());
+    }
+
+    #[test]
+    fn a_pinned_directory_keeps_its_inode_from_the_next_directory() {
+        let root = tempfile::tempdir().unwrap();
+        let held = identify(&{
+            let dir = root.path().join("a");
+            std::fs::create_dir(&dir).unwrap();
+            dir
+        });
+        std::fs::remove_dir(root.path().join("a")).unwrap();
+        let mut created = Vec::new();
+        for i in 0..64 {
+            let dir = root.path().join(format!("n{i}"));
+            std::fs::create_dir(&dir).unwrap();
+            created.push(identify(&dir));
+        }
+        assert!(created.iter().all(|other| other.key != held.key), "no directory created since shares the key");
+    }
+}
