@@ -67,6 +67,17 @@ impl<S: Engine> BatchEngine for Arc<Namespace<S>> {
     }
 }
 
+/// A directory as a namespace: `/`-separated. A backslash separates only where the file system
+/// says so (Windows): on Linux `dump\data` is one directory name, beside `dump/data`, as on files.
+fn logical_path(directory: &Path) -> String {
+    let text = directory.to_string_lossy();
+    if cfg!(windows) {
+        text.replace('\\', "/")
+    } else {
+        text.into_owned()
+    }
+}
+
 /// What a server store keeps of one namespace: its entity name, its logical directory
 /// (`<baseDir>/<entityName>`, lexically normalised; a relative one stays relative, so machines
 /// with different working directories share it), its server, and its once-only init.
@@ -82,7 +93,7 @@ impl<S: Named> Namespace<S> {
     pub fn new(entity_name: &str, base_dir: &Path, server: std::result::Result<Arc<S>, String>) -> Self {
         Self {
             entity_name: entity_name.to_string(),
-            namespace: path_clean::clean(base_dir.join(entity_name)).to_string_lossy().replace('\\', "/"),
+            namespace: logical_path(&path_clean::clean(base_dir.join(entity_name))),
             name_error: invalid_entity_name(entity_name),
             server,
             init: OnceCell::new(),
