@@ -164,10 +164,7 @@ impl DocumentCache {
         }
         let evicted = state.make_room_for_directory();
         state.bytes += directory_bytes(&dir.key);
-        state.dirs.insert(
-            dir.key.clone(),
-            Dir { docs: HashMap::new(), changes: now, used: now, _pin: dir.pin() },
-        );
+        state.dirs.insert(dir.key.clone(), Dir { docs: HashMap::new(), changes: now, used: now, _pin: dir.pin() });
         let more = state.evict_to(limit);
         drop(state);
         drop((evicted, more));
@@ -260,7 +257,8 @@ impl State {
     }
 
     fn remove_dirs(&mut self, doomed: impl Fn(&Dir) -> bool) -> Vec<Dir> {
-        let keys: Vec<PathBuf> = self.dirs.iter().filter(|(_, cached)| doomed(cached)).map(|(key, _)| key.clone()).collect();
+        let keys: Vec<PathBuf> =
+            self.dirs.iter().filter(|(_, cached)| doomed(cached)).map(|(key, _)| key.clone()).collect();
         let mut removed = Vec::with_capacity(keys.len());
         for key in keys {
             self.forget_dir(&key);

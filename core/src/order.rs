@@ -235,7 +235,16 @@ impl KeyedQueue {
         if let Some(earlier) = state.barriers.insert(directory.clone(), Tail { seq, done: vec![done] }) {
             previous.extend(earlier.done);
         }
-        Turn { queue: self, key: directory, barrier: true, seq, previous, finished: Some(finished), written: None, _pin: pin }
+        Turn {
+            queue: self,
+            key: directory,
+            barrier: true,
+            seq,
+            previous,
+            finished: Some(finished),
+            written: None,
+            _pin: pin,
+        }
     }
 
     /// A write of `json` to `key`: joins the write already waiting on that key, or leads a new one.
