@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use crate::identity::{DirKey, DirPin};
-use crate::order::TurnObserver;
+use crate::observer::TurnObserver;
 use crate::store::{Range, RangeScan};
 
 /// The default byte limit: about 500,000 cached 1m candles.

@@ -12,6 +12,7 @@ pub mod id;
 pub mod identity;
 pub mod json;
 pub mod key_order;
+pub mod observer;
 pub mod order;
 pub mod redact;
 pub mod registry;

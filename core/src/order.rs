@@ -30,6 +30,7 @@ use tokio::sync::{oneshot, watch};
 
 use crate::error::{Cause, PersistError, Result};
 use crate::identity::{identify, DirKey, DirPin};
+use crate::observer::TurnObserver;
 
 /// The process-wide queue of file operations, keyed by absolute, lexically normalised file
 /// path, so that two stores (or a store and `writeFileAtomic`) writing one file are ordered.
@@ -68,21 +69,6 @@ pub struct KeyedQueue {
     /// How a directory's key is found (the file queue's: its identity); without it, keys are
     /// logical and taken as they are.
     identify: Option<fn(&Path) -> DirKey>,
-}
-
-/// What watches the changes a queue orders: each turn is a change to its key (a write, a
-/// removal, a quarantine move) or, for a barrier, to every key of its directory.
-pub trait TurnObserver: Send + Sync {
-    /// A turn on `key` was taken (the change is issued).
-    fn issued(&self, key: &Path, barrier: bool);
-    /// The turn on `key` is finishing (the change has landed, or failed), before the next turn
-    /// on the key may run; `written` is the text the key now holds, when the caller knows it.
-    fn finished(&self, key: &Path, barrier: bool, written: Option<&str>);
-    /// Whether it wants the texts written into `directory` (see [`Turn::set_written`]).
-    fn watches(&self, directory: &Path) -> bool {
-        let _ = directory;
-        false
-    }
 }
 
 #[derive(Default)]
