@@ -20,12 +20,12 @@ pub struct DirKey {
 /// Why a [`DirKey`] names one directory and no other.
 #[derive(Clone, Debug)]
 pub enum Hold {
-    /// Its inode, held open: no other directory can have it while this lives.
+    /// Its identity, shared by every call on the directory while one lives; when it holds the
+    /// inode open (it nearly always does), no other directory can have it meanwhile.
     Pinned(Arc<DirPin>),
     /// A logical key (a server store's namespace): it names no file system object.
     Logical,
-    /// A key nothing holds: a directory that does not exist (keyed by its absolute, lexically
-    /// normal path), or one whose inode could not be held open (no descriptor left). Good for
+    /// A directory that does not exist, keyed by its absolute, lexically normal path: good for
     /// ordering, never for caching what the directory holds.
     Loose,
 }
@@ -35,9 +35,14 @@ impl DirKey {
         Self { key, hold: Hold::Logical }
     }
 
-    /// Whether what the directory holds may be cached under this key.
+    /// Whether what the directory holds may be cached under this key: a logical key, or an
+    /// identity whose inode is held open.
     pub fn is_stable(&self) -> bool {
-        !matches!(self.hold, Hold::Loose)
+        match &self.hold {
+            Hold::Pinned(pin) => pin.handle.is_some(),
+            Hold::Logical => true,
+            Hold::Loose => false,
+        }
     }
 
     pub fn pin(&self) -> Option<Arc<DirPin>> {
@@ -48,12 +53,14 @@ impl DirKey {
     }
 }
 
-/// A directory held open (`O_PATH`): its inode stays allocated while this lives.
+/// A directory's identity, held open (`O_PATH`) so that its inode stays allocated while this
+/// lives. Without a handle (no descriptor was left when it was made) it still gives every call
+/// on the directory one key while it lives, but caches nothing: the inode could be reused.
 #[derive(Debug)]
 pub struct DirPin {
     id: (u64, u64),
     key: PathBuf,
-    _handle: std::fs::File,
+    handle: Option<std::fs::File>,
 }
 
 type Pins = HashMap<(u64, u64), Weak<DirPin>>;
@@ -95,15 +102,17 @@ pub fn identify(directory: &Path) -> DirKey {
         .read(true)
         .custom_flags(nix::libc::O_PATH | nix::libc::O_DIRECTORY | nix::libc::O_CLOEXEC)
         .open(directory);
-    let Ok(handle) = opened else {
-        // Ordered by the inode it has now: two directories can share this key only when one
-        // was removed meanwhile, which costs order, never a write (writes join only on one
-        // path) nor a cached document (a loose key caches nothing).
-        return DirKey { key: PathBuf::from(format!("@dir/{}:{}", id.0, id.1)), hold: Hold::Loose };
-    };
     // The identity of what was opened, which a rename between the two calls may have changed.
-    let Ok(metadata) = handle.metadata() else { return loose() };
-    let id = (metadata.dev(), metadata.ino());
+    let (id, handle) = match opened {
+        Ok(handle) => match handle.metadata() {
+            Ok(metadata) => ((metadata.dev(), metadata.ino()), Some(handle)),
+            Err(_) => (id, None),
+        },
+        // No descriptor left: keyed by the inode it has now. Two directories can share this
+        // key only when one was removed meanwhile, which costs order, never a write (writes
+        // join only on one path) nor a cached document (it caches nothing).
+        Err(_) => (id, None),
+    };
     let mut pins = pins();
     if let Some(pin) = pins.get(&id).and_then(Weak::upgrade) {
         drop(pins);
@@ -112,7 +121,7 @@ pub fn identify(directory: &Path) -> DirKey {
     static EPOCH: AtomicU64 = AtomicU64::new(0);
     let epoch = EPOCH.fetch_add(1, Ordering::Relaxed);
     let key = PathBuf::from(format!("@dir/{}:{}:{epoch}", id.0, id.1));
-    let pin = Arc::new(DirPin { id, key: key.clone(), _handle: handle });
+    let pin = Arc::new(DirPin { id, key: key.clone(), handle: handle });
     pins.insert(id, Arc::downgrade(&pin));
     DirKey { key, hold: Hold::Pinned(pin) }
 }
@@ -133,7 +142,7 @@ mod tests {
         std::fs::create_dir(&real).unwrap();
         std::os::unix::fs::symlink(&real, root.path().join("link")).unwrap();
         let first = identify(&real);
-        assert!(matches!(first.hold, Hold::Pinned(_)));
+        assert!(matches!(first.hold, Hold::Pinned(_)) && first.is_stable());
         assert_eq!(identify(&root.path().join("link")).key, first.key);
         let first_key = first.key.clone();
         drop(first);
