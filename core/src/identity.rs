@@ -121,7 +121,7 @@ pub fn identify(directory: &Path) -> DirKey {
     static EPOCH: AtomicU64 = AtomicU64::new(0);
     let epoch = EPOCH.fetch_add(1, Ordering::Relaxed);
     let key = PathBuf::from(format!("@dir/{}:{}:{epoch}", id.0, id.1));
-    let pin = Arc::new(DirPin { id, key: key.clone(), handle: handle });
+    let pin = Arc::new(DirPin { id, key: key.clone(), handle });
     pins.insert(id, Arc::downgrade(&pin));
     DirKey { key, hold: Hold::Pinned(pin) }
 }
