@@ -233,6 +233,21 @@ test("after 200 writes and a clean exit (or process.exit) the SQLite file alone 
   }
 });
 
+test("while a bot runs, the SQLite write-ahead log is cut back after a 30 MB batch instead of keeping its size", { timeout: 120_000 }, async (t) => {
+  const dir = tempDir(t, "probe sqlite wal bound");
+  const file = path.join(dir, "state.db");
+  await inDirectory(dir, async () => {
+    const { PersistStorageInstance } = await import("../v19/index.js");
+    const storage = Object.assign(new PersistStorageInstance(true), { _storage: new PersistBase("storage", "./dump", { store: `sqlite:${file}` }) });
+    await storage.waitForInit(true);
+    await storage.writeStorageData(Array.from({ length: 6000 }, (_, i) => ({ id: `r${i}`, pad: "x".repeat(5000) })));
+    const after = fs.statSync(`${file}-wal`).size;
+    for (let i = 0; i < 5; i += 1) await storage.writeStorageData([{ id: `small${i}` }]);
+    const wal = fs.statSync(`${file}-wal`).size;
+    assert.ok(wal <= 9 * 2 ** 20, `the log holds ${(wal / 2 ** 20).toFixed(1)} MiB (${(after / 2 ** 20).toFixed(1)} MiB after the batch)`);
+  });
+});
+
 test("on SQLite, dump\\data and dump/data are two namespaces, as they are two directories on Linux", { skip: process.platform === "win32" && "a backslash separates there", timeout: 60_000 }, async (t) => {
   const dir = tempDir(t, "probe sqlite backslash");
   const url = `sqlite:${path.join(dir, "state.db")}`;
