@@ -79,11 +79,6 @@ impl Drop for DirPin {
     }
 }
 
-/// Directories held open now (for the tests and the cache's accounting).
-pub fn pinned_count() -> usize {
-    pins().values().filter(|weak| weak.strong_count() > 0).count()
-}
-
 /// The key `directory` (absolute, lexically normal) is ordered under now.
 #[cfg(unix)]
 pub fn identify(directory: &Path) -> DirKey {
