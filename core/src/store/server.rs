@@ -31,7 +31,8 @@ impl<S: Engine> BatchEngine for Arc<Namespace<S>> {
     }
 
     /// With the turns held: one read of the ids for `only_missing`, then every document in one
-    /// group commit (a server batch per 1,024 documents, each landing or failing whole); or, on
+    /// group commit (a server batch per 1,024 documents, each landing or failing whole; on an
+    /// engine whose batches are whole, one for them all); or, on
     /// an engine that can, the rows inserted where missing in one step.
     fn apply_batch(
         self,
