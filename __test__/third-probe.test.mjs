@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createInterface } from "node:readline";
 import { PersistBase, writeFileAtomic } from "../index.js";
 import * as bk from "backtest-kit";
@@ -134,6 +134,42 @@ test("writes through the real spelling and an uninitialised symlink keep the new
     const held = JSON.parse(fs.readFileSync(path.join(dir, "real", "k.json"), "utf8"));
     assert.deepEqual({ round: held.round, by: held.by }, { round, by: "link" }, `round ${round}: the newer write stays`);
   }
+});
+
+/** Bind-mounts `from` on `to` (root on Linux only): the function that unmounts it, or null where that is not allowed. */
+function bindMount(from, to) {
+  if (process.platform !== "linux") return null;
+  fs.mkdirSync(to, { recursive: true });
+  if (spawnSync("mount", ["--bind", from, to], { stdio: "ignore" }).status !== 0) return null;
+  return () => assert.equal(spawnSync("umount", [to], { stdio: "ignore" }).status, 0, `umount ${to}`);
+}
+
+test("a bind mount of a store's directory is one directory: ordered and cached as one", { timeout: 120_000 }, async (t) => {
+  const dir = tempDir(t, "probe bind");
+  await inDirectory(dir, async () => {
+    const ours = new PersistCandleInstance("BTCUSDT", "1m", "binance");
+    await ours.waitForInit(true);
+    const folder = path.join(dir, "dump/data/candle/binance/BTCUSDT/1m");
+    const unmount = bindMount(folder, path.join(dir, "bound"));
+    if (!unmount) return t.skip("mount --bind needs root");
+    // Unmounted before the temp directory is removed (which would stop at the mount point).
+    try {
+      await ours.writeCandlesData(Array.from({ length: 10 }, (_, i) => candle(i)));
+      assert.equal((await ours.readCandlesData(10, 0, 0)).length, 10);
+      const bound = new PersistBase("bound", dir);
+      await bound.writeValue(String(3 * MINUTE), candle(3, "bound"));
+      assert.equal((await ours.readCandlesData(10, 0, 0))[3].tag, "bound", "a write through the bind mount is seen");
+      const real = new PersistBase("binance/BTCUSDT/1m", "./dump/data/candle");
+      const pad = "x".repeat(256 * 1024);
+      for (let round = 0; round < 100; round += 1) {
+        await Promise.all([real.writeValue("k", { round, by: "real", pad }), bound.writeValue("k", { round, by: "bound" })]);
+        const held = JSON.parse(fs.readFileSync(path.join(folder, "k.json"), "utf8"));
+        assert.deepEqual({ round: held.round, by: held.by }, { round, by: "bound" }, `round ${round}: the newer write stays`);
+      }
+    } finally {
+      unmount();
+    }
+  });
 });
 
 test("two spellings of one SQLite file are one store: ordered as one, cached as one", { skip: noSymlinks, timeout: 120_000 }, async (t) => {
