@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 /// The key of a directory in the write order, and what makes it trustworthy.
@@ -83,6 +82,7 @@ impl Drop for DirPin {
 #[cfg(unix)]
 pub fn identify(directory: &Path) -> DirKey {
     use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    use std::sync::atomic::{AtomicU64, Ordering};
     let loose = || DirKey { key: directory.to_path_buf(), hold: Hold::Loose };
     let Ok(metadata) = std::fs::metadata(directory) else { return loose() };
     if !metadata.is_dir() {
