@@ -351,13 +351,13 @@ test("export ./dump | head: the reader closing the pipe ends the export quietly 
 // ---------------------------------------------------------------------------------------------
 // 3. The candle cache's bounds and fidelity
 
-test("range reads over 3,000 directories keep the cache's directories counted and bounded, and its descriptors too", { skip: process.platform !== "linux" && "counts /proc/self/fd", timeout: 120_000 }, async (t) => {
+test("range reads over 1,500 directories keep the cache's directories counted and bounded, and its descriptors too", { skip: process.platform !== "linux" && "counts /proc/self/fd", timeout: 120_000 }, async (t) => {
   const dir = tempDir(t, "probe cache dirs");
   clearCandleCache();
   const descriptors = () => fs.readdirSync("/proc/self/fd").length;
   const before = descriptors();
   await inDirectory(dir, async () => {
-    for (let i = 0; i < 3000; i += 1) {
+    for (let i = 0; i < 1500; i += 1) {
       const instance = new PersistCandleInstance(`S${i}USDT`, "1m", "binance");
       await instance.waitForInit(true);
       assert.equal(await instance.readCandlesData(5, 0, 0), null, "a miss");
