@@ -76,3 +76,9 @@ function load() {
 }
 
 module.exports = load();
+
+// A SQLite file's acknowledged writes may still be in its write-ahead log (`state.db-wal`): on
+// exit they are copied into the file itself, so the one `.db` file is a whole copy to back up.
+if (typeof module.exports.__checkpointSqlite === "function") {
+  process.once("exit", () => module.exports.__checkpointSqlite());
+}

@@ -91,6 +91,40 @@ for (const row of STORES.filter((row) => row.server)) {
   });
 }
 
+// --- one key, many spellings of its directory (issue 29) ------------------------------------
+
+test("per key, the last issued call lands last whatever spelling of the directory each used", { skip: process.platform === "win32" && "symlinks need privileges" }, async (t) => {
+  const base = tempDir(t, "spellings");
+  fs.mkdirSync(path.join(base, "real"));
+  fs.symlinkSync(path.join(base, "real"), path.join(base, "link"), "dir");
+  // The real path (initialised), a symlink, a magic link of /proc and a relative path: only
+  // the first ever runs waitForInit.
+  const spellings = [new PersistBase("real", base), new PersistBase("link", base), new PersistBase("real", path.relative(process.cwd(), base))];
+  if (process.platform === "linux") spellings.push(new PersistBase("real", path.join("/proc/self/root", base)));
+  await spellings[0].waitForInit(true);
+  const call = fc.tuple(fc.nat(spellings.length - 1), fc.constantFrom("k1", "k2"), fc.option(fc.nat(), { freq: 3 }), fc.boolean());
+  await fc.assert(
+    fc.asyncProperty(fc.array(call, { minLength: 1, maxLength: 12 }), async (calls) => {
+      await spellings[0].removeAll();
+      const last = new Map();
+      await Promise.allSettled(
+        calls.map(([at, key, value, big]) => {
+          last.set(key, value);
+          const store = spellings[at];
+          return value === null ? store.removeValue(key) : store.writeValue(key, { value, pad: big ? "x".repeat(200_000) : "" });
+        }),
+      );
+      for (const key of ["k1", "k2"]) {
+        const file = path.join(base, "real", `${key}.json`);
+        const expected = last.has(key) ? last.get(key) : null;
+        const held = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")).value : null;
+        assert.equal(held, expected, `${key} after ${JSON.stringify(calls)}`);
+      }
+    }),
+    { numRuns: 200 },
+  );
+});
+
 // --- JSON validity at init ------------------------------------------------------------------
 
 const jsonText = fc.jsonValue().map((value) => JSON.stringify(value));

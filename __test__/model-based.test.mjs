@@ -4,7 +4,10 @@
 // in-memory model (fast-check's model-based commands). Concurrent batches are issued without
 // waiting and must still match the model applied in call order; a restart is a new instance (or
 // a new registry) over the same directory. The server rows run fewer sequences: every write
-// waits for the server's fsync.
+// waits for the server's fsync. On files, calls also go through a symlinked spelling of the
+// directory that never ran waitForInit, candle ranges are read through either (the candle cache),
+// and the directory is removed and made again outside the package while a neighbour store takes
+// the freed inode (issue 29): none of it may change what the model says.
 //
 // A failure prints fast-check's seed and path; `FC_SEED=<seed> FC_PATH=<path> node --test
 // __test__/model-based.test.mjs` replays exactly that sequence.
@@ -162,9 +165,9 @@ class Batch {
   check = () => true;
   async run(model, real) {
     const issued = this.operations.map(([kind, ...args]) => {
-      if (kind === "write") return real.store.writeValue(args[0], args[1]);
-      if (kind === "remove") return real.store.removeValue(args[0]);
-      if (kind === "removeAll") return real.store.removeAll();
+      if (kind === "write") return spelled(real, args[2]).writeValue(args[0], args[1]);
+      if (kind === "remove") return spelled(real, args[1]).removeValue(args[0]);
+      if (kind === "removeAll") return spelled(real, args[0]).removeAll();
       const instance = BATCHES[kind].instance();
       instance._storage = real.store;
       return BATCHES[kind].write(instance, batchRows(kind, args[0]));
@@ -181,8 +184,49 @@ class Batch {
   }
   toString = () =>
     `batch(${this.operations
-      .map(([kind, ...args]) => (kind === "write" ? `+${args[0]}` : kind === "remove" ? `-${args[0]}` : kind === "removeAll" ? "removeAll" : `${kind}[${args[0].map(([entityId]) => entityId).join(",")}]`))
+      .map(([kind, ...args]) => (kind === "write" ? `+${args[0]}${args[2] ? "@link" : ""}` : kind === "remove" ? `-${args[0]}${args[1] ? "@link" : ""}` : kind === "removeAll" ? `removeAll${args[0] ? "@link" : ""}` : `${kind}[${args[0].map(([entityId]) => entityId).join(",")}]`))
       .join(" ")})`;
+}
+
+/** The store of this step's spelling: the real one, or (files) the symlinked one never initialised. */
+const spelled = (real, viaLink) => (viaLink && real.link ? real.link : real.store);
+
+/** `readCandlesData(2, 60000)` (ids "60000", "120000") through either spelling: the candle cache. */
+class CandleRead {
+  constructor(viaLink) {
+    this.viaLink = viaLink;
+  }
+  check = () => true;
+  async run(model, real) {
+    const instance = new PersistCandleInstance("BTCUSDT", "1m", "binance");
+    instance._storage = spelled(real, this.viaLink);
+    const expected = model.has("60000") && model.has("120000") ? [model.get("60000"), model.get("120000")] : null;
+    assert.deepEqual(await instance.readCandlesData(2, 60_000, 0), expected);
+  }
+  toString = () => `candles(${this.viaLink ? "link" : "real"})`;
+}
+
+/**
+ * Files only: the directory removed outside the package, a neighbour store created at once (it
+ * may take the freed inode, as ext4 gives it), the directory made again; then both write one id
+ * together. Ours must hold only its own documents; the neighbour's file its own.
+ */
+class Recreate {
+  check = () => true;
+  async run(model, real) {
+    if (!real.link) return;
+    const folder = path.join(real.dir, NAME);
+    fs.rmSync(folder, { recursive: true, force: true });
+    model.clear();
+    real.neighbours += 1;
+    const neighbour = new PersistBase(`neighbour${real.neighbours}`, real.dir);
+    await neighbour.waitForInit(true);
+    fs.mkdirSync(folder);
+    await Promise.all([neighbour.writeValue("a", { neighbour: real.neighbours }), real.store.writeValue("a", { ours: true })]);
+    model.set("a", { ours: true });
+    assert.deepEqual(await neighbour.readValue("a"), { neighbour: real.neighbours });
+  }
+  toString = () => "recreate";
 }
 
 class Restart {
@@ -206,9 +250,9 @@ const baseCommand = fc.oneof(
     arbitrary: fc
       .array(
         fc.oneof(
-          { weight: 4, arbitrary: fc.tuple(fc.constant("write"), id, value) },
-          { weight: 2, arbitrary: fc.tuple(fc.constant("remove"), id) },
-          { weight: 1, arbitrary: fc.constant(["removeAll"]) },
+          { weight: 4, arbitrary: fc.tuple(fc.constant("write"), id, value, fc.boolean()) },
+          { weight: 2, arbitrary: fc.tuple(fc.constant("remove"), id, fc.boolean()) },
+          { weight: 1, arbitrary: fc.tuple(fc.constant("removeAll"), fc.boolean()) },
           { weight: 3, arbitrary: fc.tuple(fc.constantFrom("log", "storage", "candle"), fc.array(fc.tuple(id, value), { minLength: 1, maxLength: 5 })) },
         ),
         { minLength: 2, maxLength: 8 },
@@ -216,6 +260,8 @@ const baseCommand = fc.oneof(
       .map((operations) => new Batch(operations)),
   },
   { weight: 1, arbitrary: fc.constant(new Restart()) },
+  { weight: 2, arbitrary: fc.boolean().map((viaLink) => new CandleRead(viaLink)) },
+  { weight: 1, arbitrary: fc.constant(new Recreate()) },
 );
 
 const runsOn = (row) => (row.server ? 100 : 500);
@@ -231,8 +277,14 @@ for (const row of STORES) {
         const dir = url ? `${root}/run-${sequences}` : fs.mkdtempSync(path.join(root, "run-"));
         const store = new PersistBase(NAME, dir, { store: url });
         await store.waitForInit(true);
-        await fc.asyncModelRun(() => ({ model: new Map(), real: { store, dir, url } }), commands);
+        let link = null;
+        if (!url && process.platform !== "win32") {
+          fs.symlinkSync(dir, `${dir}-link`, "dir");
+          link = new PersistBase(NAME, `${dir}-link`);
+        }
+        await fc.asyncModelRun(() => ({ model: new Map(), real: { store, dir, url, link, neighbours: 0 } }), commands);
         if (!url) fs.rmSync(dir, { recursive: true, force: true });
+        if (link) fs.rmSync(`${dir}-link`);
       }),
       { numRuns: runsOn(row), ...replay },
     );

@@ -7,11 +7,21 @@
 
 const { main } = require("../cli/main.js");
 
+// The reader of stdout gone (`export ./dump | head`): stop writing to it and end quietly with
+// exit 0, as Unix tools do, instead of crashing on EPIPE. Only reads stop early (export);
+// a command that writes a store finishes its writes.
+let stdoutClosed = false;
+process.stdout.on("error", (error) => {
+  if (error.code !== "EPIPE" && !stdoutClosed) throw error;
+  stdoutClosed = true;
+});
+
 const io = {
   stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,
-  out: (line) => process.stdout.write(`${line}\n`),
+  stdoutClosed: () => stdoutClosed,
+  out: (line) => stdoutClosed || process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
 };
 

@@ -149,6 +149,12 @@ function serverLocation(url, prefix) {
 
 /** The location a command argument names; `role` is how messages call it (`root`, `--to`). */
 function locate(spec, role, { destination = false, prefix = "dump" } = {}) {
+  // A SQLite file to read from must be there: opening one that is not would create it, and a
+  // relative path run from the wrong folder would make an empty backup look like a good one.
+  if (!destination && /^sqlite:/i.test(spec)) {
+    const file = path.resolve(spec.slice("sqlite:".length).replace(/^\/\//, ""));
+    if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) throw usage(`${role} ${spec}: no database file at sqlite:${file}`);
+  }
   if (SERVER_URL.test(spec)) return serverLocation(spec, prefix);
   if (ANY_URL.test(spec)) throw usage(`${role} ${redact(spec)}: not a directory, nor a redis://, rediss://, redis-sentinel://, postgres:// or sqlite: URL`);
   return fileLocation(spec, role, { destination });

@@ -394,6 +394,17 @@ async function migrate(io, values) {
   return finish(io, values, to, entries, refused);
 }
 
+/** Resolves once `out` takes more, or can take nothing more (closed, failed). */
+function drained(out) {
+  return new Promise((resolve) => {
+    const done = () => {
+      for (const event of ["drain", "error", "close"]) out.off(event, done);
+      resolve();
+    };
+    for (const event of ["drain", "error", "close"]) out.on(event, done);
+  });
+}
+
 async function exportCommand(io, values, positionals) {
   if (values.json && !values.out) throw usage("export --json needs --out <file>: without it, stdout is the NDJSON export");
   const at = source(values, positionals);
@@ -406,6 +417,11 @@ async function exportCommand(io, values, positionals) {
   const corrupt = [];
   const bar = progress(io, found.documents.length, "export");
   for (const doc of found.documents) {
+    // The reader closed stdout (`| head`): what it did not want is not read.
+    if (!values.out && io.stdoutClosed?.()) {
+      bar.stop();
+      return 0;
+    }
     const read = await at.read(doc);
     bar.tick();
     if (read.error) {
@@ -414,7 +430,7 @@ async function exportCommand(io, values, positionals) {
       continue;
     }
     const line = `${JSON.stringify({ path: doc.path, document: read.value })}\n`;
-    if (!out.write(line)) await new Promise((resolve) => out.once("drain", resolve));
+    if (!out.write(line)) await drained(out);
   }
   bar.stop();
   if (values.out) {

@@ -74,6 +74,13 @@ pub fn store_write<'env>(
     settle(env, write, |env, ()| undefined(env))
 }
 
+/// Empties the write-ahead log of every SQLite file this process wrote into the file itself
+/// (`binding.js` calls it when the process exits): the `.db` file alone is then a full copy.
+#[napi(js_name = "__checkpointSqlite", skip_typescript)]
+pub fn checkpoint_sqlite() -> u32 {
+    backtest_persist_core::store::checkpoint_sqlite_files() as u32
+}
+
 /// The integrity of the store at `url`: for a SQLite database file, `PRAGMA integrity_check`
 /// (`"ok"`, or SQLite's findings); `"ok"` for a server (it keeps its own).
 #[napi(js_name = "__storeIntegrity", skip_typescript)]

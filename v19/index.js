@@ -63,8 +63,14 @@ function checkedStores(stores, chosen, named) {
     if (url !== null && typeof url !== "string") {
       throw codedError(`usePersistNative: options.stores.${name} must be a store URL or null (files)`, "ERR_INVALID_ARG_TYPE", TypeError);
     }
-    // A store made now checks the URL: a bad one throws here, not at the first read.
-    new PersistBase(name, ".", { store: url });
+    // A store made now checks the URL: a bad one throws here, not at the first read, named as
+    // the option it came from.
+    try {
+      new PersistBase(name, ".", { store: url });
+    } catch (error) {
+      const reason = String(error?.message ?? error).replace(/^PersistBase: options\.store: /, "");
+      throw codedError(`usePersistNative: options.stores.${name}: ${reason}`, error?.code, error?.constructor ?? Error);
+    }
     checked[name] = url;
   }
   return checked;
@@ -106,10 +112,10 @@ function setCandleCacheLimit(bytes) {
   if (typeof bytes !== "number") {
     throw codedError(`setCandleCacheLimit: bytes must be a number, got ${bytes === null ? "null" : typeof bytes}`, "ERR_INVALID_ARG_TYPE", TypeError);
   }
-  if (!(bytes >= 0 && bytes <= Number.MAX_SAFE_INTEGER)) {
+  if (!(Number.isSafeInteger(bytes) && bytes >= 0)) {
     throw codedError(`setCandleCacheLimit: bytes must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got ${bytes}`, "ERR_OUT_OF_RANGE", RangeError);
   }
-  binding.__candleCacheLimit(Math.floor(bytes));
+  binding.__candleCacheLimit(bytes);
 }
 
 /** The cache's limit and what it holds now, in bytes. */

@@ -140,13 +140,21 @@ function stepOf(instance, method) {
  */
 async function readCandlesData(limit, sinceTimestamp, _untilTimestamp) {
   const stepMs = stepOf(this, "readCandlesData");
-  if (steps.isNative(this._storage) && typeof limit === "number" && Number.isInteger(sinceTimestamp) && Math.abs(sinceTimestamp) < 1e20) {
-    const count = limit > 0 ? Math.ceil(limit) : 0;
+  const count = typeof limit === "number" && limit > 0 ? Math.ceil(limit) : 0;
+  if (steps.isNative(this._storage) && typeof limit === "number" && namedExactly(sinceTimestamp, stepMs, count)) {
     if (count === 0) return [];
     // Candles this process read or wrote before: from memory, without a file or a thread hop.
     const cached = count !== Infinity ? steps.cachedCandles(this._storage, sinceTimestamp, stepMs, count) : null;
     if (cached !== null) return JSON.parse(cached);
-    const read = await steps.readCandles(this._storage, sinceTimestamp, stepMs, count);
+    let read;
+    try {
+      read = await steps.readCandles(this._storage, sinceTimestamp, stepMs, count);
+    } catch (error) {
+      // A candle that cannot be read at all (a directory in its place, no permission):
+      // backtest-kit's own loop, which warns, emits the error and returns null for it.
+      if (error?.code !== "READ_FAILED") throw error;
+      return readCandlesOneByOne(this, limit, sinceTimestamp, stepMs);
+    }
     if (read === null) return null;
     if (Array.isArray(read)) {
       // [index, text] of the first candle that does not parse: the error readValue would give.
@@ -163,6 +171,17 @@ async function readCandlesData(limit, sinceTimestamp, _untilTimestamp) {
     return JSON.parse(read);
   }
   return readCandlesOneByOne(this, limit, sinceTimestamp, stepMs);
+}
+
+/**
+ * Whether the native range names every candle as backtest-kit does, `String(since + i * stepMs)`:
+ * while every timestamp is a safe integer, JS's arithmetic and digits are exact. Past 2^53 they
+ * are not (`String(2 ** 60)` is "1152921504606847000"), so those take backtest-kit's own loop.
+ * A range until the first miss (`Infinity`) counts as a billion candles.
+ */
+function namedExactly(since, stepMs, count) {
+  const last = since + (count === Infinity ? 1e9 : count) * stepMs;
+  return Number.isSafeInteger(since) && Number.isSafeInteger(last);
 }
 
 /** backtest-kit's own loop, for a storage that is not this package's or arguments it does not take natively. */

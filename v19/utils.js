@@ -231,6 +231,32 @@ const FORWARD = Symbol("forward");
 
 const pick = (args, indices) => indices.map((index) => args[index]);
 
+/** Per registry, per memo key: a promise of the moment the last call on it reached its Instance. */
+const ISSUED = Symbol("issued");
+
+/**
+ * Runs `run(issued)` in the call's turn on `key`: it starts once every earlier call on the key
+ * has reached its Instance (called its method), and calls `issued()` once it has reached its
+ * own. So calls on one key reach their Instances in call order, across `clear()`, `useJson()`,
+ * `useDummy()` and a new adapter (each a new Instance whose init may end in any order), and the
+ * Instances' own order (the native stores take each call's place when it is made) makes the
+ * last call's value the one that stays. Calls on other keys never wait.
+ */
+async function inTurn(utils, key, run) {
+  const turns = (utils[ISSUED] ??= new Map());
+  const previous = turns.get(key);
+  let issued;
+  const mine = new Promise((resolve) => (issued = resolve));
+  turns.set(key, mine);
+  try {
+    if (previous) await previous;
+    return await run(issued);
+  } finally {
+    issued();
+    if (turns.get(key) === mine) turns.delete(key);
+  }
+}
+
 /** `PersistXUtils` built from its row. */
 function utilsClass(row) {
   const { name } = row;
@@ -270,8 +296,13 @@ function utilsClass(row) {
           this[method] = async (...args) => {
             if (this[FORWARD]) return this[FORWARD][method](...args);
             log("info", topic(method));
-            const instance = await ready(this, pick(args, context));
-            return callInstance(this, instance, method, pick(args, passed));
+            const chosen = pick(args, context);
+            return inTurn(this, row.log ? "" : row.key.apply(this, chosen), async (issued) => {
+              const instance = await ready(this, chosen);
+              const result = callInstance(this, instance, method, pick(args, passed));
+              issued();
+              return result;
+            });
           };
         }
         if (row.init) {

@@ -68,13 +68,6 @@ pub trait FileSystem: Send + Sync + 'static {
     fn quarantine_retry_delay(&self) -> Duration {
         Duration::from_secs(1)
     }
-
-    /// What identifies the directory `dir` whatever path reaches it (device and inode), where
-    /// the platform tells; the write order keys documents by it.
-    fn directory_identity(&self, dir: &Path) -> Option<(u64, u64)> {
-        let _ = dir;
-        None
-    }
 }
 
 /// The operating system's file system, with directory fsyncs shared between concurrent callers.
@@ -204,13 +197,6 @@ impl FileSystem for RealFs {
 
     fn modified(&self, path: &Path) -> io::Result<SystemTime> {
         std::fs::metadata(path)?.modified()
-    }
-
-    #[cfg(unix)]
-    fn directory_identity(&self, dir: &Path) -> Option<(u64, u64)> {
-        use std::os::unix::fs::MetadataExt;
-        let metadata = std::fs::metadata(dir).ok()?;
-        metadata.is_dir().then(|| (metadata.dev(), metadata.ino()))
     }
 }
 

@@ -9,9 +9,10 @@
 //! ([`KeyedQueue::enqueue_all`]). So all turns of the process, on every thread, are in one total
 //! order, and a turn only ever waits for turns taken before it.
 //!
-//! A directory reached through several spellings (a symlink) is one directory: once a store has
-//! told the queue the directory's identity ([`KeyedQueue::alias_directory`], device and inode,
-//! taken at init), every key in it is ordered under that identity, whatever its spelling.
+//! A directory reached through several spellings (relative, `..`, a symlink, a bind mount) is
+//! one directory: the file queue keys every file by its directory's identity, looked up when
+//! the call is made ([`crate::identity`]), and each turn holds that identity until it finishes,
+//! so no other directory can take it meanwhile (a removed directory's inode reused).
 //!
 //! Writes queued behind one another on a key are coalesced: a write issued while another write
 //! on that key still waits for its turn joins it, replacing its content. The leader writes the
@@ -28,12 +29,18 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use tokio::sync::{oneshot, watch};
 
 use crate::error::{Cause, PersistError, Result};
+use crate::identity::{identify, DirKey, DirPin};
+use crate::observer::TurnObserver;
 
 /// The process-wide queue of file operations, keyed by absolute, lexically normalised file
 /// path, so that two stores (or a store and `writeFileAtomic`) writing one file are ordered.
 pub fn file_queue() -> &'static KeyedQueue {
     static QUEUE: OnceLock<KeyedQueue> = OnceLock::new();
-    QUEUE.get_or_init(|| KeyedQueue { observer: Some(crate::document_cache::document_cache()), ..Default::default() })
+    QUEUE.get_or_init(|| KeyedQueue {
+        observer: Some(crate::document_cache::document_cache()),
+        identify: Some(identify),
+        ..Default::default()
+    })
 }
 
 /// The queue of JS adapters' operations: a namespace of its own, so that no id a JS adapter is
@@ -59,21 +66,9 @@ pub struct KeyedQueue {
     next_seq: AtomicU64,
     /// Told of every turn taken and finished (the file queue's: the document cache).
     observer: Option<&'static dyn TurnObserver>,
-}
-
-/// What watches the changes a queue orders: each turn is a change to its key (a write, a
-/// removal, a quarantine move) or, for a barrier, to every key of its directory.
-pub trait TurnObserver: Send + Sync {
-    /// A turn on `key` was taken (the change is issued).
-    fn issued(&self, key: &Path, barrier: bool);
-    /// The turn on `key` is finishing (the change has landed, or failed), before the next turn
-    /// on the key may run; `written` is the text the key now holds, when the caller knows it.
-    fn finished(&self, key: &Path, barrier: bool, written: Option<&str>);
-    /// Whether it wants the texts written into `directory` (see [`Turn::set_written`]).
-    fn watches(&self, directory: &Path) -> bool {
-        let _ = directory;
-        false
-    }
+    /// How a directory's key is found (the file queue's: its identity); without it, keys are
+    /// logical and taken as they are.
+    identify: Option<fn(&Path) -> DirKey>,
 }
 
 #[derive(Default)]
@@ -83,25 +78,20 @@ struct QueueState {
     barriers: HashMap<PathBuf, Tail>,
     /// Per key, the write that waits for its turn and still accepts newer content.
     open_batches: HashMap<PathBuf, Arc<WriteBatch>>,
-    /// Spelling of a directory -> the key of its identity: keys in it are ordered under that.
-    aliases: HashMap<PathBuf, PathBuf>,
 }
 
-/// What the next turn on a key (or directory) waits for: the last turn taken on it, and, after
-/// its directory got an identity, the turns taken under its former spelling.
+/// What the next turn on a key (or directory) waits for: the last turn taken on it.
 struct Tail {
-    /// The turn owning this tail; a merged tail belongs to no turn (`u64::MAX`).
+    /// The turn owning this tail.
     seq: u64,
     done: Vec<watch::Receiver<()>>,
 }
 
-/// The identity key of a directory: relative, so it never equals a real (absolute) path.
-pub fn identity_key(device: u64, inode: u64) -> PathBuf {
-    PathBuf::from(format!("@dir/{device}:{inode}"))
-}
-
-/// One physical write standing for several calls.
+/// One physical write standing for several calls, all to one path: a write through another
+/// spelling of the file never joins it (it takes the next turn), so whatever the keys say, no
+/// document is ever written to a file its caller did not name.
 pub struct WriteBatch {
+    path: PathBuf,
     inner: Mutex<BatchContent>,
 }
 
@@ -150,11 +140,38 @@ impl KeyedQueue {
     /// Joins the queue of `key`. Call this when the operation is issued, not when it runs.
     /// Later writes never join a write issued before this call.
     pub fn enqueue(&'static self, key: &Path) -> Turn {
+        let (key, pin) = self.key_of(key, &mut None);
         let mut state = lock(&self.state);
-        let key = state.canonical_key(key);
         state.open_batches.remove(&key);
         self.notify_issued(&key, false);
-        self.enqueue_locked(&mut state, key)
+        self.enqueue_locked(&mut state, key, pin)
+    }
+
+    /// The key `directory` is ordered under now (its identity, on the file queue).
+    pub fn directory_key(&self, directory: &Path) -> DirKey {
+        match self.identify {
+            Some(identify) => identify(directory),
+            None => DirKey::logical(directory.to_path_buf()),
+        }
+    }
+
+    /// The key a file (or document) is ordered under now, and what holds its directory's
+    /// identity; `last` keeps the directory looked up before, for a run of keys in one.
+    fn key_of(&self, key: &Path, last: &mut Option<(PathBuf, DirKey)>) -> (PathBuf, Option<Arc<DirPin>>) {
+        if self.identify.is_none() {
+            return (key.to_path_buf(), None);
+        }
+        let (Some(directory), Some(name)) = (key.parent(), key.file_name()) else { return (key.to_path_buf(), None) };
+        let known = last.as_ref().filter(|(spelling, _)| spelling == directory);
+        let identity = match known {
+            Some((_, identity)) => identity.clone(),
+            None => {
+                let identity = self.directory_key(directory);
+                *last = Some((directory.to_path_buf(), identity.clone()));
+                identity
+            }
+        };
+        (identity.key.join(name), identity.pin())
     }
 
     fn notify_issued(&self, key: &Path, barrier: bool) {
@@ -165,25 +182,21 @@ impl KeyedQueue {
 
     /// Whether the texts written into `directory` are wanted ([`Turn::set_written`]).
     pub fn watches_directory(&self, directory: &Path) -> bool {
-        self.observer.is_some_and(|observer| observer.watches(&self.canonical_directory(directory)))
-    }
-
-    /// The key `directory` is ordered under now: its identity once a store told it.
-    pub fn canonical_directory(&self, directory: &Path) -> PathBuf {
-        lock(&self.state).canonical_directory(directory)
+        self.observer.is_some_and(|observer| observer.watches(&self.directory_key(directory).key))
     }
 
     /// Turns on every one of `keys` (distinct), taken as one step: no turn of another caller,
     /// on any thread, falls between them, so two such callers can never each hold a key the
     /// other waits for. Await them in any order.
     pub fn enqueue_all(&'static self, keys: &[PathBuf]) -> Vec<Turn> {
+        let mut last = None;
+        let keys: Vec<(PathBuf, Option<Arc<DirPin>>)> = keys.iter().map(|key| self.key_of(key, &mut last)).collect();
         let mut state = lock(&self.state);
-        keys.iter()
-            .map(|key| {
-                let key = state.canonical_key(key);
+        keys.into_iter()
+            .map(|(key, pin)| {
                 state.open_batches.remove(&key);
                 self.notify_issued(&key, false);
-                self.enqueue_locked(&mut state, key)
+                self.enqueue_locked(&mut state, key, pin)
             })
             .collect()
     }
@@ -191,8 +204,10 @@ impl KeyedQueue {
     /// A barrier on `directory`: its turn comes once every operation issued so far on a key
     /// directly inside it has finished, and operations issued later on such keys wait for it.
     pub fn enqueue_barrier(&'static self, directory: &Path) -> Turn {
+        let identity = self.directory_key(directory);
+        let pin = identity.pin();
+        let directory = identity.key;
         let mut state = lock(&self.state);
-        let directory = state.canonical_directory(directory);
         state.open_batches.retain(|key, _| key.parent() != Some(&directory));
         self.notify_issued(&directory, true);
         let mut previous: Vec<watch::Receiver<()>> = state
@@ -206,61 +221,44 @@ impl KeyedQueue {
         if let Some(earlier) = state.barriers.insert(directory.clone(), Tail { seq, done: vec![done] }) {
             previous.extend(earlier.done);
         }
-        Turn { queue: self, key: directory, barrier: true, seq, previous, finished: Some(finished), written: None }
-    }
-
-    /// Orders the keys of `directory` (a spelling: absolute, lexically normal) under
-    /// `identity` ([`identity_key`]) from now on, with every other spelling of that identity.
-    /// Turns already taken under the spelling (or a former identity of it) stay waited for:
-    /// the next turn on each of their keys waits for them too.
-    pub fn alias_directory(&'static self, directory: &Path, identity: PathBuf) {
-        let mut state = lock(&self.state);
-        let former = state.canonical_directory(directory);
-        if former == identity {
-            return;
-        }
-        state.aliases.insert(directory.to_path_buf(), identity.clone());
-        state.open_batches.retain(|key, _| key.parent() != Some(&former));
-        let moved: Vec<(PathBuf, Vec<watch::Receiver<()>>)> = state
-            .tails
-            .iter()
-            .filter(|(key, _)| key.parent() == Some(&former))
-            .filter_map(|(key, tail)| Some((identity.join(key.file_name()?), tail.done.clone())))
-            .collect();
-        for (key, done) in moved {
-            state.tails.entry(key).or_insert_with(|| Tail { seq: u64::MAX, done: Vec::new() }).done.extend(done);
-        }
-        if let Some(barrier) = state.barriers.get(&former).map(|tail| tail.done.clone()) {
-            state
-                .barriers
-                .entry(identity)
-                .or_insert_with(|| Tail { seq: u64::MAX, done: Vec::new() })
-                .done
-                .extend(barrier);
+        Turn {
+            queue: self,
+            key: directory,
+            barrier: true,
+            seq,
+            previous,
+            finished: Some(finished),
+            written: None,
+            _pin: pin,
         }
     }
 
     /// A write of `json` to `key`: joins the write already waiting on that key, or leads a new one.
-    pub fn enqueue_write(&'static self, key: &Path, json: Vec<u8>) -> WriteSlot {
+    /// Only a write to the very same path joins: through another spelling it takes the next turn.
+    pub fn enqueue_write(&'static self, path: &Path, json: Vec<u8>) -> WriteSlot {
+        let (key, pin) = self.key_of(path, &mut None);
         let mut state = lock(&self.state);
-        let key = state.canonical_key(key);
-        let key = key.as_path();
-        self.notify_issued(key, false);
-        if let Some(batch) = state.open_batches.get(key) {
-            let (sender, receiver) = oneshot::channel();
-            let mut content = lock(&batch.inner);
-            content.json = json;
-            content.followers.push(sender);
-            return WriteSlot::Follower(receiver);
+        self.notify_issued(&key, false);
+        if let Some(batch) = state.open_batches.get(&key) {
+            if batch.path == path {
+                let (sender, receiver) = oneshot::channel();
+                let mut content = lock(&batch.inner);
+                content.json = json;
+                content.followers.push(sender);
+                return WriteSlot::Follower(receiver);
+            }
         }
-        let batch = Arc::new(WriteBatch { inner: Mutex::new(BatchContent { json, followers: Vec::new() }) });
-        state.open_batches.insert(key.to_path_buf(), batch.clone());
-        let turn = self.enqueue_locked(&mut state, key.to_path_buf());
-        WriteSlot::Leader(Lead { turn: Some(turn), batch, key: key.to_path_buf() })
+        let batch = Arc::new(WriteBatch {
+            path: path.to_path_buf(),
+            inner: Mutex::new(BatchContent { json, followers: Vec::new() }),
+        });
+        state.open_batches.insert(key.clone(), batch.clone());
+        let turn = self.enqueue_locked(&mut state, key.clone(), pin);
+        WriteSlot::Leader(Lead { turn: Some(turn), batch, key })
     }
 
-    /// `key` must be canonical ([`QueueState::canonical_key`]).
-    fn enqueue_locked(&'static self, state: &mut QueueState, key: PathBuf) -> Turn {
+    /// `key` must be the one [`KeyedQueue::key_of`] gave, `pin` what holds it.
+    fn enqueue_locked(&'static self, state: &mut QueueState, key: PathBuf, pin: Option<Arc<DirPin>>) -> Turn {
         let (finished, done) = watch::channel(());
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
         let mut previous = Vec::with_capacity(2);
@@ -270,28 +268,13 @@ impl KeyedQueue {
         if let Some(barrier) = key.parent().and_then(|directory| state.barriers.get(directory)) {
             previous.extend(barrier.done.iter().cloned());
         }
-        Turn { queue: self, key, barrier: false, seq, previous, finished: Some(finished), written: None }
+        Turn { queue: self, key, barrier: false, seq, previous, finished: Some(finished), written: None, _pin: pin }
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
         let state = lock(&self.state);
         state.tails.len() + state.barriers.len() + state.open_batches.len()
-    }
-}
-
-impl QueueState {
-    /// The key `key` is ordered under: in its directory's identity, when that is known.
-    fn canonical_key(&self, key: &Path) -> PathBuf {
-        let aliased = key.parent().and_then(|directory| self.aliases.get(directory));
-        match (aliased, key.file_name()) {
-            (Some(identity), Some(name)) => identity.join(name),
-            _ => key.to_path_buf(),
-        }
-    }
-
-    fn canonical_directory(&self, directory: &Path) -> PathBuf {
-        self.aliases.get(directory).cloned().unwrap_or_else(|| directory.to_path_buf())
     }
 }
 
@@ -306,6 +289,8 @@ pub struct Turn {
     finished: Option<watch::Sender<()>>,
     /// The text the key holds once this turn's change landed, for the queue's observer.
     written: Option<String>,
+    /// The directory's identity, held until the turn has finished (dropped after it).
+    _pin: Option<Arc<DirPin>>,
 }
 
 impl Turn {
@@ -400,6 +385,7 @@ impl Drop for Lead {
             } else {
                 let next = content.followers.remove(0);
                 let batch = Arc::new(WriteBatch {
+                    path: self.batch.path.clone(),
                     inner: Mutex::new(BatchContent {
                         json: std::mem::take(&mut content.json),
                         followers: std::mem::take(&mut content.followers),
@@ -531,25 +517,65 @@ mod tests {
         assert_eq!(queue.len(), 0);
     }
 
+    fn leaked_file_queue() -> &'static KeyedQueue {
+        Box::leak(Box::new(KeyedQueue { identify: Some(identify), ..Default::default() }))
+    }
+
+    #[cfg(unix)]
     #[test]
-    fn two_spellings_of_one_directory_share_their_keys_once_aliased() {
-        let queue = leaked();
-        let identity = identity_key(7, 42);
-        let before = queue.enqueue(Path::new("/real/a.json"));
-        queue.alias_directory(Path::new("/real"), identity.clone());
-        queue.alias_directory(Path::new("/link"), identity.clone());
-        let mut through_link = queue.enqueue(Path::new("/link/a.json"));
-        assert!(!through_link.try_ready(), "a turn taken under the former spelling is still waited for");
-        drop(before);
-        assert!(through_link.try_ready());
-        let mut through_real = queue.enqueue(Path::new("/real/a.json"));
-        assert!(!through_real.try_ready(), "the other spelling waits for the link's turn");
-        let mut barrier = queue.enqueue_barrier(Path::new("/real"));
-        drop(through_link);
-        assert!(through_real.try_ready());
-        assert!(!barrier.try_ready(), "removeAll through one spelling waits for a key of the other");
+    fn two_spellings_of_one_directory_share_their_keys_never_initialised() {
+        let root = tempfile::tempdir().unwrap();
+        let real = root.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        let link = root.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let queue = leaked_file_queue();
+        let through_real = queue.enqueue(&real.join("a.json"));
+        let mut through_link = queue.enqueue(&link.join("a.json"));
+        assert!(!through_link.try_ready(), "the link's turn waits for the real spelling's");
+        let mut barrier = queue.enqueue_barrier(&link);
         drop(through_real);
+        assert!(through_link.try_ready());
+        assert!(!barrier.try_ready(), "removeAll through one spelling waits for a key of the other");
+        drop(through_link);
         assert!(barrier.try_ready());
+    }
+
+    /// A directory removed while a write on it waits, another created with its inode: the
+    /// second's write neither joins the first's nor shares its key.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_reused_inode_never_joins_a_write_to_the_removed_directory() {
+        let root = tempfile::tempdir().unwrap();
+        let (a, b) = (root.path().join("a"), root.path().join("b"));
+        std::fs::create_dir(&a).unwrap();
+        let queue = leaked_file_queue();
+        let held = queue.enqueue(&a.join("k.json"));
+        let WriteSlot::Leader(_first) = queue.enqueue_write(&a.join("k.json"), b"a".to_vec()) else { panic!("leads") };
+        std::fs::remove_dir(&a).unwrap();
+        std::fs::create_dir(&b).unwrap();
+        let WriteSlot::Leader(mut other) = queue.enqueue_write(&b.join("k.json"), b"b".to_vec()) else {
+            panic!("a write into another directory never joins")
+        };
+        assert!(other.try_ready(), "and never waits for the removed directory's turns");
+        drop(held);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_write_through_another_spelling_takes_the_next_turn() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("real")).unwrap();
+        std::os::unix::fs::symlink(root.path().join("real"), root.path().join("link")).unwrap();
+        let queue = leaked_file_queue();
+        let key = root.path().join("real/k.json");
+        let WriteSlot::Leader(first) = queue.enqueue_write(&key, b"1".to_vec()) else { panic!("leads") };
+        let WriteSlot::Leader(mut second) = queue.enqueue_write(&root.path().join("link/k.json"), b"2".to_vec()) else {
+            panic!("another path leads its own write")
+        };
+        assert!(!second.try_ready());
+        drop(first);
+        assert!(second.try_ready());
     }
 
     #[tokio::test]

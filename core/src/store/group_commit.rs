@@ -20,6 +20,11 @@ pub struct Upsert {
 /// namespace in a pipeline, one multi-row `INSERT`): the whole batch lands or fails together.
 pub trait BatchSink: Send + Sync + 'static {
     fn send_batch(&self, batch: Vec<Upsert>) -> impl Future<Output = std::result::Result<(), Cause>> + Send;
+
+    /// Whether the upserts of one [`GroupCommit::submit_all`] always go in one batch, whatever
+    /// their number and size (a SQLite file: one transaction, so a restart sees all or none).
+    /// Otherwise a big one is cut into batches of [`BATCH_ITEMS`] / [`BATCH_BYTES`].
+    const WHOLE_BATCHES: bool = false;
 }
 
 /// At most this many upserts, or about this many bytes, go in one batch.
@@ -27,6 +32,9 @@ const BATCH_ITEMS: usize = 1024;
 const BATCH_BYTES: usize = 8 << 20;
 
 type Waiting = (Upsert, oneshot::Sender<std::result::Result<(), Cause>>);
+
+/// Upserts that go in one batch: one `submit`, or one `submit_all` on a [`BatchSink::WHOLE_BATCHES`] sink.
+type Unit = Vec<Waiting>;
 
 /// Group commit for a server: an upsert submitted while a batch is on its way waits for it to
 /// come back and goes in the next batch with every other upsert submitted meanwhile, so writes
@@ -42,7 +50,7 @@ pub struct GroupCommit {
 
 #[derive(Default)]
 struct GroupState {
-    waiting: Vec<Waiting>,
+    waiting: Vec<Unit>,
     sending: bool,
 }
 
@@ -56,7 +64,7 @@ impl GroupCommit {
         let (sender, outcome) = oneshot::channel();
         let start = {
             let mut state = lock(&self.state);
-            state.waiting.push((upsert, sender));
+            state.waiting.push(vec![(upsert, sender)]);
             !std::mem::replace(&mut state.sending, true)
         };
         if start {
@@ -75,12 +83,17 @@ impl GroupCommit {
     ) -> std::result::Result<(), Cause> {
         let mut outcomes = Vec::with_capacity(upserts.len());
         let start = {
-            let mut state = lock(&self.state);
+            let mut units: Vec<Unit> = Vec::new();
             for upsert in upserts {
                 let (sender, outcome) = oneshot::channel();
-                state.waiting.push((upsert, sender));
+                match units.last_mut() {
+                    Some(unit) if S::WHOLE_BATCHES => unit.push((upsert, sender)),
+                    _ => units.push(vec![(upsert, sender)]),
+                }
                 outcomes.push(outcome);
             }
+            let mut state = lock(&self.state);
+            state.waiting.extend(units);
             !outcomes.is_empty() && !std::mem::replace(&mut state.sending, true)
         };
         if start {
@@ -111,12 +124,18 @@ async fn send_batches<S: BatchSink>(group: Arc<GroupCommit>, sink: Arc<S>) {
                 abandon.armed = false;
                 return;
             }
-            let (mut items, mut bytes) = (0, 0);
-            while items < state.waiting.len() && items < BATCH_ITEMS && bytes < BATCH_BYTES {
-                bytes += state.waiting[items].0.json.len();
-                items += 1;
+            // Whole units, up to the bounds; a unit bigger than them goes alone.
+            let (mut units, mut items, mut bytes) = (0, 0, 0);
+            while units < state.waiting.len() && items < BATCH_ITEMS && bytes < BATCH_BYTES {
+                let unit = &state.waiting[units];
+                if units > 0 && items + unit.len() > BATCH_ITEMS {
+                    break;
+                }
+                items += unit.len();
+                bytes += unit.iter().map(|(upsert, _)| upsert.json.len()).sum::<usize>();
+                units += 1;
             }
-            state.waiting.drain(..items).collect::<Vec<_>>()
+            state.waiting.drain(..units).flatten().collect::<Vec<_>>()
         };
         let (upserts, senders): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
         let outcome = sink.send_batch(upserts).await;
@@ -124,7 +143,7 @@ async fn send_batches<S: BatchSink>(group: Arc<GroupCommit>, sink: Arc<S>) {
         // each, one batch after another; it fails at once with the same error instead.
         let unreachable = matches!(&outcome, Err(Cause::Coded { code: "STORE_UNREACHABLE" | "STORE_TIMEOUT", .. }));
         let stranded = if unreachable { std::mem::take(&mut lock(&group.state).waiting) } else { Vec::new() };
-        for sender in senders.into_iter().chain(stranded.into_iter().map(|(_, sender)| sender)) {
+        for sender in senders.into_iter().chain(stranded.into_iter().flatten().map(|(_, sender)| sender)) {
             let _ = sender.send(outcome.clone());
         }
     }
@@ -142,5 +161,37 @@ impl Drop for Abandon<'_> {
             state.waiting.clear();
             state.sending = false;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records the size of each batch it takes.
+    #[derive(Default)]
+    struct Recorder<const WHOLE: bool>(Mutex<Vec<usize>>);
+
+    impl<const WHOLE: bool> BatchSink for Recorder<WHOLE> {
+        const WHOLE_BATCHES: bool = WHOLE;
+
+        async fn send_batch(&self, batch: Vec<Upsert>) -> std::result::Result<(), Cause> {
+            self.0.lock().unwrap().push(batch.len());
+            Ok(())
+        }
+    }
+
+    fn upserts(count: usize) -> Vec<Upsert> {
+        (0..count).map(|i| Upsert { namespace: "n".into(), id: i.to_string(), json: b"1".to_vec() }).collect()
+    }
+
+    #[tokio::test]
+    async fn a_whole_batch_sink_takes_any_submit_all_in_one_batch_and_others_are_cut() {
+        let whole = Arc::new(Recorder::<true>::default());
+        Arc::new(GroupCommit::default()).submit_all(&whole, upserts(3000)).await.unwrap();
+        assert_eq!(*whole.0.lock().unwrap(), vec![3000]);
+        let cut = Arc::new(Recorder::<false>::default());
+        Arc::new(GroupCommit::default()).submit_all(&cut, upserts(3000)).await.unwrap();
+        assert_eq!(*cut.0.lock().unwrap(), vec![BATCH_ITEMS, BATCH_ITEMS, 3000 - 2 * BATCH_ITEMS]);
     }
 }

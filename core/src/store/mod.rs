@@ -40,7 +40,7 @@ pub use self::remote::RemoteStore;
 #[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
 pub use self::server::redact_url;
 #[cfg(feature = "sqlite")]
-pub use self::sqlite::{check_sqlite_url, sqlite_integrity, SqliteDb, SqliteStore};
+pub use self::sqlite::{check_sqlite_url, checkpoint_sqlite_files, sqlite_integrity, SqliteDb, SqliteStore};
 pub use file::{resolve, FileStore, ImmediateWrite, PlannedWrite, MAX_CONCURRENT_FILE_TASKS, MAX_STRING_LENGTH};
 pub use range::{Range, RangeScan};
 

@@ -102,6 +102,7 @@ impl<E: Engine> RemoteStore<E> {
         let mut scan = scan.first_window(super::range::WINDOW);
         let directory = self.cache_directory();
         let ticket = directory.as_ref().and_then(|directory| document_cache().begin(directory));
+        let directory = directory.map(|directory| directory.key);
         loop {
             let ids = scan.next_window();
             let texts = self.read_many(&ids).await?;
@@ -115,14 +116,14 @@ impl<E: Engine> RemoteStore<E> {
     /// The documents of `ids` from the process's cache, joined as a JSON array, when every one
     /// is there (engines that cache ranges only).
     pub fn cached_run(&self, ids: impl Iterator<Item = String>) -> Option<String> {
-        document_cache().read_run(&self.cache_directory()?, ids)
+        document_cache().read_run(&self.cache_directory()?.key, ids)
     }
 
     /// Where the document cache keeps this store's documents: its key in the order, when its
     /// engine caches ranges.
-    fn cache_directory(&self) -> Option<std::path::PathBuf> {
+    fn cache_directory(&self) -> Option<crate::identity::DirKey> {
         let engine = self.inner.server.as_ref().ok().filter(|_| E::CACHES_RANGES)?;
-        Some(server_queue().canonical_directory(&self.inner.order_directory(engine)))
+        Some(server_queue().directory_key(&self.inner.order_directory(engine)))
     }
 
     /// A 19.5.0 batch write ([`crate::store::batch`]): the turns taken now, then one read of the

@@ -31,7 +31,8 @@ impl<S: Engine> BatchEngine for Arc<Namespace<S>> {
     }
 
     /// With the turns held: one read of the ids for `only_missing`, then every document in one
-    /// group commit (a server batch per 1,024 documents, each landing or failing whole); or, on
+    /// group commit (a server batch per 1,024 documents, each landing or failing whole; on an
+    /// engine whose batches are whole, one for them all); or, on
     /// an engine that can, the rows inserted where missing in one step.
     fn apply_batch(
         self,
@@ -67,6 +68,17 @@ impl<S: Engine> BatchEngine for Arc<Namespace<S>> {
     }
 }
 
+/// A directory as a namespace: `/`-separated. A backslash separates only where the file system
+/// says so (Windows): on Linux `dump\data` is one directory name, beside `dump/data`, as on files.
+fn logical_path(directory: &Path) -> String {
+    let text = directory.to_string_lossy();
+    if cfg!(windows) {
+        text.replace('\\', "/")
+    } else {
+        text.into_owned()
+    }
+}
+
 /// What a server store keeps of one namespace: its entity name, its logical directory
 /// (`<baseDir>/<entityName>`, lexically normalised; a relative one stays relative, so machines
 /// with different working directories share it), its server, and its once-only init.
@@ -82,7 +94,7 @@ impl<S: Named> Namespace<S> {
     pub fn new(entity_name: &str, base_dir: &Path, server: std::result::Result<Arc<S>, String>) -> Self {
         Self {
             entity_name: entity_name.to_string(),
-            namespace: path_clean::clean(base_dir.join(entity_name)).to_string_lossy().replace('\\', "/"),
+            namespace: logical_path(&path_clean::clean(base_dir.join(entity_name))),
             name_error: invalid_entity_name(entity_name),
             server,
             init: OnceCell::new(),

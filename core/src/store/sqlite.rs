@@ -30,6 +30,13 @@ pub type SqliteStore = RemoteStore<SqliteDb>;
 
 /// How long a call waits for a lock another connection (or process) holds.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the checkpoint at exit waits for another connection's lock.
+const CHECKPOINT_WAIT: Duration = Duration::from_millis(500);
+/// The write-ahead log is copied into the file (checkpointed) once it holds this many pages of
+/// 4 KiB (SQLite's default), and cut back to [`WAL_SIZE_LIMIT`] bytes after: it never grows
+/// without bound while a bot runs.
+const WAL_AUTOCHECKPOINT_PAGES: i64 = 1000;
+const WAL_SIZE_LIMIT: i64 = 8 << 20;
 /// Read connections kept open for reuse (WAL readers never block the writer).
 const READERS: usize = 4;
 
@@ -56,6 +63,8 @@ pub struct SqliteDb {
 
 struct Inner {
     path: PathBuf,
+    /// The directory of the file, held so that its identity (the file's) stays its own.
+    _directory: Option<Arc<crate::identity::DirPin>>,
     shown: String,
     /// The one connection that writes (SQLite has one writer at a time anyway).
     writer: Mutex<Option<Connection>>,
@@ -138,8 +147,22 @@ impl Inner {
         // Reads the header first: a file that is not a database fails here, untouched.
         connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get::<_, String>(0))?;
         connection.pragma_update(None, "synchronous", "FULL")?;
+        connection.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
+        connection.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
         connection.execute_batch(CREATE_TABLE)?;
         Ok(connection)
+    }
+
+    /// The log copied into the file and emptied, on the writing connection (if it ever wrote).
+    fn checkpoint(&self) -> bool {
+        let writer = lock(&self.writer);
+        let Some(connection) = writer.as_ref() else { return false };
+        let _ = connection.busy_timeout(CHECKPOINT_WAIT);
+        let done = connection
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get::<_, i64>(0))
+            .is_ok_and(|busy| busy == 0);
+        let _ = connection.busy_timeout(BUSY_TIMEOUT);
+        done
     }
 
     /// `work` on the writing connection, on this (blocking) thread.
@@ -196,16 +219,70 @@ impl Inner {
     }
 }
 
+/// What names one database file whatever the spelling (relative, `..`, symlinks, a bind
+/// mount): the identity of the nearest directory above it that exists ([`crate::identity`],
+/// held open as long as the engine lives), then the rest of its path. A symlink as the file's
+/// own name is followed first. No file or directory is created.
+fn file_identity(path: &std::path::Path) -> (String, Option<Arc<crate::identity::DirPin>>) {
+    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut rest = Vec::new();
+    let mut directory = path.as_path();
+    loop {
+        let Some(name) = directory.file_name() else {
+            return (format!("sqlite:{}", path.display()), None);
+        };
+        rest.push(name.to_os_string());
+        let Some(parent) = directory.parent() else { return (format!("sqlite:{}", path.display()), None) };
+        directory = parent;
+        if directory.is_dir() {
+            break;
+        }
+    }
+    let identity = crate::identity::identify(directory);
+    let mut key = identity.key.clone();
+    key.extend(rest.iter().rev());
+    (format!("sqlite:{}", key.display()), identity.pin())
+}
+
+/// The files open in this process, by identity: every URL naming one shares its connections
+/// and group commit, so two spellings are one store.
+type OpenFiles = HashMap<String, (Arc<Inner>, Arc<GroupCommit>)>;
+
+fn open_files() -> &'static Mutex<OpenFiles> {
+    static FILES: OnceLock<Mutex<OpenFiles>> = OnceLock::new();
+    FILES.get_or_init(Mutex::default)
+}
+
+/// Copies the write-ahead log of every database file this process wrote into the file itself
+/// and empties it (`wal_checkpoint(TRUNCATE)`), waiting for writes in progress: after it, the
+/// `.db` file alone holds every acknowledged write. Called when the process exits; a file whose
+/// checkpoint cannot run now (another process reading) keeps its log, which SQLite replays on
+/// the next open. Returns the files checkpointed.
+pub fn checkpoint_sqlite_files() -> usize {
+    let inners: Vec<Arc<Inner>> = lock(open_files()).values().map(|(inner, _)| inner.clone()).collect();
+    inners.iter().filter(|inner| inner.checkpoint()).count()
+}
+
 impl SqliteDb {
     fn open(url: &str) -> std::result::Result<SqliteDb, String> {
         let path = path_of(url)?;
         let shown = url.to_string();
-        Ok(SqliteDb {
-            identity: format!("sqlite:{}", path.display()),
-            inner: Arc::new(Inner { path, shown: shown.clone(), writer: Mutex::default(), readers: Mutex::default() }),
-            shown,
-            group: Arc::default(),
-        })
+        let (identity, directory) = file_identity(&path);
+        let mut files = lock(open_files());
+        let (inner, group) = files
+            .entry(identity.clone())
+            .or_insert_with(|| {
+                let inner = Inner {
+                    path,
+                    _directory: directory,
+                    shown: shown.clone(),
+                    writer: Mutex::default(),
+                    readers: Mutex::default(),
+                };
+                (Arc::new(inner), Arc::default())
+            })
+            .clone();
+        Ok(SqliteDb { identity, inner, shown, group })
     }
 
     /// `work` with the writing connection, on a blocking thread.
@@ -255,6 +332,9 @@ fn each_row(connection: &mut Connection, sql: &str, rows: &[Upsert]) -> rusqlite
 }
 
 impl BatchSink for SqliteDb {
+    /// A storage batch of any size is one transaction: a restart sees all of it or none.
+    const WHOLE_BATCHES: bool = true;
+
     /// Every upsert of the batch in one transaction.
     async fn send_batch(&self, batch: Vec<Upsert>) -> std::result::Result<(), Cause> {
         self.write(move |connection| each_row(connection, UPSERT, &batch).map(drop)).await

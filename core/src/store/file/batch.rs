@@ -35,7 +35,7 @@ impl FileStore {
     /// stops at the first window holding a missing or unparsable document. What it finds is
     /// kept in the process's [`document_cache`] (unless the directory changed meanwhile).
     pub fn read_range_now(&self, mut scan: RangeScan) -> Result<Range> {
-        let directory = file_queue().canonical_directory(&self.resolved_directory());
+        let directory = file_queue().directory_key(&self.resolved_directory());
         let ticket = document_cache().begin(&directory);
         loop {
             let ids = scan.next_window();
@@ -48,7 +48,7 @@ impl FileStore {
                     Err(error) => return Err(error),
                 }
             }
-            let fill = ticket.map(|ticket| (directory.as_path(), ticket));
+            let fill = ticket.map(|ticket| (directory.key.as_path(), ticket));
             if let Some(range) = document_cache().take_window(&mut scan, ids, texts, fill, |id| format!("{id}.json")) {
                 return Ok(range);
             }
@@ -61,8 +61,8 @@ impl FileStore {
         if self.checked_name().is_err() {
             return None;
         }
-        let directory = file_queue().canonical_directory(&self.resolved_directory());
-        document_cache().read_run(&directory, ids.map(|id| format!("{id}.json")))
+        let directory = file_queue().directory_key(&self.resolved_directory());
+        document_cache().read_run(&directory.key, ids.map(|id| format!("{id}.json")))
     }
 
     /// Every document, with its id, in key order.

@@ -17,7 +17,7 @@ use crate::error::{Cause, IoFailure};
 use crate::fs::{DirEntry, FileSystem};
 use crate::json::is_valid_json;
 use crate::key_order::sort_keys;
-use crate::order::{file_queue, identity_key};
+use crate::order::file_queue;
 use crate::store::InitReport;
 
 /// Name of the folder inside a store's directory that receives corrupt documents.
@@ -84,10 +84,6 @@ fn scan(
     entity: &str,
 ) -> std::result::Result<(InitReport, Vec<String>), Cause> {
     create_dir_durable(fs, unsynced, directory)?;
-    // From here on, every spelling of this directory that a store initialises is ordered as one.
-    if let Some((device, inode)) = fs.directory_identity(directory) {
-        file_queue().alias_directory(directory, identity_key(device, inode));
-    }
     let entries = fs.read_dir(directory).map_err(|error| IoFailure::new(&error, "opendir", directory))?;
     let mut report = InitReport::default();
     sweep_stale_temp_files(fs, directory, &entries, entity, &mut report);
