@@ -230,6 +230,10 @@ fn sentinel_link(url: &str, shown: &str) -> std::result::Result<(Link, String, O
 }
 
 impl BatchSink for RedisServer {
+    /// A batch is one `HSET` per namespace in one MULTI/EXEC, whatever its size: a crash
+    /// mid-batch leaves all of it or none.
+    const WHOLE_BATCHES: bool = true;
+
     /// One `HSET` per namespace with every field of the batch, pipelined: the server runs them
     /// in one go and, with `appendfsync always`, fsyncs its AOF once before it answers.
     async fn send_batch(&self, batch: Vec<Upsert>) -> std::result::Result<(), Cause> {
@@ -240,6 +244,10 @@ impl BatchSink for RedisServer {
             if !namespaces.contains(&upsert.namespace.as_str()) {
                 namespaces.push(&upsert.namespace);
             }
+        }
+        // One `HSET` is applied whole; several (namespaces) go in one MULTI/EXEC.
+        if namespaces.len() > 1 {
+            pipe.atomic();
         }
         for namespace in namespaces {
             let command = pipe.cmd("HSET").arg(namespace);
