@@ -10,6 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BIN = path.join(here, "..", "bin", "backtest-persist.js");
@@ -77,6 +78,36 @@ function runOnTerminal(args, { interruptAfterWriting = null } = {}) {
   });
 }
 
+/**
+ * The floor of the same move: every candle file of `dump` read (readdir, readFile) and inserted
+ * by better-sqlite3 alone (WAL, synchronous=FULL, the store's table shape), `chunk` rows per
+ * transaction as the CLI's chunks; ms of the reading and of the writing.
+ */
+function betterSqliteFloor(dump, db, chunk = 256) {
+  const begun = performance.now();
+  const rows = [];
+  const walk = (relative) => {
+    for (const entry of fs.readdirSync(path.join(dump, relative), { withFileTypes: true })) {
+      const rel = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(rel);
+      else rows.push([path.dirname(rel), entry.name.slice(0, -5), fs.readFileSync(path.join(dump, rel), "utf8")]);
+    }
+  };
+  walk("");
+  const read = performance.now();
+  const database = new Database(db);
+  database.pragma("journal_mode = WAL");
+  database.pragma("synchronous = FULL");
+  database.exec("CREATE TABLE docs (namespace TEXT NOT NULL, id TEXT NOT NULL, document TEXT NOT NULL, PRIMARY KEY (namespace, id)) WITHOUT ROWID");
+  const insert = database.prepare("INSERT INTO docs (namespace, id, document) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
+  const many = database.transaction((slice) => {
+    for (const row of slice) insert.run(row);
+  });
+  for (let start = 0; start < rows.length; start += chunk) many(rows.slice(start, start + chunk));
+  database.close();
+  return { readMs: read - begun, writeMs: performance.now() - read, rows: rows.length };
+}
+
 export async function migrateCase({ candles = 1_000_000, interruptAfter = 20, keep = null } = {}) {
   const dir = keep ?? fs.mkdtempSync(path.join(os.tmpdir(), "bench-migrate-"));
   const dump = path.join(dir, "dump");
@@ -99,9 +130,13 @@ export async function migrateCase({ candles = 1_000_000, interruptAfter = 20, ke
     const interrupted = await runOnTerminal(args, { interruptAfterWriting: interruptAfter });
     const resumed = await runOnTerminal(args);
     const again = await runOnTerminal(args);
+    const floorDb = path.join(dir, "floor.db");
+    fs.rmSync(floorDb, { force: true });
+    execFileSync("sync");
+    const floor = betterSqliteFloor(dump, floorDb);
     const dbBytes = fs.statSync(db).size + (fs.existsSync(`${db}-wal`) ? fs.statSync(`${db}-wal`).size : 0);
     const ok = resumed.code === 0 && resumed.written + resumed.alreadyThere === candles && again.written === 0 && again.alreadyThere === candles;
-    return { candles, dumpMs, dumpBytes, dumpDisk, dbBytes, interrupted, resumed, again, ok };
+    return { candles, dumpMs, dumpBytes, dumpDisk, dbBytes, interrupted, resumed, again, floor, ok };
   } finally {
     if (!keep) fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -116,6 +151,8 @@ export function printMigrate(r) {
   console.log(`  run 2 (resume): ${(s.ms / 1000).toFixed(1)} s, exit ${s.code}, ${s.written} written, ${s.alreadyThere} already there; writing ${s.writeMs ? `${(s.writeMs / 1000).toFixed(1)} s, ${rate(s.written, s.writeMs)}` : "-"}; whole run ${rate(r.candles, s.ms)}`);
   const a = r.again;
   console.log(`  run 3 (nothing left): ${(a.ms / 1000).toFixed(1)} s, ${a.written} written, ${a.alreadyThere} already there`);
+  const f = r.floor;
+  console.log(`  floor, better-sqlite3 alone (files read in a loop, 256 rows a transaction, WAL + synchronous=FULL): reading ${(f.readMs / 1000).toFixed(1)} s, writing ${(f.writeMs / 1000).toFixed(1)} s, ${rate(f.rows, f.writeMs)}; resumed run's writing / floor's ${s.writeMs ? ((s.writeMs / s.written) / (f.writeMs / f.rows)).toFixed(2) : "-"}x per document`);
   console.log(`  sqlite file ${(r.dbBytes / 2 ** 20).toFixed(0)} MiB; counts add up: ${r.ok}`);
 }
 

@@ -8,7 +8,7 @@
 // and the file layout's own floor: the same number of new candle files written durably with bare
 // system calls (bench/syscall-limit batch: temp files, one syncfs, renames, one directory fsync).
 // Every run must give the same events. RSS: the kernel's peak (maxrss) and at the end, per run.
-//   node bench/portfolio.mjs [--quick] [--symbols N] [--days N] [--reps N] [--json]
+//   node bench/portfolio.mjs [--quick] [--symbols N] [--days N] [--reps N] [--no-small-cache] [--json]
 // (`npm run bench -- --only portfolio`; --quick is 3 symbols x 5 days, the full size 10 x 365).
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -59,7 +59,7 @@ function fileFloor(files, bytes) {
   }
 }
 
-export async function portfolioCase({ symbols = 3, days = 5, reps = 3 } = {}) {
+export async function portfolioCase({ symbols = 3, days = 5, reps = 3, smallCache = true } = {}) {
   const candles = symbols * (days + 2) * 1440;
   const runs = { memory: [], filesCold: [], filesWarm: [], filesSmall: [], sqliteCold: [], sqliteWarm: [], sqliteSmall: [], fileFloorMs: [] };
   const disk = { files: null, sqlite: null };
@@ -77,7 +77,7 @@ export async function portfolioCase({ symbols = 3, days = 5, reps = 3 } = {}) {
         runs[`${store}Cold`].push(runChild(store, { ...opts, label: "cold" }));
         disk[store] ??= diskUse(store, dir);
         runs[`${store}Warm`].push(runChild(store, { ...opts, label: "warm" }));
-        runs[`${store}Small`].push(runChild(store, { ...opts, label: "small", cacheMb: SMALL_CACHE_MB }));
+        if (smallCache) runs[`${store}Small`].push(runChild(store, { ...opts, label: "small", cacheMb: SMALL_CACHE_MB }));
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
@@ -98,7 +98,7 @@ export async function portfolioCase({ symbols = 3, days = 5, reps = 3 } = {}) {
   const over = (name, field, floorName = "memory", floorField = field) => summary(runs[name].map((run, i) => run[field] / runs[floorName][i][floorField]));
   const total = (run) => run.fillMs + run.backtestMs;
   const overTotal = (name) => summary(runs[name].map((run, i) => total(run) / total(runs.memory[i])));
-  const peers = ["memory", "filesCold", "filesWarm", "filesSmall", "sqliteCold", "sqliteWarm", "sqliteSmall"];
+  const peers = ["memory", "filesCold", "filesWarm", "filesSmall", "sqliteCold", "sqliteWarm", "sqliteSmall"].filter((p) => runs[p].length > 0);
   return {
     symbols,
     days,
@@ -117,8 +117,8 @@ export async function portfolioCase({ symbols = 3, days = 5, reps = 3 } = {}) {
       sqliteColdTotal: overTotal("sqliteCold"),
       filesWarm: over("filesWarm", "backtestMs"),
       sqliteWarm: over("sqliteWarm", "backtestMs"),
-      filesSmallCache: over("filesSmall", "backtestMs"),
-      sqliteSmallCache: over("sqliteSmall", "backtestMs"),
+      filesSmallCache: smallCache ? over("filesSmall", "backtestMs") : null,
+      sqliteSmallCache: smallCache ? over("sqliteSmall", "backtestMs") : null,
       fileFloorOverMemoryFill: summary(runs.fileFloorMs.map((ms, i) => ms / runs.memory[i].fillMs)),
       filesFillOverFileFloor: summary(runs.filesCold.map((run, i) => run.fillMs / runs.fileFloorMs[i])),
     },
@@ -130,7 +130,7 @@ export function printPortfolio(r) {
   const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
   console.log(`\nPortfolio: ${r.symbols} symbols x ${r.days} days at once (Promise.all over Backtest.run), ${r.candles.toLocaleString("en")} 1m candles cached; ${r.closedSignals} closed signals, identical in every run  [ms, median (min–max) of ${r.reps}]`);
   const label = { memory: "memory (floor)", filesCold: "files cold", filesWarm: "files warm", filesSmall: `files warm ${SMALL_CACHE_MB} MiB cache`, sqliteCold: "sqlite cold", sqliteWarm: "sqlite warm", sqliteSmall: `sqlite warm ${SMALL_CACHE_MB} MiB cache` };
-  for (const p of Object.keys(label)) {
+  for (const p of Object.keys(label).filter((p) => r.fillMs[p])) {
     console.log(`  ${label[p].padEnd(26)} cacheCandles ${range(r.fillMs[p], 0).padEnd(26)} Backtest.run ${range(r.backtestMs[p], 0).padEnd(26)} RSS peak ${range(r.peakRssMiB[p], 0)} MiB, end ${range(r.endRssMiB[p], 0)} MiB`);
   }
   console.log(`  file layout's floor: ${r.candles.toLocaleString("en")} new files written durably with bare syscalls ${range(r.fileFloorMs, 0)} ms`);
@@ -138,7 +138,7 @@ export function printPortfolio(r) {
   console.log(`  cold fill / floor's     files ${range(x.filesColdFill, 2)}  sqlite ${range(x.sqliteColdFill, 2)}  target ≤ 1.5x: files ${x.filesColdFill.median <= 1.5 ? "met" : "NOT met"}, sqlite ${x.sqliteColdFill.median <= 1.5 ? "met" : "NOT met"}`);
   console.log(`  cold fill+run / floor's files ${range(x.filesColdTotal, 2)}  sqlite ${range(x.sqliteColdTotal, 2)}`);
   console.log(`  warm run / floor's      files ${range(x.filesWarm, 2)}  sqlite ${range(x.sqliteWarm, 2)}  target ≤ 1.2x: files ${x.filesWarm.median <= 1.2 ? "met" : "NOT met"}, sqlite ${x.sqliteWarm.median <= 1.2 ? "met" : "NOT met"}`);
-  console.log(`  warm run, ${SMALL_CACHE_MB} MiB cache  files ${range(x.filesSmallCache, 2)}  sqlite ${range(x.sqliteSmallCache, 2)}`);
+  if (x.filesSmallCache) console.log(`  warm run, ${SMALL_CACHE_MB} MiB cache  files ${range(x.filesSmallCache, 2)}  sqlite ${range(x.sqliteSmallCache, 2)}`);
   console.log(`  file floor / memory fill ${range(x.fileFloorOverMemoryFill, 2)}; files fill / file floor ${range(x.filesFillOverFileFloor, 2)}`);
   const f = r.disk.files;
   const s = r.disk.sqlite;
@@ -148,7 +148,7 @@ export function printPortfolio(r) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const arg = (name, fallback) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback);
   const quick = process.argv.includes("--quick");
-  const result = await portfolioCase({ symbols: arg("--symbols", quick ? 3 : 10), days: arg("--days", quick ? 5 : 365), reps: arg("--reps", 3) });
+  const result = await portfolioCase({ symbols: arg("--symbols", quick ? 3 : 10), days: arg("--days", quick ? 5 : 365), reps: arg("--reps", 3), smallCache: !process.argv.includes("--no-small-cache") });
   if (process.argv.includes("--json")) console.log(JSON.stringify(result, null, 2));
   else printPortfolio(result);
 }
