@@ -3,7 +3,9 @@
 //   --quick   a short run (fewer operations, 3 repetitions) under a minute or so
 //   --json    the same results as JSON
 //   --only a,b  just these cases (by key; "stores" for the Redis cases of bench/stores.mjs,
-//               "topologies" for bench/topologies.mjs)
+//               "topologies" for bench/topologies.mjs, "portfolio" for bench/portfolio.mjs,
+//               "migrate" for bench/migrate.mjs)
+//   --portfolio-size 10x30  the portfolio case at 10 symbols x 30 days (default 10x365, 3x5 with --quick)
 // Writes bench/results.svg, a bar chart of the ratios to the reference.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -15,6 +17,8 @@ import { v19Cases } from "./v19-cases.mjs";
 import { measureRegistryLatency } from "./registry-latency.mjs";
 import { backtestCase, liveCase, printBacktest, printLive } from "./backtest.mjs";
 import { printSqlite, sqliteCases } from "./sqlite.mjs";
+import { portfolioCase, printPortfolio } from "./portfolio.mjs";
+import { migrateCase, printMigrate } from "./migrate.mjs";
 import { fmt, range, summary } from "./stats.mjs";
 import { ratioChart } from "./chart.mjs";
 
@@ -56,6 +60,7 @@ function machine() {
 }
 
 const onlyAt = process.argv.indexOf("--only");
+const only = (key) => onlyAt === -1 || process.argv[onlyAt + 1].split(",").includes(key);
 if (onlyAt !== -1) {
   const keep = new Set(process.argv[onlyAt + 1].split(","));
   plan.splice(0, plan.length, ...plan.filter(({ key }) => keep.has(key)));
@@ -87,7 +92,13 @@ const backtest = onlyBacktest ? await backtestCase(quick ? { days: 3, reps: 3 } 
 const live = onlyBacktest ? await liveCase(quick ? { minutes: 240, reps: 3 } : { minutes: 1440, reps: 3 }) : null;
 const onlySqlite = onlyAt === -1 || process.argv[onlyAt + 1].split(",").includes("sqlite");
 const sqlite = onlySqlite ? await sqliteCases() : null;
-const report = { date: new Date().toISOString(), machine: machine(), repetitions: reps, quick, results, backtest, live, sqlite, registryLatency: latency, soak: soakOutput.trim().split("\n").at(-1) };
+// The portfolio over a range (10 symbols x 365 days in the full run: hours on a busy machine), and
+// migrate of a million candle files into SQLite, on a terminal, interrupted and resumed.
+const sizeAt = process.argv.indexOf("--portfolio-size");
+const [portfolioSymbols, portfolioDays] = sizeAt !== -1 ? process.argv[sizeAt + 1].split("x").map(Number) : quick ? [3, 5] : [10, 365];
+const portfolio = only("portfolio") ? await portfolioCase({ symbols: portfolioSymbols, days: portfolioDays, reps: 3 }) : null;
+const migrated = only("migrate") ? await migrateCase({ candles: quick ? 50_000 : 1_000_000, interruptAfter: quick ? 2 : 20 }) : null;
+const report = { date: new Date().toISOString(), machine: machine(), repetitions: reps, quick, results, backtest, live, sqlite, portfolio, migrate: migrated, registryLatency: latency, soak: soakOutput.trim().split("\n").at(-1) };
 
 fs.writeFileSync(path.join(here, "results.svg"), ratioChart(results, report));
 
@@ -111,6 +122,8 @@ if (asJson) {
     printLive(live);
   }
   if (sqlite) printSqlite(sqlite);
+  if (portfolio) printPortfolio(portfolio);
+  if (migrated) printMigrate(migrated);
   console.log(`\nchart: bench/results.svg`);
 }
 

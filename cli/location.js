@@ -14,6 +14,12 @@ const { apply } = require("./plan.js");
 
 /** Documents written to a server store at once. */
 const WRITE_CHUNK = 256;
+/**
+ * Documents written to a SQLite file at once: a local file has no round trip to bound, and each
+ * chunk costs a WAL sync, so bigger chunks move a million candles faster (bench/migrate.mjs:
+ * 100,000 candles in 8.9 s and 7.8 s with 4,096, 12.6 s and 13.7 s with 256).
+ */
+const SQLITE_WRITE_CHUNK = 4096;
 
 const SERVER_URL = /^((redis|rediss|redis-sentinel|postgres|postgresql):\/\/|sqlite:)/i;
 const ANY_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
@@ -130,9 +136,10 @@ function serverLocation(url, prefix) {
     // In chunks issued together, so the store's group commit sends each chunk as one batch; a
     // chunk is written before the next starts, so an interruption leaves whole documents only.
     async write(writes, onWritten) {
-      for (let start = 0; start < writes.length; start += WRITE_CHUNK) {
+      const chunk = /^sqlite:/i.test(url) ? SQLITE_WRITE_CHUNK : WRITE_CHUNK;
+      for (let start = 0; start < writes.length; start += chunk) {
         const settled = await Promise.allSettled(
-          writes.slice(start, start + WRITE_CHUNK).map(async (entry) => {
+          writes.slice(start, start + chunk).map(async (entry) => {
             const at = entry.to.lastIndexOf("/");
             const relativeDir = at < 0 ? "" : entry.to.slice(0, at);
             const id = entry.to.slice(at + 1).replace(/\.json$/, "");
