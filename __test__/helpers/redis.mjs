@@ -75,7 +75,7 @@ export const haveSentinel = haveRedis;
 /**
  * A primary, `replicas` replicas of it and `sentinels` sentinels watching it as `service`
  * (quorum: a majority), each on a free loopback port. The sentinels call the primary down after
- * 1 s without an answer. Returns `{ url(query), primary, replicas, sentinels, service,
+ * 1 s without an answer, and may fail over again 6 s (twice the failover timeout) after the last one. Returns `{ url(query), primary, replicas, sentinels, service,
  * primaryPort() }`: `url` is the redis-sentinel:// URL naming every sentinel; `primaryPort` is
  * the port the sentinels name as the primary now. With `settle` (for a failover), it returns
  * once every sentinel knows every replica and every other sentinel (some seconds: they learn
@@ -101,7 +101,7 @@ export async function startSentinel(t, { replicas = 1, sentinels = 3, service = 
         `dir ${dir}`,
         `sentinel monitor ${service} 127.0.0.1 ${primary.port} ${quorum}`,
         `sentinel down-after-milliseconds ${service} 1000`,
-        `sentinel failover-timeout ${service} 10000`,
+        `sentinel failover-timeout ${service} 3000`,
         `sentinel parallel-syncs ${service} 1`,
         "",
       ].join("\n"),
