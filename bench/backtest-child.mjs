@@ -8,39 +8,11 @@
 import fs from "node:fs";
 import * as bk from "backtest-kit";
 import { usePersistNative } from "@backtest-kit/persist/v19";
+import { MINUTE, MemoryCandleInstance, STEP } from "./memory-adapter.mjs";
 
 const [mode, days, out] = [process.argv[2], Number(process.argv[3]), process.argv[4]];
-const MINUTE = 60_000;
 const START = Date.parse("2026-01-05T00:00:00Z");
 const END = START + days * 1440 * MINUTE;
-const STEP = { "1m": 1, "3m": 3, "5m": 5, "15m": 15, "30m": 30, "1h": 60 };
-
-/** The floor: a Candle Instance over a process-wide Map, no I/O at all. */
-const MEMORY = new Map();
-class MemoryCandleInstance {
-  constructor(symbol, interval, exchangeName) {
-    this.key = `${exchangeName}/${symbol}/${interval}`;
-    this.stepMs = STEP[interval] * MINUTE;
-  }
-  async waitForInit() {}
-  async readCandlesData(limit, since) {
-    const candles = [];
-    for (let i = 0; i < limit; i += 1) {
-      const candle = MEMORY.get(`${this.key}/${since + i * this.stepMs}`);
-      if (candle === undefined) return null;
-      candles.push(candle);
-    }
-    return candles;
-  }
-  async writeCandlesData(candles) {
-    const now = Date.now();
-    for (const candle of candles) {
-      if (candle.timestamp + this.stepMs > now) continue;
-      const key = `${this.key}/${candle.timestamp}`;
-      if (!MEMORY.has(key)) MEMORY.set(key, candle);
-    }
-  }
-}
 
 if (mode === "native" || mode === "memory") usePersistNative(bk);
 // The candle cache in one SQLite file (filled by the first such run's cacheCandles).

@@ -10,42 +10,14 @@
 import fs from "node:fs";
 import * as bk from "backtest-kit";
 import { usePersistNative } from "@backtest-kit/persist/v19";
+import { MINUTE, MemoryCandleInstance, STEP } from "./memory-adapter.mjs";
 
 const [mode, symbolCount, days, out] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4]), process.argv[5]];
-const MINUTE = 60_000;
 // Far enough in the past that every candle of a year's range is closed (19.5.0 never caches a
 // candle that is still open by the wall clock).
 const START = Date.parse("2025-01-06T00:00:00Z");
 const END = START + days * 1440 * MINUTE;
-const STEP = { "1m": 1, "3m": 3, "5m": 5, "15m": 15, "30m": 30, "1h": 60 };
 const SYMBOLS = Array.from({ length: symbolCount }, (_, i) => `SYM${i}USDT`);
-
-/** The floor: a Candle Instance over a process-wide Map, no I/O at all. */
-const MEMORY = new Map();
-class MemoryCandleInstance {
-  constructor(symbol, interval, exchangeName) {
-    this.key = `${exchangeName}/${symbol}/${interval}`;
-    this.stepMs = STEP[interval] * MINUTE;
-  }
-  async waitForInit() {}
-  async readCandlesData(limit, since) {
-    const candles = [];
-    for (let i = 0; i < limit; i += 1) {
-      const candle = MEMORY.get(`${this.key}/${since + i * this.stepMs}`);
-      if (candle === undefined) return null;
-      candles.push(candle);
-    }
-    return candles;
-  }
-  async writeCandlesData(candles) {
-    const now = Date.now();
-    for (const candle of candles) {
-      if (candle.timestamp + this.stepMs > now) continue;
-      const key = `${this.key}/${candle.timestamp}`;
-      if (!MEMORY.has(key)) MEMORY.set(key, candle);
-    }
-  }
-}
 
 if (mode === "files" || mode === "memory") usePersistNative(bk);
 if (mode === "sqlite") usePersistNative(bk, { stores: { Candle: "sqlite:./dump/candles.db" } });
