@@ -20,20 +20,11 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import fc from "fast-check";
 import { PersistBase, PersistSignalAdapter, writeFileAtomic } from "../index.js";
-import { captureConsoleError, collect, runWithDeadline, tempDir } from "./helpers/tmp.mjs";
+import { captureConsoleError, collect, inTempCwd, runWithDeadline, tempDir } from "./helpers/tmp.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixture = (name) => path.join(here, "fixtures", name);
 const HANG = { timeout: 20_000 };
-
-/** Moves the process into a temp directory for the length of the test; returns it. */
-function inTempCwd(t, label) {
-  const previous = process.cwd();
-  const dir = tempDir(t, label);
-  process.chdir(dir);
-  t.after(() => process.chdir(previous));
-  return dir;
-}
 
 /** Runs a child, SIGKILLed after `limitMs` so a hung one fails the test (helpers/tmp.mjs). */
 const run = runWithDeadline;

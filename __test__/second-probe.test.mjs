@@ -11,7 +11,7 @@ import * as bk from "backtest-kit";
 import { PersistBase, writeFileAtomic } from "../index.js";
 import { PersistCandleInstance, PersistLogInstance, PersistNotificationInstance, PersistStorageInstance } from "../v19/index.js";
 import { haveRedis, startRedis } from "./helpers/redis.mjs";
-import { filesUnder, runWithDeadline, tempDir } from "./helpers/tmp.mjs";
+import { filesUnder, inDirectory, runWithDeadline, tempDir } from "./helpers/tmp.mjs";
 
 const fixture = (name) => path.join(import.meta.dirname, "fixtures", name);
 
@@ -20,17 +20,6 @@ function lastLine(result, what) {
   assert.equal(result.killed, false, `${what}: still running at its deadline (a hang)\n${result.stdout}\n${result.stderr}`);
   assert.equal(result.code, 0, `${what}: exit code ${result.code} (${result.signal})\n${result.stderr}`);
   return JSON.parse(result.stdout.trim().split("\n").at(-1));
-}
-
-/** Runs `fn` with the working directory at `dir` (the 19.5.0 Instances write under ./dump). */
-async function inDirectory(dir, fn) {
-  const previous = process.cwd();
-  process.chdir(dir);
-  try {
-    return await fn();
-  } finally {
-    process.chdir(previous);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,23 +14,12 @@ import { PersistCandleInstance, candleCacheUsage, clearCandleCache, setCandleCac
 import pg from "pg";
 import { STORES } from "./helpers/stores.mjs";
 import { until } from "./helpers/wait.mjs";
-import { runWithDeadline, tempDir } from "./helpers/tmp.mjs";
+import { inDirectory, runWithDeadline, tempDir } from "./helpers/tmp.mjs";
 import { cli } from "./helpers/cli.mjs";
 
 const MINUTE = 60_000;
 const candle = (i, tag = "") => ({ timestamp: i * MINUTE, open: i, high: i + 1, low: i - 1, close: i, volume: 1, ...(tag ? { tag } : {}) });
 const noSymlinks = process.platform === "win32" && "symlinks need privileges";
-
-/** Runs `fn` with the working directory at `dir` (the 19.5.0 Instances write under ./dump). */
-async function inDirectory(dir, fn) {
-  const previous = process.cwd();
-  process.chdir(dir);
-  try {
-    return await fn();
-  } finally {
-    process.chdir(previous);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // 1. A directory's identity

@@ -11,21 +11,12 @@ import fs from "node:fs";
 import path from "node:path";
 import * as bk from "backtest-kit";
 import * as v19 from "@backtest-kit/persist/v19";
-import { filesUnder, tempDir } from "./helpers/tmp.mjs";
+import { filesUnder, inTempCwd } from "./helpers/tmp.mjs";
 
 const snapshot = (n) => ({ id: "sig1_levels", data: { tp: { value: 101.5 + n, when: 1_700_000_000_000 }, note: { value: `round ${n}`, when: 1 } }, when: n });
 
-/** A fresh working directory for the test. */
-function inDirectory(t, label) {
-  const previous = process.cwd();
-  const dir = tempDir(t, label);
-  process.chdir(dir);
-  t.after(() => process.chdir(previous));
-  return dir;
-}
-
 test("a dictionary is one file, ./dump/dictionary/<signalId>/<dictionaryName>.json, holding the snapshot's JSON", async (t) => {
-  const dir = inDirectory(t, "v20-dictionary-files");
+  const dir = inTempCwd(t, "v20-dictionary-files");
   const levels = new v19.PersistDictionaryInstance("sig1", "levels");
   assert.equal(levels.signalId, "sig1");
   assert.equal(levels.dictionaryName, "levels");
@@ -51,7 +42,7 @@ test("a dictionary is one file, ./dump/dictionary/<signalId>/<dictionaryName>.js
 });
 
 test("through the registry: written with (data, signalId, dictionaryName, when), read back after a restart (a new registry)", async (t) => {
-  inDirectory(t, "v20-dictionary-registry");
+  inTempCwd(t, "v20-dictionary-registry");
   const first = new v19.PersistDictionaryUtils();
   await first.waitForInit("sig2", "levels", true);
   assert.equal(await first.readDictionaryData("sig2", "levels"), null);
@@ -90,7 +81,7 @@ test("usePersistNative(bk 19.5.0) registers its sixteen and says nothing of Dict
   assert.deepEqual(warnings, [], "nothing said");
   assert.equal(bk.PersistStateAdapter.PersistStateInstanceCtor, v19.PersistStateInstance);
   // This package's Dictionary singleton has nothing to forward to: it keeps its own files.
-  inDirectory(t, "v20-dictionary-on-19");
+  inTempCwd(t, "v20-dictionary-on-19");
   await v19.PersistDictionaryAdapter.writeDictionaryData(snapshot(5), "sig3", "levels", new Date());
   assert.deepEqual(await v19.PersistDictionaryAdapter.readDictionaryData("sig3", "levels"), snapshot(5));
   assert.ok(fs.existsSync("dump/dictionary/sig3/levels.json"));
@@ -120,7 +111,7 @@ test("usePersistNative(bk 20.1.0) registers Dictionary too, and this package's s
   v19.PersistDictionaryAdapter.useJson();
   assert.equal(dictionary.PersistDictionaryInstanceCtor, v19.PersistDictionaryInstance);
 
-  const dir = inDirectory(t, "v20-dictionary-on-20");
+  const dir = inTempCwd(t, "v20-dictionary-on-20");
   await dictionary.writeDictionaryData(snapshot(6), "sig4", "levels", new Date());
   assert.deepEqual(await v19.PersistDictionaryAdapter.readDictionaryData("sig4", "levels"), snapshot(6));
   assert.deepEqual(filesUnder(path.join(dir, "dump")), { "dictionary/sig4/levels.json": JSON.stringify(snapshot(6)) });

@@ -67,3 +67,23 @@ export function runWithDeadline(command, args, { limitMs = 60_000, cwd, env } = 
     });
   });
 }
+
+/** Runs `fn` with the working directory at `dir` (the 19.5.0 Instances write under ./dump). */
+export async function inDirectory(dir, fn) {
+  const previous = process.cwd();
+  process.chdir(dir);
+  try {
+    return await fn();
+  } finally {
+    process.chdir(previous);
+  }
+}
+
+/** Moves the process into a temp directory for the length of test `t`; returns it. */
+export function inTempCwd(t, label) {
+  const previous = process.cwd();
+  const dir = tempDir(t, label);
+  process.chdir(dir);
+  t.after(() => process.chdir(previous));
+  return dir;
+}
