@@ -13,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { asPostgres, binary, listening, root } from "./postgres.mjs";
 import { freePort } from "./redis.mjs";
-import { until } from "./wait.mjs";
+import { stop, until } from "./wait.mjs";
 
 export const havePgpool = Boolean(binary("pgpool") ?? fs.existsSync("/usr/sbin/pgpool"));
 export const havePgBouncer = Boolean(binary("pgbouncer") ?? fs.existsSync("/usr/sbin/pgbouncer"));
@@ -54,12 +54,9 @@ function server(data, port, flags) {
     },
     /** SIGQUIT is `pg_ctl stop -m immediate`: no checkpoint, clients cut at once. */
     async stop(signal = "SIGQUIT") {
-      if (child && child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once("exit", resolve));
-        child.kill(signal);
-        await exited;
-        await until(async () => !(await listening(port)), `postgres on ${port} to stop listening`);
-      }
+      if (!child) return;
+      await stop(child, signal);
+      await until(async () => !(await listening(port)), `postgres on ${port} to stop listening`);
     },
     async promote() {
       run(binary("pg_ctl"), ["promote", "-w", "-D", data]);
@@ -174,13 +171,7 @@ export async function startPgpool(t, cluster, { failover = false } = {}) {
   const log = fs.openSync(path.join(dir, "pgpool.log"), "a");
   const [program, args] = asPostgres(sbin("pgpool"), ["-n", "-f", path.join(dir, "pgpool.conf"), "-F", path.join(dir, "pcp.conf"), "-a", path.join(dir, "pool_hba.conf")]);
   const child = spawn(program, args, { stdio: ["ignore", log, log] });
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGINT");
-      await exited;
-    }
-  });
+  t.after(() => stop(child, "SIGINT"));
   await until(() => {
     if (child.exitCode !== null) throw new Error(`pgpool exited with ${child.exitCode}:\n${fs.readFileSync(path.join(dir, "pgpool.log"), "utf8").slice(-2000)}`);
     return ready(port);
@@ -220,13 +211,7 @@ export async function startPgBouncer(t, target, { mode = "transaction", port } =
   if (root) execFileSync("chown", ["-R", "postgres:postgres", dir]);
   const [program, args] = asPostgres(sbin("pgbouncer"), [path.join(dir, "pgbouncer.ini")]);
   const child = spawn(program, args, { stdio: "ignore" });
-  const kill = async (signal = "SIGKILL") => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill(signal);
-      await exited;
-    }
-  };
+  const kill = (signal = "SIGKILL") => stop(child, signal);
   t.after(() => kill("SIGINT"));
   await until(async () => {
     if (child.exitCode !== null) throw new Error(`pgbouncer exited with ${child.exitCode}`);

@@ -7,6 +7,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "./redis.mjs";
+import { stop } from "./wait.mjs";
 
 export function binary(name) {
   for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
@@ -67,9 +68,7 @@ export async function startPostgres(t, { tls } = {}) {
   };
   const kill = async (signal = "SIGKILL") => {
     if (server.exitCode === null && server.signalCode === null) {
-      const exited = new Promise((resolve) => server.once("exit", resolve));
-      server.kill(signal);
-      await exited;
+      await stop(server, signal);
       for (let attempt = 0; attempt < 200 && (await listening(port)); attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
       fs.rmSync(path.join(data, "postmaster.pid"), { force: true });
     }

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { until } from "./wait.mjs";
+import { stop, until } from "./wait.mjs";
 
 export const haveRedis = spawnSync("redis-server", ["--version"]).status === 0;
 
@@ -47,13 +47,7 @@ export async function startRedis(t, { password, tls, replicaOf } = {}) {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   };
-  const kill = async (signal = "SIGKILL") => {
-    if (server.exitCode === null && server.signalCode === null) {
-      const exited = new Promise((resolve) => server.once("exit", resolve));
-      server.kill(signal);
-      await exited;
-    }
-  };
+  const kill = (signal = "SIGKILL") => stop(server, signal);
   await launch();
   t.after(async () => {
     await kill("SIGTERM");
@@ -107,13 +101,7 @@ export async function startSentinel(t, { replicas = 1, sentinels = 3, service = 
       ].join("\n"),
     );
     const child = spawn("redis-server", [conf, "--sentinel"], { stdio: "ignore" });
-    const kill = async (signal = "SIGKILL") => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once("exit", resolve));
-        child.kill(signal);
-        await exited;
-      }
-    };
+    const kill = (signal = "SIGKILL") => stop(child, signal);
     t.after(async () => {
       await kill("SIGTERM");
       fs.rmSync(dir, { recursive: true, force: true });

@@ -9,3 +9,11 @@ export async function until(condition, what, { timeoutMs = 120_000, everyMs = 50
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
+
+/** Sends `signal` to `child` and resolves once it exited (at once if it already had). */
+export async function stop(child, signal) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill(signal);
+  await exited;
+}
