@@ -175,14 +175,14 @@ pub fn check_postgres_url(url: &str) -> std::result::Result<(), String> {
 type Params<'a> = [(&'a (dyn ToSql + Sync), Type)];
 
 impl BatchSink for PgServer {
-    /// Every upsert of the batch in one `INSERT ... SELECT FROM unnest(...) ON CONFLICT DO
-    /// UPDATE`: one statement, so one transaction, committed (and with `synchronous_commit = on`
-    /// flushed to the WAL) before it answers. A key twice in one batch keeps its later value (a
-    /// statement may not update one row twice).
     /// One statement whatever its size: a batch of 6,000 rows is one transaction, so a crash
     /// mid-batch leaves all of it or none (arrays have no parameter-count limit).
     const WHOLE_BATCHES: bool = true;
 
+    /// Every upsert of the batch in one `INSERT ... SELECT FROM unnest(...) ON CONFLICT DO
+    /// UPDATE`: one statement, so one transaction, committed (and with `synchronous_commit = on`
+    /// flushed to the WAL) before it answers. A key twice in one batch keeps its later value (a
+    /// statement may not update one row twice).
     async fn send_batch(&self, batch: Vec<Upsert>) -> std::result::Result<(), Cause> {
         let (mut namespaces, mut ids, mut documents) = (Vec::new(), Vec::new(), Vec::<String>::new());
         let mut rows: HashMap<(String, String), usize> = HashMap::with_capacity(batch.len());

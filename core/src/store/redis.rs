@@ -230,8 +230,8 @@ fn sentinel_link(url: &str, shown: &str) -> std::result::Result<(Link, String, O
 }
 
 impl BatchSink for RedisServer {
-    /// A batch is one `HSET` per namespace in one MULTI/EXEC, whatever its size: a crash
-    /// mid-batch leaves all of it or none.
+    /// A batch is one `HSET` (or one per namespace, in one MULTI/EXEC), whatever its size: a
+    /// crash mid-batch leaves all of it or none.
     const WHOLE_BATCHES: bool = true;
 
     /// One `HSET` per namespace with every field of the batch, pipelined: the server runs them
