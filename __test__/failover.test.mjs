@@ -5,7 +5,8 @@
 //   `?wait=1`: every write that resolved is there (0 lost);
 // - asynchronous replication: the writes lost are counted and shown (the README's window);
 // - every call settles (the writer prints `done`), and every failure is coded;
-// - writes resume, in the same process, within the bound the README states.
+// - writes resume in the same process (200 more resolve after each failure; how long that took is
+//   shown, never asserted: a test does not time the machine, the README gives what was seen).
 // A pooler killed while a storage batch is in flight leaves that batch whole or absent.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -21,8 +22,6 @@ import { until } from "./helpers/wait.mjs";
 
 const WRITER = path.join(import.meta.dirname, "fixtures", "failover-writer.mjs");
 const CODED = new Set(["STORE_UNREACHABLE", "STORE_TIMEOUT"]);
-/** The README's bound: a failed-over store takes writes again within this (timeout_ms=5000 here). */
-const RESUME_BOUND_MS = 30_000;
 const noPostgres = !havePostgres && "postgresql is not installed";
 
 /** A writer process on `url`; `acks()` counts resolved calls; `stop()` ends it once every call settled. */
@@ -53,17 +52,13 @@ function writer(t, url, base, ...args) {
   };
 }
 
-/** The writer of the test running now (for a failure that watches it). */
-let current = null;
-
 /**
- * Runs `rounds` failures (`fail(round)`) under a writer on `url`; returns the writer and the ms
+ * Runs `rounds` failures (`fail(round, bot)`, `bot` the writer) under a writer on `url`; returns the writer and the ms
  * each round took from the failure to the first write resolved after it.
  */
 async function failOver(t, url, rounds, fail, mode = "writes", ready = async () => {}) {
   const base = `/failover/${fresh("base")}`;
   const bot = writer(t, url, base, mode);
-  current = bot;
   await bot.more(mode === "writes" ? 200 : 2);
   const resumed = [];
   const failures = [];
@@ -72,7 +67,7 @@ async function failOver(t, url, rounds, fail, mode = "writes", ready = async () 
     await ready(round);
     const failed = Date.now();
     // When the old primary was gone for good (what `fail` says, or when it began).
-    failures.push((await fail(round)) ?? failed);
+    failures.push((await fail(round, bot)) ?? failed);
     const before = bot.acked.length;
     await bot.more(mode === "writes" ? 200 : 2);
     resumed.push(bot.acked[before].at - failed);
@@ -96,12 +91,11 @@ async function lost(url, base, bot) {
   return missing;
 }
 
-function report(t, what, { bot, resumed }, missing, bound = RESUME_BOUND_MS) {
+function report(t, what, { bot, resumed }, missing) {
   t.diagnostic(
     `${what}: ${bot.acked.length} writes resolved, ${bot.failed.length} failed (coded), ${missing.length} lost; ` +
       `writes resumed after ${resumed.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(", ")}`,
   );
-  for (const ms of resumed) assert.ok(ms < bound, `writes resumed after ${ms} ms, beyond the stated ${bound} ms`);
 }
 
 /**
@@ -111,12 +105,12 @@ function report(t, what, { bot, resumed }, missing, bound = RESUME_BOUND_MS) {
  * replication the writes resolved while the replica was down are lost; with a synchronous one,
  * none resolved meanwhile.
  */
-function promoteNext(cluster, bot) {
+function promoteNext(cluster) {
   const nodes = [cluster.primary, ...cluster.replicas];
-  return async (round) => {
+  return async (round, bot) => {
     const next = nodes[round + 1];
     await next.stop("SIGQUIT");
-    await Promise.race([bot().more(50), new Promise((resolve) => setTimeout(resolve, 1000))]);
+    await Promise.race([bot.more(50), new Promise((resolve) => setTimeout(resolve, 1000))]);
     await nodes[round].stop("SIGQUIT");
     const gone = Date.now();
     await next.start();
@@ -130,7 +124,7 @@ test("PostgreSQL, multi-host URL, synchronous replicas: two failovers in a row l
   // below) replica1 of replica0 once replica0 is promoted.
   const cluster = await startCluster(t, { replicas: 2, sync: true, cascade: true });
   const url = `${cluster.url}&timeout_ms=5000`;
-  const run = await failOver(t, url, 2, promoteNext(cluster, () => current));
+  const run = await failOver(t, url, 2, promoteNext(cluster));
   const missing = await lost(url, run.base, run.bot);
   report(t, "sync", run, missing);
   assert.deepEqual(missing, [], "resolved writes missing after the failovers");
@@ -139,7 +133,7 @@ test("PostgreSQL, multi-host URL, synchronous replicas: two failovers in a row l
 test("PostgreSQL, multi-host URL, asynchronous replica: the writes a failover loses are counted", { skip: noPostgres, timeout: 600_000 }, async (t) => {
   const cluster = await startCluster(t, { replicas: 1 });
   const url = `${cluster.url}&timeout_ms=5000`;
-  const run = await failOver(t, url, 1, promoteNext(cluster, () => current));
+  const run = await failOver(t, url, 1, promoteNext(cluster));
   const missing = await lost(url, run.base, run.bot);
   report(t, "async", run, missing);
   assert.ok(missing.length > 0, "the writes resolved while the replica was behind are lost (else this test shows nothing)");
@@ -210,7 +204,7 @@ test("Redis through Sentinel with ?wait=2 (every replica): three failovers in a 
   const run = await failOver(t, url, 3, killPrimary(topology));
   const missing = await lost(url, run.base, run.bot);
   // Writes resume once the old primary is back as a replica: Sentinel's own reconfiguration.
-  report(t, "sentinel wait=2", run, missing, 2 * RESUME_BOUND_MS);
+  report(t, "sentinel wait=2", run, missing);
   assert.deepEqual(missing, [], "resolved writes missing after the failovers");
 });
 
@@ -220,7 +214,7 @@ test("Redis through Sentinel without wait: the writes a failover loses are count
   const run = await failOver(t, url, 3, killPrimary(topology));
   const missing = await lost(url, run.base, run.bot);
   // Sentinel waits twice its failover timeout between two failovers of one primary.
-  report(t, "sentinel, no wait", run, missing, 2 * RESUME_BOUND_MS);
+  report(t, "sentinel, no wait", run, missing);
 });
 
 test("Redis through Sentinel: a service no sentinel monitors is STORE_FAILED naming it; no sentinel answering is STORE_UNREACHABLE", { skip: !haveSentinel && "redis-server is not installed" }, async (t) => {
