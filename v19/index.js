@@ -25,7 +25,7 @@ const hasRegistry = (bk, name) => typeof bk?.[`Persist${name}Adapter`]?.[`usePer
 function usePersistNative(bk, options) {
   checkConfig(bk);
   // A registry newer than the module (Dictionary on 19.5.0) is left out unless named.
-  const available = NAMES.filter((name) => REGISTRIES.find((row) => row.name === name).since === undefined || hasRegistry(bk, name));
+  const available = REGISTRIES.filter((row) => row.since === undefined || hasRegistry(bk, row.name)).map((row) => row.name);
   const chosen = checkedRegistries(options, available);
   const stores = checkedStores(options?.stores, chosen, options?.registries !== undefined);
   const missing = chosen.filter((name) => !hasRegistry(bk, name));
